@@ -1,0 +1,155 @@
+//! Package #0 wire code: the 1.3 format (seed 6.1-6.6), the 1.2 format that 1.3 clients must still
+//! accept (C-003, NOTES.md), their digests, and the delivery framings of seed 7 (connectionless
+//! WAP push, OTA-HTTP push). Pure functions of bytes: no I/O, no clock, nothing of suites,
+//! adapters or reports.
+
+pub mod digest;
+pub mod error;
+pub mod fields;
+pub mod mo;
+pub mod options;
+pub mod ota_http;
+pub mod reader;
+pub mod session_id;
+pub mod v12;
+pub mod v13;
+pub mod wsp;
+
+pub use digest::DigestReading;
+pub use error::{DecodeError, Rule};
+pub use fields::{Initiator, Transport, UiMode};
+pub use mo::MoIndex;
+pub use options::{Bearer, NotiOption};
+pub use session_id::SessionId;
+
+/// MIME type of a 1.3 notification (seed 6).
+pub const CONTENT_TYPE_V13: &str = "application/vnd.syncml.dm.notification";
+/// MIME type of a 1.2 notification (NOTES.md).
+pub const CONTENT_TYPE_V12: &str = "application/vnd.syncml.notification";
+/// WSP well-known content type code of a 1.3 notification (seed 6, 7.1).
+pub const WSP_CODE_V13: u8 = 0x58;
+/// WSP well-known content type code of a 1.2 notification (NOTES.md).
+pub const WSP_CODE_V12: u8 = 0x44;
+
+/// Which of the two Package #0 formats a message is in. A client tells them apart by content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    #[serde(rename = "1.2")]
+    V12,
+    #[serde(rename = "1.3")]
+    V13,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::V12 => CONTENT_TYPE_V12,
+            Format::V13 => CONTENT_TYPE_V13,
+        }
+    }
+
+    pub fn wsp_code(self) -> u8 {
+        match self {
+            Format::V12 => WSP_CODE_V12,
+            Format::V13 => WSP_CODE_V13,
+        }
+    }
+
+    /// The format a content type names, ignoring parameters and case.
+    pub fn from_content_type(content_type: &str) -> Option<Format> {
+        let bare = content_type.split(';').next().unwrap_or("").trim();
+        if bare.eq_ignore_ascii_case(CONTENT_TYPE_V13) {
+            Some(Format::V13)
+        } else if bare.eq_ignore_ascii_case(CONTENT_TYPE_V12) {
+            Some(Format::V12)
+        } else {
+            None
+        }
+    }
+
+    pub fn from_wsp_code(code: u8) -> Option<Format> {
+        match code {
+            WSP_CODE_V13 => Some(Format::V13),
+            WSP_CODE_V12 => Some(Format::V12),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::V12 => "1.2",
+            Format::V13 => "1.3",
+        })
+    }
+}
+
+/// Lower-case hex of a byte string, for messages and reports.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    s
+}
+
+/// Parses hex as people paste it: upper or lower case, with spaces, colons, dashes, line breaks
+/// or a leading `0x` ignored. The error names the character offset of the first bad character.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
+    let text = text.trim();
+    let text = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<u8> = None;
+    for (at, c) in text.char_indices() {
+        if c.is_whitespace() || c == ':' || c == '-' {
+            continue;
+        }
+        let nibble = c.to_digit(16).ok_or(HexError::BadChar { at, found: c })? as u8;
+        match high.take() {
+            Some(h) => out.push(h << 4 | nibble),
+            None => high = Some(nibble),
+        }
+    }
+    if high.is_some() {
+        return Err(HexError::OddDigits);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HexError {
+    #[error("not a hex digit: {found:?} at character {at}")]
+    BadChar { at: usize, found: char },
+    #[error("an odd number of hex digits")]
+    OddDigits,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_separators() {
+        assert_eq!(parse_hex("0x02 D8:00-00\n3039").unwrap(), [2, 0xd8, 0, 0, 0x30, 0x39]);
+        assert_eq!(hex(&[0xab, 0x01]), "ab01");
+        assert_eq!(parse_hex("abc"), Err(HexError::OddDigits));
+        assert_eq!(parse_hex("a g"), Err(HexError::BadChar { at: 2, found: 'g' }));
+    }
+
+    #[test]
+    fn content_types_name_formats() {
+        assert_eq!(
+            Format::from_content_type("Application/vnd.syncml.dm.notification; charset=x"),
+            Some(Format::V13)
+        );
+        assert_eq!(Format::from_content_type(CONTENT_TYPE_V12), Some(Format::V12));
+        assert_eq!(Format::from_content_type("text/plain"), None);
+        assert_eq!(Format::from_wsp_code(0x44), Some(Format::V12));
+    }
+}
