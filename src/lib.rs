@@ -1,1 +1,13 @@
+//! dmnoti: a conformance test harness for OMA DM Notification (Package #0), 1.3 and 1.2.
+//!
+//! - [`codec`]: the wire formats, pure functions of bytes.
+//! - [`scr`]: the SCR catalog of Appendix B, with errata.
+//! - [`explain`]: field-by-field breakdowns of messages, for people and for machines.
+//! - [`tools`]: the message commands of the CLI (`decode`, `encode`, `scrs`).
+
+pub mod cli;
 pub mod codec;
+pub mod explain;
+pub mod scr;
+pub mod tools;
+pub mod yaml;

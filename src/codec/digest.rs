@@ -59,9 +59,7 @@ pub fn digest13(
     reading: DigestReading,
 ) -> [u8; DIGEST13_LEN] {
     match reading {
-        DigestReading::LiteralColons => {
-            sha256_of(&[secret, b":", header, b":", options])
-        }
+        DigestReading::LiteralColons => sha256_of(&[secret, b":", header, b":", options]),
         DigestReading::NoColons => sha256_of(&[secret, header, options]),
         DigestReading::HmacSha256 => hmac_sha256(secret, &[header, b":", options]),
     }

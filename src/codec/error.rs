@@ -25,7 +25,13 @@ impl<K: Rule> DecodeError<K> {
 
 impl<K: Rule> fmt::Display for DecodeError<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "offset {}: {} ({})", self.offset, self.kind, self.kind.section())
+        write!(
+            f,
+            "offset {}: {} ({})",
+            self.offset,
+            self.kind,
+            self.kind.section()
+        )
     }
 }
 

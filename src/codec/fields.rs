@@ -15,7 +15,11 @@ pub enum Initiator {
 
 impl Initiator {
     pub fn from_bit(bit: u8) -> Initiator {
-        if bit & 1 == 0 { Initiator::User } else { Initiator::Server }
+        if bit & 1 == 0 {
+            Initiator::User
+        } else {
+            Initiator::Server
+        }
     }
 
     pub fn bit(self) -> u8 {
@@ -34,9 +38,10 @@ impl Initiator {
 }
 
 /// User interaction mode recommended by the server (6.4.4), 2 bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UiMode {
+    #[default]
     NotSpecified,
     Background,
     Informative,

@@ -136,10 +136,16 @@ mod tests {
 
     #[test]
     fn hex_round_trip_and_separators() {
-        assert_eq!(parse_hex("0x02 D8:00-00\n3039").unwrap(), [2, 0xd8, 0, 0, 0x30, 0x39]);
+        assert_eq!(
+            parse_hex("0x02 D8:00-00\n3039").unwrap(),
+            [2, 0xd8, 0, 0, 0x30, 0x39]
+        );
         assert_eq!(hex(&[0xab, 0x01]), "ab01");
         assert_eq!(parse_hex("abc"), Err(HexError::OddDigits));
-        assert_eq!(parse_hex("a g"), Err(HexError::BadChar { at: 2, found: 'g' }));
+        assert_eq!(
+            parse_hex("a g"),
+            Err(HexError::BadChar { at: 2, found: 'g' })
+        );
     }
 
     #[test]
@@ -148,7 +154,10 @@ mod tests {
             Format::from_content_type("Application/vnd.syncml.dm.notification; charset=x"),
             Some(Format::V13)
         );
-        assert_eq!(Format::from_content_type(CONTENT_TYPE_V12), Some(Format::V12));
+        assert_eq!(
+            Format::from_content_type(CONTENT_TYPE_V12),
+            Some(Format::V12)
+        );
         assert_eq!(Format::from_content_type("text/plain"), None);
         assert_eq!(Format::from_wsp_code(0x44), Some(Format::V12));
     }

@@ -6,9 +6,9 @@
 //!
 //! This module builds and reads those bytes; sockets are the adapters' business.
 
+use super::Format;
 use super::error::{DecodeError, Rule};
 use super::wsp::APP_ID_SYNCML_DM_TEXT;
-use super::Format;
 use std::fmt;
 
 pub const CONTENT_TYPE_HTTP: &str = "application/http";
@@ -68,14 +68,20 @@ impl fmt::Display for ErrorKind {
                 "Content-Type {found:?} is neither application/http nor a DM notification type"
             ),
             ErrorKind::BadCarriedMessage { reason } => {
-                write!(f, "the application/http body is not an HTTP message: {reason}")
+                write!(
+                    f,
+                    "the application/http body is not an HTTP message: {reason}"
+                )
             }
             ErrorKind::NotDmContentType { found } => write!(
                 f,
                 "carried Content-Type {found:?}; it MUST be application/vnd.syncml.dm.notification"
             ),
             ErrorKind::WrongApplicationId { found } => {
-                write!(f, "X-Wap-Application-Id {found:?}; DM's is {APP_ID_SYNCML_DM_TEXT}")
+                write!(
+                    f,
+                    "X-Wap-Application-Id {found:?}; DM's is {APP_ID_SYNCML_DM_TEXT}"
+                )
             }
             ErrorKind::LengthMismatch { declared, present } => {
                 write!(f, "Content-Length {declared}, {present} bytes present")
@@ -156,21 +162,40 @@ fn content_length(headers: &[httparse::Header<'_>]) -> Option<usize> {
 fn bounded_body(body: &[u8], declared: Option<usize>, at: usize) -> Result<&[u8], Error> {
     match declared {
         None => Ok(body),
-        Some(n) => body
-            .get(..n)
-            .ok_or(Error::new(at, ErrorKind::LengthMismatch { declared: n, present: body.len() })),
+        Some(n) => body.get(..n).ok_or(Error::new(
+            at,
+            ErrorKind::LengthMismatch {
+                declared: n,
+                present: body.len(),
+            },
+        )),
     }
 }
 
 /// Reads a push entity as a server receives it: the request's Content-Type and body. `base` is
 /// the body's offset in whatever the caller reports offsets against.
-pub fn decode_entity<'a>(content_type: &str, body: &'a [u8], base: usize) -> Result<HttpPush<'a>, Error> {
+pub fn decode_entity<'a>(
+    content_type: &str,
+    body: &'a [u8],
+    base: usize,
+) -> Result<HttpPush<'a>, Error> {
     let bare = content_type.split(';').next().unwrap_or("").trim();
     if let Some(format) = Format::from_content_type(bare) {
-        return Ok(HttpPush { form: Form::Plain, format, message_offset: base, message: body, app_id: None });
+        return Ok(HttpPush {
+            form: Form::Plain,
+            format,
+            message_offset: base,
+            message: body,
+            app_id: None,
+        });
     }
     if !bare.eq_ignore_ascii_case(CONTENT_TYPE_HTTP) {
-        return Err(Error::new(base, ErrorKind::UnsupportedContentType { found: content_type.to_owned() }));
+        return Err(Error::new(
+            base,
+            ErrorKind::UnsupportedContentType {
+                found: content_type.to_owned(),
+            },
+        ));
     }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
@@ -181,17 +206,38 @@ pub fn decode_entity<'a>(content_type: &str, body: &'a [u8], base: usize) -> Res
         Err(e) => return Err(bad(e.to_string())),
     };
     let inner_type = header(response.headers, "Content-Type").unwrap_or("");
-    let format = Format::from_content_type(inner_type)
-        .ok_or_else(|| Error::new(base, ErrorKind::NotDmContentType { found: inner_type.to_owned() }))?;
+    let format = Format::from_content_type(inner_type).ok_or_else(|| {
+        Error::new(
+            base,
+            ErrorKind::NotDmContentType {
+                found: inner_type.to_owned(),
+            },
+        )
+    })?;
     let app_id = header(response.headers, APP_ID_HEADER).map(str::to_owned);
     if let Some(id) = &app_id {
-        let known = id.eq_ignore_ascii_case(APP_ID_SYNCML_DM_TEXT) || id == "7" || id.eq_ignore_ascii_case("0x07");
+        let known = id.eq_ignore_ascii_case(APP_ID_SYNCML_DM_TEXT)
+            || id == "7"
+            || id.eq_ignore_ascii_case("0x07");
         if !known {
-            return Err(Error::new(base, ErrorKind::WrongApplicationId { found: id.clone() }));
+            return Err(Error::new(
+                base,
+                ErrorKind::WrongApplicationId { found: id.clone() },
+            ));
         }
     }
-    let message = bounded_body(&body[head_len..], content_length(response.headers), base + head_len)?;
-    Ok(HttpPush { form: Form::OtaHttp, format, message_offset: base + head_len, message, app_id })
+    let message = bounded_body(
+        &body[head_len..],
+        content_length(response.headers),
+        base + head_len,
+    )?;
+    Ok(HttpPush {
+        form: Form::OtaHttp,
+        format,
+        message_offset: base + head_len,
+        message,
+        app_id,
+    })
 }
 
 /// Reads a whole push request (request line, headers, body).
@@ -206,11 +252,20 @@ pub fn decode_request(bytes: &[u8]) -> Result<HttpPush<'_>, Error> {
     };
     let method = request.method.unwrap_or("");
     if method != "POST" {
-        return Err(Error::new(0, ErrorKind::NotPost { method: method.to_owned() }));
+        return Err(Error::new(
+            0,
+            ErrorKind::NotPost {
+                method: method.to_owned(),
+            },
+        ));
     }
     let content_type = header(request.headers, "Content-Type")
         .ok_or(Error::new(0, ErrorKind::MissingContentType))?;
-    let body = bounded_body(&bytes[head_len..], content_length(request.headers), head_len)?;
+    let body = bounded_body(
+        &bytes[head_len..],
+        content_length(request.headers),
+        head_len,
+    )?;
     decode_entity(content_type, body, head_len)
 }
 

@@ -27,15 +27,26 @@ const SECTION_TRIGGER: &str = "DMNoti12 trigger, NOTES.md";
 /// Each rule of the 1.2 format a received message can break.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
-    ShortMessage { length: usize },
-    UnsupportedVersion { version: u16 },
+    ShortMessage {
+        length: usize,
+    },
+    UnsupportedVersion {
+        version: u16,
+    },
     /// Version 12: refused by strict decoding, accepted with [`Leniency::version_12`].
     Version12,
-    FutureBitsSet { bits: u32 },
+    FutureBitsSet {
+        bits: u32,
+    },
     ZeroSessionId,
     EmptyServerId,
-    ServerIdOverrun { length: usize, available: usize },
-    InvalidUtf8 { at: usize },
+    ServerIdOverrun {
+        length: usize,
+        available: usize,
+    },
+    InvalidUtf8 {
+        at: usize,
+    },
 }
 
 impl Rule for ErrorKind {
@@ -74,12 +85,20 @@ impl fmt::Display for ErrorKind {
                 f.write_str("V is 12, not 11; many clients accept it as a leniency")
             }
             ErrorKind::FutureBitsSet { bits } => {
-                write!(f, "FUTURE bits are 0x{bits:07X}; they are 0 in this version")
+                write!(
+                    f,
+                    "FUTURE bits are 0x{bits:07X}; they are 0 in this version"
+                )
             }
-            ErrorKind::ZeroSessionId => f.write_str("SESSIONID is 0; a value of zero MUST NOT be used"),
+            ErrorKind::ZeroSessionId => {
+                f.write_str("SESSIONID is 0; a value of zero MUST NOT be used")
+            }
             ErrorKind::EmptyServerId => f.write_str("the server identifier is empty"),
             ErrorKind::ServerIdOverrun { length, available } => {
-                write!(f, "server identifier length {length}, {available} bytes left")
+                write!(
+                    f,
+                    "server identifier length {length}, {available} bytes left"
+                )
             }
             ErrorKind::InvalidUtf8 { at } => {
                 write!(f, "server identifier is not UTF-8 (bad byte {at})")
@@ -234,7 +253,10 @@ fn trigger_rules(
         version => broken(DIGEST12_LEN, ErrorKind::UnsupportedVersion { version })?,
     }
     if raw.future != 0 {
-        broken(DIGEST12_LEN + 1, ErrorKind::FutureBitsSet { bits: raw.future })?;
+        broken(
+            DIGEST12_LEN + 1,
+            ErrorKind::FutureBitsSet { bits: raw.future },
+        )?;
     }
     if raw.session_id == 0 {
         broken(DIGEST12_LEN + 5, ErrorKind::ZeroSessionId)?;
@@ -250,8 +272,17 @@ fn server_id_rule<'a>(r: &mut Reader<'a>) -> Result<&'a str, (usize, ErrorKind)>
         return Err((at, ErrorKind::EmptyServerId));
     }
     let available = r.remaining();
-    let bytes = r.take(length).ok_or((at, ErrorKind::ServerIdOverrun { length, available }))?;
-    std::str::from_utf8(bytes).map_err(|e| (at + 1, ErrorKind::InvalidUtf8 { at: e.valid_up_to() }))
+    let bytes = r
+        .take(length)
+        .ok_or((at, ErrorKind::ServerIdOverrun { length, available }))?;
+    std::str::from_utf8(bytes).map_err(|e| {
+        (
+            at + 1,
+            ErrorKind::InvalidUtf8 {
+                at: e.valid_up_to(),
+            },
+        )
+    })
 }
 
 /// Strict decoding of a 1.2 notification.
@@ -261,10 +292,22 @@ pub fn decode(bytes: &[u8]) -> Result<Notification12<'_>, Error> {
 
 pub fn decode_with(bytes: &[u8], leniency: Leniency) -> Result<Notification12<'_>, Error> {
     if bytes.len() < MIN_LEN {
-        return Err(Error::new(0, ErrorKind::ShortMessage { length: bytes.len() }));
+        return Err(Error::new(
+            0,
+            ErrorKind::ShortMessage {
+                length: bytes.len(),
+            },
+        ));
     }
     let mut r = Reader::new(bytes);
-    let short = || Error::new(0, ErrorKind::ShortMessage { length: bytes.len() });
+    let short = || {
+        Error::new(
+            0,
+            ErrorKind::ShortMessage {
+                length: bytes.len(),
+            },
+        )
+    };
     let digest = r.array::<DIGEST12_LEN>().ok_or_else(short)?;
     let raw = RawTrigger::from_bytes(&r.array::<7>().ok_or_else(short)?);
     trigger_rules(&raw, leniency, |at, kind| Err(Error::new(at, kind)))?;
@@ -312,7 +355,12 @@ pub fn inspect(bytes: &[u8]) -> Inspection12<'_> {
     let mut r = Reader::new(bytes);
     out.digest = r.take(DIGEST12_LEN.min(bytes.len()));
     if bytes.len() < MIN_LEN {
-        out.violations.push(Error::new(0, ErrorKind::ShortMessage { length: bytes.len() }));
+        out.violations.push(Error::new(
+            0,
+            ErrorKind::ShortMessage {
+                length: bytes.len(),
+            },
+        ));
     }
     let Some(raw) = r.array::<7>().map(|b| RawTrigger::from_bytes(&b)) else {
         return out;
@@ -375,7 +423,11 @@ pub enum DigestError12 {
 
 /// Checks a 1.2 digest as received, first with the account's nonce, then with the resync nonce.
 /// `server_id` is the message's ServerID (used unless the credentials override it).
-pub fn verify(wire: &[u8], server_id: &[u8], creds: Credentials12<'_>) -> Result<Verified12, DigestError12> {
+pub fn verify(
+    wire: &[u8],
+    server_id: &[u8],
+    creds: Credentials12<'_>,
+) -> Result<Verified12, DigestError12> {
     if wire.len() < MIN_LEN {
         return Err(DigestError12::TooShort { length: wire.len() });
     }
@@ -389,7 +441,10 @@ pub fn verify(wire: &[u8], server_id: &[u8], creds: Credentials12<'_>) -> Result
     if digest::constant_time_eq(&resync, carried) {
         return Ok(Verified12::ResyncNonce);
     }
-    Err(DigestError12::Mismatch { carried: super::hex(carried), computed: super::hex(&computed) })
+    Err(DigestError12::Mismatch {
+        carried: super::hex(carried),
+        computed: super::hex(&computed),
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,10 @@ fn example() -> Vec<u8> {
 #[test]
 fn notes_worked_example() {
     let trigger = parse_hex(EXAMPLE_TRIGGER).unwrap();
-    assert_eq!(&credential12(b"Scts", b"SimpleClient"), b"BUELpvK6/TfpK1NzjVznRw==");
+    assert_eq!(
+        &credential12(b"Scts", b"SimpleClient"),
+        b"BUELpvK6/TfpK1NzjVznRw=="
+    );
     assert_eq!(&trigger_hash12(&trigger), b"H1oODchnQnrWxB006eKrjA==");
     let d = digest::digest12(b"Scts", b"SimpleClient", &NONCE, &trigger);
     assert_eq!(d.to_vec(), parse_hex(EXAMPLE_DIGEST).unwrap());
@@ -33,7 +36,11 @@ fn notes_worked_example() {
     assert!(m.vendor_body.is_empty());
     assert_eq!(m.trigger_bytes(), trigger);
 
-    let creds = Credentials12 { password: b"SimpleClient", nonce: &NONCE, server_id_override: None };
+    let creds = Credentials12 {
+        password: b"SimpleClient",
+        nonce: &NONCE,
+        server_id_override: None,
+    };
     assert_eq!(verify(&wire, b"Scts", creds), Ok(Verified12::Nonce));
 
     let mut rebuilt = m.clone();
@@ -47,17 +54,30 @@ fn nonce_resync_and_server_id_source() {
     let mut m = decode(&example()).unwrap().into_owned();
     m.sign(b"SimpleClient", &RESYNC_NONCE);
     let wire = m.encode();
-    let creds = Credentials12 { password: b"SimpleClient", nonce: &NONCE, server_id_override: None };
+    let creds = Credentials12 {
+        password: b"SimpleClient",
+        nonce: &NONCE,
+        server_id_override: None,
+    };
     assert_eq!(verify(&wire, b"Scts", creds), Ok(Verified12::ResyncNonce));
-    let wrong = Credentials12 { password: b"nope", ..creds };
-    assert!(matches!(verify(&wire, b"Scts", wrong), Err(DigestError12::Mismatch { .. })));
+    let wrong = Credentials12 {
+        password: b"nope",
+        ..creds
+    };
+    assert!(matches!(
+        verify(&wire, b"Scts", wrong),
+        Err(DigestError12::Mismatch { .. })
+    ));
 
     // Keyed with SRVCRED's AAuthName instead of the message's ServerID.
     let mut d = m.to_draft();
     d.sign(b"auth-name", b"SimpleClient", &NONCE);
     let wire = d.encode();
     assert!(verify(&wire, b"Scts", creds).is_err());
-    let by_name = Credentials12 { server_id_override: Some(b"auth-name"), ..creds };
+    let by_name = Credentials12 {
+        server_id_override: Some(b"auth-name"),
+        ..creds
+    };
     assert_eq!(verify(&wire, b"Scts", by_name), Ok(Verified12::Nonce));
 }
 
@@ -65,8 +85,15 @@ fn nonce_resync_and_server_id_source() {
 fn flipped_digest_bit_is_a_mismatch() {
     let mut wire = example();
     wire[0] ^= 0x80;
-    let creds = Credentials12 { password: b"SimpleClient", nonce: &NONCE, server_id_override: None };
-    assert!(matches!(verify(&wire, b"Scts", creds), Err(DigestError12::Mismatch { .. })));
+    let creds = Credentials12 {
+        password: b"SimpleClient",
+        nonce: &NONCE,
+        server_id_override: None,
+    };
+    assert!(matches!(
+        verify(&wire, b"Scts", creds),
+        Err(DigestError12::Mismatch { .. })
+    ));
 }
 
 fn with_trigger(edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
@@ -92,8 +119,14 @@ fn each_error_kind(#[case] bytes: Vec<u8>, #[case] offset: usize, #[case] kind: 
 
 #[test]
 fn version_12_is_a_leniency() {
-    let bytes = with_trigger(|b| { b[16] = 0x03; b[17] &= 0x3F; });
-    assert_eq!(RawTrigger::from_bytes(bytes[16..23].try_into().unwrap()).version, 12);
+    let bytes = with_trigger(|b| {
+        b[16] = 0x03;
+        b[17] &= 0x3F;
+    });
+    assert_eq!(
+        RawTrigger::from_bytes(bytes[16..23].try_into().unwrap()).version,
+        12
+    );
     let m = decode_with(&bytes, Leniency { version_12: true }).unwrap();
     assert_eq!(m.version, 12);
 }

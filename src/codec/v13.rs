@@ -17,6 +17,7 @@ use super::mo::MoIndex;
 use super::options::{self, Bearer, NotiOption, number, option_label, typed_option};
 use super::reader::{Codec, Reader};
 use super::session_id::SessionId;
+use arrayvec::ArrayVec;
 use std::fmt;
 
 pub const VERSION: u8 = 1;
@@ -31,26 +32,64 @@ pub type Error = DecodeError<ErrorKind>;
 /// Each rule of 6.1-6.6 a received 1.3 message can break.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
-    ShortHeader { length: usize },
-    UnsupportedVersion { version: u8 },
-    ReservedTransport { bits: u8 },
+    ShortHeader {
+        length: usize,
+    },
+    UnsupportedVersion {
+        version: u8,
+    },
+    ReservedTransport {
+        bits: u8,
+    },
     ZeroSessionId,
-    TruncatedOptionHeader { remaining: usize },
-    OptionOverrun { number: u8, length: usize, available: usize },
-    UnknownOption { number: u8 },
-    OptionOutOfOrder { number: u8, previous: u8 },
-    RepeatedOption { number: u8 },
-    ServerIdTooLong { length: usize },
-    BadUintLength { number: u8, length: usize },
-    EmptyString { number: u8 },
-    InvalidUtf8 { number: u8, at: usize },
-    BearerOutOfRange { value: u8 },
+    TruncatedOptionHeader {
+        remaining: usize,
+    },
+    OptionOverrun {
+        number: u8,
+        length: usize,
+        available: usize,
+    },
+    UnknownOption {
+        number: u8,
+    },
+    OptionOutOfOrder {
+        number: u8,
+        previous: u8,
+    },
+    RepeatedOption {
+        number: u8,
+    },
+    ServerIdTooLong {
+        length: usize,
+    },
+    BadUintLength {
+        number: u8,
+        length: usize,
+    },
+    EmptyString {
+        number: u8,
+    },
+    InvalidUtf8 {
+        number: u8,
+        at: usize,
+    },
+    BearerOutOfRange {
+        value: u8,
+    },
     MissingServerId,
     MissingRequestedMo,
-    OptionCountMismatch { opc: u8, present: usize },
+    OptionCountMismatch {
+        opc: u8,
+        present: usize,
+    },
     MissingDigest,
-    ShortDigest { length: usize },
-    TrailingBytes { count: usize },
+    ShortDigest {
+        length: usize,
+    },
+    TrailingBytes {
+        count: usize,
+    },
 }
 
 impl Rule for ErrorKind {
@@ -115,17 +154,25 @@ impl fmt::Display for ErrorKind {
                 write!(f, "{length} bytes; the header alone is {HEADER_LEN}")
             }
             ErrorKind::UnsupportedVersion { version } => {
-                write!(f, "VER is {version}; this version of the message MUST set 0x01")
+                write!(
+                    f,
+                    "VER is {version}; this version of the message MUST set 0x01"
+                )
             }
             ErrorKind::ReservedTransport { bits } => {
                 write!(f, "TRA is {bits:03b}, a reserved value (101-111)")
             }
-            ErrorKind::ZeroSessionId => f.write_str("SESSIONID is 0; a value of zero MUST NOT be used"),
-            ErrorKind::TruncatedOptionHeader { remaining } => write!(
-                f,
-                "an option header needs 2 bytes, {remaining} left"
-            ),
-            ErrorKind::OptionOverrun { number, length, available } => write!(
+            ErrorKind::ZeroSessionId => {
+                f.write_str("SESSIONID is 0; a value of zero MUST NOT be used")
+            }
+            ErrorKind::TruncatedOptionHeader { remaining } => {
+                write!(f, "an option header needs 2 bytes, {remaining} left")
+            }
+            ErrorKind::OptionOverrun {
+                number,
+                length,
+                available,
+            } => write!(
                 f,
                 "{} declares {length} bytes, {available} left",
                 option_label(*number)
@@ -148,7 +195,11 @@ impl fmt::Display for ErrorKind {
                 options::SERVER_ID_MAX
             ),
             ErrorKind::BadUintLength { number, length } => {
-                let allowed = if *number == number::PREFERRED_BEARER { "1" } else { "1-2" };
+                let allowed = if *number == number::PREFERRED_BEARER {
+                    "1"
+                } else {
+                    "1-2"
+                };
                 write!(
                     f,
                     "{} is a Uint of {length} bytes; it takes {allowed}",
@@ -156,25 +207,25 @@ impl fmt::Display for ErrorKind {
                 )
             }
             ErrorKind::EmptyString { number } => {
-                write!(f, "{} is empty; it takes at least 1 byte", option_label(*number))
+                write!(
+                    f,
+                    "{} is empty; it takes at least 1 byte",
+                    option_label(*number)
+                )
             }
             ErrorKind::InvalidUtf8 { number, at } => write!(
                 f,
                 "{} is not UTF-8 (bad byte {at} of the value)",
                 option_label(*number)
             ),
-            ErrorKind::BearerOutOfRange { value } => write!(
-                f,
-                "Preferred-Bearer 0x{value:02X} is not one of 0x00-0x0B"
-            ),
-            ErrorKind::MissingServerId => f.write_str("the Server-ID option MUST be present"),
-            ErrorKind::MissingRequestedMo => {
-                f.write_str("the Requested-MO option MUST be present")
+            ErrorKind::BearerOutOfRange { value } => {
+                write!(f, "Preferred-Bearer 0x{value:02X} is not one of 0x00-0x0B")
             }
-            ErrorKind::OptionCountMismatch { opc, present } => write!(
-                f,
-                "OPC says {opc} options, the message holds {present}"
-            ),
+            ErrorKind::MissingServerId => f.write_str("the Server-ID option MUST be present"),
+            ErrorKind::MissingRequestedMo => f.write_str("the Requested-MO option MUST be present"),
+            ErrorKind::OptionCountMismatch { opc, present } => {
+                write!(f, "OPC says {opc} options, the message holds {present}")
+            }
             ErrorKind::MissingDigest => f.write_str("no digest; it MUST be present"),
             ErrorKind::ShortDigest { length } => {
                 write!(f, "digest of {length} bytes; it MUST be {DIGEST13_LEN}")
@@ -283,12 +334,25 @@ impl Header {
 
 /// Every rule of 6.4 on one header field, in field order. The callback sees each broken rule
 /// with the offset of its byte; strict decoding stops at the first.
-fn header_rules(raw: &RawHeader, mut broken: impl FnMut(usize, ErrorKind) -> Result<(), Error>) -> Result<(), Error> {
+fn header_rules(
+    raw: &RawHeader,
+    mut broken: impl FnMut(usize, ErrorKind) -> Result<(), Error>,
+) -> Result<(), Error> {
     if raw.version != VERSION {
-        broken(0, ErrorKind::UnsupportedVersion { version: raw.version })?;
+        broken(
+            0,
+            ErrorKind::UnsupportedVersion {
+                version: raw.version,
+            },
+        )?;
     }
     if Transport::from_bits(raw.transport).is_none() {
-        broken(1, ErrorKind::ReservedTransport { bits: raw.transport })?;
+        broken(
+            1,
+            ErrorKind::ReservedTransport {
+                bits: raw.transport,
+            },
+        )?;
     }
     if raw.session_id == 0 {
         broken(6, ErrorKind::ZeroSessionId)?;
@@ -296,13 +360,17 @@ fn header_rules(raw: &RawHeader, mut broken: impl FnMut(usize, ErrorKind) -> Res
     Ok(())
 }
 
+/// The options of a valid message: OPC's 3 bits bound them to 7, so they live inline and decoding
+/// allocates nothing.
+pub type Options<'a> = ArrayVec<NotiOption<'a>, MAX_OPTIONS>;
+
 /// A 1.3 message that keeps every rule of 6.1-6.6 (but the digest's value, which needs a secret:
 /// see [`verify`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Notification13<'a> {
     pub header: Header,
     /// In the order they appear, which is ascending option number.
-    pub options: Vec<NotiOption<'a>>,
+    pub options: Options<'a>,
     pub digest: [u8; DIGEST13_LEN],
 }
 
@@ -368,7 +436,9 @@ impl<'a> Notification13<'a> {
     /// The raw form of this message, to change on purpose.
     pub fn to_draft(&self) -> Draft13 {
         Draft13 {
-            header: self.header.raw(self.options.len().min(usize::from(u8::MAX)) as u8),
+            header: self
+                .header
+                .raw(self.options.len().min(usize::from(u8::MAX)) as u8),
             options: self
                 .options
                 .iter()
@@ -386,7 +456,11 @@ impl<'a> Notification13<'a> {
     pub fn into_owned(self) -> Notification13<'static> {
         Notification13 {
             header: self.header,
-            options: self.options.into_iter().map(NotiOption::into_owned).collect(),
+            options: self
+                .options
+                .into_iter()
+                .map(NotiOption::into_owned)
+                .collect(),
             digest: self.digest,
         }
     }
@@ -403,7 +477,11 @@ pub struct RawOption {
 
 impl RawOption {
     pub fn new(number: u8, value: Vec<u8>) -> RawOption {
-        RawOption { number, length: value.len().min(MAX_OPTION_LEN) as u16, value }
+        RawOption {
+            number,
+            length: value.len().min(MAX_OPTION_LEN) as u16,
+            value,
+        }
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -427,7 +505,14 @@ pub struct Draft13 {
 impl Draft13 {
     /// Header and option bytes, exactly as they will be sent.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_LEN + self.options.iter().map(|o| 2 + o.value.len()).sum::<usize>());
+        let mut out = Vec::with_capacity(
+            HEADER_LEN
+                + self
+                    .options
+                    .iter()
+                    .map(|o| 2 + o.value.len())
+                    .sum::<usize>(),
+        );
         self.header.encode(&mut out);
         for o in &self.options {
             o.encode(&mut out);
@@ -450,7 +535,8 @@ impl Draft13 {
     /// Replaces the digest with one computed over the header and options as they now stand.
     pub fn sign(&mut self, secret: &[u8], reading: DigestReading) {
         let body = self.signed_bytes();
-        self.digest = digest::digest13(secret, &body[..HEADER_LEN], &body[HEADER_LEN..], reading).to_vec();
+        self.digest =
+            digest::digest13(secret, &body[..HEADER_LEN], &body[HEADER_LEN..], reading).to_vec();
     }
 
     /// Splits received bytes into raw parts when their structure allows it (header, OPC options
@@ -463,30 +549,48 @@ impl Draft13 {
         for _ in 0..header.opc {
             let (number, length) = option_header(&mut r).ok()?;
             let value = r.take(usize::from(length))?.to_vec();
-            options.push(RawOption { number, length, value });
+            options.push(RawOption {
+                number,
+                length,
+                value,
+            });
         }
         let digest = r.take(DIGEST13_LEN.min(r.remaining()))?.to_vec();
-        Some(Draft13 { header, options, digest, trailer: r.rest().to_vec() })
+        Some(Draft13 {
+            header,
+            options,
+            digest,
+            trailer: r.rest().to_vec(),
+        })
     }
 }
 
 /// Reads NUMBER(4) LENGTH(12) (6.2).
+#[inline]
 fn option_header(r: &mut Reader<'_>) -> Result<(u8, u16), ErrorKind> {
     let remaining = r.remaining();
-    let word = r.u16().ok_or(ErrorKind::TruncatedOptionHeader { remaining })?;
+    let word = r
+        .u16()
+        .ok_or(ErrorKind::TruncatedOptionHeader { remaining })?;
     Ok(((word >> 12) as u8, word & 0x0fff))
 }
 
 /// Reads one option's header and value bytes, or names why the structure breaks (6.2).
+#[inline]
 fn read_option<'a>(r: &mut Reader<'a>) -> Result<(u8, &'a [u8]), ErrorKind> {
     let (number, length) = option_header(r)?;
     let length = usize::from(length);
     let available = r.remaining();
-    let value = r.take(length).ok_or(ErrorKind::OptionOverrun { number, length, available })?;
+    let value = r.take(length).ok_or(ErrorKind::OptionOverrun {
+        number,
+        length,
+        available,
+    })?;
     Ok((number, value))
 }
 
 /// The ordering and occurrence rules (6.2, 6.3) for an option after `previous`.
+#[inline]
 fn sequence_rule(previous: Option<u8>, number: u8) -> Option<ErrorKind> {
     let previous = previous?;
     if number < previous {
@@ -508,8 +612,13 @@ fn tail_rule(after_options: &[u8], opc: u8, read: usize) -> Option<ErrorKind> {
         n => {
             let extra = count_whole_options(&after_options[..n - DIGEST13_LEN]);
             match extra {
-                Some(k) => Some(ErrorKind::OptionCountMismatch { opc, present: read + k }),
-                None => Some(ErrorKind::TrailingBytes { count: n - DIGEST13_LEN }),
+                Some(k) => Some(ErrorKind::OptionCountMismatch {
+                    opc,
+                    present: read + k,
+                }),
+                None => Some(ErrorKind::TrailingBytes {
+                    count: n - DIGEST13_LEN,
+                }),
             }
         }
     }
@@ -538,18 +647,23 @@ fn count_whole_options(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Before reading option `i` of `opc`: when just the digest is left, OPC overcounts (6.4.2).
+#[inline]
 fn opc_overcount(r: &Reader<'_>, opc: u8, read: usize) -> Option<ErrorKind> {
     (r.remaining() == DIGEST13_LEN).then_some(ErrorKind::OptionCountMismatch { opc, present: read })
 }
 
 /// Strict decoding: a message that keeps every rule of 6.1-6.6, or the first rule it breaks.
-/// Allocates only the option list.
+/// Allocates nothing: strings borrow from `bytes`, options are inline.
 pub fn decode(bytes: &[u8]) -> Result<Notification13<'_>, Error> {
     let mut r = Reader::new(bytes);
-    let raw = RawHeader::read(&mut r)
-        .ok_or(Error::new(0, ErrorKind::ShortHeader { length: bytes.len() }))?;
+    let raw = RawHeader::read(&mut r).ok_or(Error::new(
+        0,
+        ErrorKind::ShortHeader {
+            length: bytes.len(),
+        },
+    ))?;
     header_rules(&raw, |at, kind| Err(Error::new(at, kind)))?;
-    let mut opts = Vec::with_capacity(usize::from(raw.opc));
+    let mut options = Options::new();
     let mut previous = None;
     let (mut seen_server_id, mut seen_requested) = (false, false);
     for read in 0..usize::from(raw.opc) {
@@ -565,7 +679,8 @@ pub fn decode(bytes: &[u8]) -> Result<Notification13<'_>, Error> {
         seen_server_id |= number == number::SERVER_ID;
         seen_requested |= number == number::REQUESTED_MO;
         previous = Some(number);
-        opts.push(option);
+        // OPC has 3 bits, so this loop runs at most MAX_OPTIONS times: the push cannot fail.
+        let _ = options.try_push(option);
     }
     let end = r.offset();
     if let Some(kind) = tail_rule(r.rest(), raw.opc, usize::from(raw.opc)) {
@@ -577,18 +692,30 @@ pub fn decode(bytes: &[u8]) -> Result<Notification13<'_>, Error> {
     if !seen_requested {
         return Err(Error::new(end, ErrorKind::MissingRequestedMo));
     }
-    let digest = r.array::<DIGEST13_LEN>().ok_or(Error::new(end, ErrorKind::MissingDigest))?;
-    // header_rules passed, so these conversions hold; the fallbacks are never taken.
+    let digest = r
+        .array::<DIGEST13_LEN>()
+        .ok_or(Error::new(end, ErrorKind::MissingDigest))?;
+    // header_rules passed, so these conversions hold; the errors are never returned.
     let header = Header {
         initiator: Initiator::from_bit(raw.initiator),
         ui_mode: UiMode::from_bits(raw.ui_mode),
-        transport: Transport::from_bits(raw.transport).ok_or(Error::new(1, ErrorKind::ReservedTransport { bits: raw.transport }))?,
+        transport: Transport::from_bits(raw.transport).ok_or(Error::new(
+            1,
+            ErrorKind::ReservedTransport {
+                bits: raw.transport,
+            },
+        ))?,
         reserved: raw.reserved,
         timeout: raw.timeout,
-        session_id: SessionId::new(raw.session_id).ok_or(Error::new(6, ErrorKind::ZeroSessionId))?,
+        session_id: SessionId::new(raw.session_id)
+            .ok_or(Error::new(6, ErrorKind::ZeroSessionId))?,
         timestamp: raw.timestamp,
     };
-    Ok(Notification13 { header, options: opts, digest })
+    Ok(Notification13 {
+        header,
+        options,
+        digest,
+    })
 }
 
 /// One option as [`inspect`] found it.
@@ -637,7 +764,12 @@ pub fn inspect(bytes: &[u8]) -> Inspection13<'_> {
     };
     let mut r = Reader::new(bytes);
     let Some(raw) = RawHeader::read(&mut r) else {
-        out.violations.push(Error::new(0, ErrorKind::ShortHeader { length: bytes.len() }));
+        out.violations.push(Error::new(
+            0,
+            ErrorKind::ShortHeader {
+                length: bytes.len(),
+            },
+        ));
         return out;
     };
     out.header = Some(raw);
@@ -668,7 +800,14 @@ pub fn inspect(bytes: &[u8]) -> Inspection13<'_> {
                         None
                     }
                 };
-                out.options.push(InspectedOption { offset: at, number, length: value.len(), value, typed, beyond_opc: false });
+                out.options.push(InspectedOption {
+                    offset: at,
+                    number,
+                    length: value.len(),
+                    value,
+                    typed,
+                    beyond_opc: false,
+                });
             }
             Err(kind) => {
                 out.violations.push(Error::new(at, kind));
@@ -687,20 +826,32 @@ pub fn inspect(bytes: &[u8]) -> Inspection13<'_> {
         // Read the options OPC left out, so they can be shown.
         while r.remaining() > DIGEST13_LEN {
             let at = r.offset();
-            let Ok((number, value)) = read_option(&mut r) else { break };
+            let Ok((number, value)) = read_option(&mut r) else {
+                break;
+            };
             counts[usize::from(number & 0x0f)] += 1;
             let typed = typed_option(number, value).ok();
-            out.options.push(InspectedOption { offset: at, number, length: value.len(), value, typed, beyond_opc: true });
+            out.options.push(InspectedOption {
+                offset: at,
+                number,
+                length: value.len(),
+                value,
+                typed,
+                beyond_opc: true,
+            });
         }
     }
     if let Some(kind) = tail {
-        out.violations.push(Error::new(tail_offset(&kind, end), kind));
+        out.violations
+            .push(Error::new(tail_offset(&kind, end), kind));
     }
     if counts[usize::from(number::SERVER_ID)] == 0 {
-        out.violations.push(Error::new(end, ErrorKind::MissingServerId));
+        out.violations
+            .push(Error::new(end, ErrorKind::MissingServerId));
     }
     if counts[usize::from(number::REQUESTED_MO)] == 0 {
-        out.violations.push(Error::new(end, ErrorKind::MissingRequestedMo));
+        out.violations
+            .push(Error::new(end, ErrorKind::MissingRequestedMo));
     }
     let digest_at = r.offset();
     let digest = r.take(DIGEST13_LEN.min(r.remaining())).unwrap_or_default();
@@ -719,7 +870,11 @@ pub enum DigestError {
     #[error("{length} bytes is too short to hold a header and a {DIGEST13_LEN}-byte digest (6.6)")]
     TooShort { length: usize },
     #[error("digest mismatch: the message carries {carried}, {reading} gives {computed} (6.6)")]
-    Mismatch { carried: String, computed: String, reading: &'static str },
+    Mismatch {
+        carried: String,
+        computed: String,
+        reading: &'static str,
+    },
 }
 
 /// Checks the digest of a 1.3 message as received: the last 32 bytes against the digest of the

@@ -7,7 +7,16 @@ use std::borrow::Cow;
 /// Header: VER 1, OPC `opc`, I server, UIM background, TRA HTTP, timeout 10, session 0x3039,
 /// timestamp 0x5F5E1000.
 fn header(opc: u8) -> Vec<u8> {
-    let mut h = vec![0x10 | opc << 1 | 1, 0x48, 0x00, 0x00, 0x00, 0x0A, 0x30, 0x39];
+    let mut h = vec![
+        0x10 | opc << 1 | 1,
+        0x48,
+        0x00,
+        0x00,
+        0x00,
+        0x0A,
+        0x30,
+        0x39,
+    ];
     h.extend_from_slice(&[0x5F, 0x5E, 0x10, 0x00]);
     h
 }
@@ -27,7 +36,15 @@ fn valid() -> Vec<u8> {
 
 #[test]
 fn a_hand_built_message_decodes_field_by_field() {
-    let bytes = msg(&[&header(5), SERVER_ID, TARGETED, REQUESTED, &[0x40, 0x01, 0x06], &[0x50, 0x03, b'u', b'p', b'd'], DIGEST]);
+    let bytes = msg(&[
+        &header(5),
+        SERVER_ID,
+        TARGETED,
+        REQUESTED,
+        &[0x40, 0x01, 0x06],
+        &[0x50, 0x03, b'u', b'p', b'd'],
+        DIGEST,
+    ]);
     let m = decode(&bytes).unwrap();
     assert_eq!(m.header.initiator, Initiator::Server);
     assert_eq!(m.header.ui_mode, UiMode::Background);
@@ -91,7 +108,10 @@ fn errors_say_where_and_which_section() {
     let mut h = header(2);
     h[1] = 0x68;
     let bytes = msg(&[&h, SERVER_ID, REQUESTED, DIGEST]);
-    assert_eq!(decode(&bytes).unwrap_err().to_string(), "offset 1: TRA is 101, a reserved value (101-111) (6.4.5)");
+    assert_eq!(
+        decode(&bytes).unwrap_err().to_string(),
+        "offset 1: TRA is 101, a reserved value (101-111) (6.4.5)"
+    );
 }
 
 #[test]
@@ -101,10 +121,20 @@ fn inspect_lists_every_violation() {
     h[6] = 0;
     h[7] = 0;
     let bytes = msg(&[&h, REQUESTED, SERVER_ID, &[0x40, 0x01, 0x0F], DIGEST, &[1]]);
-    let kinds: Vec<_> = inspect(&bytes).violations.iter().map(|v| v.kind.name()).collect();
+    let kinds: Vec<_> = inspect(&bytes)
+        .violations
+        .iter()
+        .map(|v| v.kind.name())
+        .collect();
     assert_eq!(
         kinds,
-        ["unsupported-version", "zero-session-id", "option-out-of-order", "bearer-out-of-range", "trailing-bytes"]
+        [
+            "unsupported-version",
+            "zero-session-id",
+            "option-out-of-order",
+            "bearer-out-of-range",
+            "trailing-bytes"
+        ]
     );
 }
 
@@ -114,7 +144,10 @@ fn inspect_shows_options_beyond_opc() {
     let seen = inspect(&bytes);
     assert_eq!(seen.options.len(), 2);
     assert!(seen.options[1].beyond_opc);
-    assert_eq!(seen.options[1].typed, Some(NotiOption::RequestedMo(MoIndex::DEV_DETAIL)));
+    assert_eq!(
+        seen.options[1].typed,
+        Some(NotiOption::RequestedMo(MoIndex::DEV_DETAIL))
+    );
     assert_eq!(seen.digest.map(|(at, d)| (at, d.len())), Some((20, 32)));
 }
 
@@ -122,7 +155,9 @@ fn inspect_shows_options_beyond_opc() {
 fn reserved_bits_are_kept_not_refused() {
     let mut h = header(2);
     h[3] = 0x01;
-    let m = decode(&msg(&[&h, SERVER_ID, REQUESTED, DIGEST])).unwrap().header;
+    let m = decode(&msg(&[&h, SERVER_ID, REQUESTED, DIGEST]))
+        .unwrap()
+        .header;
     assert_eq!(m.reserved, 1);
 }
 
@@ -131,16 +166,28 @@ fn digest_verifies_and_one_flipped_bit_does_not() {
     let mut m = decode(&valid()).unwrap().into_owned();
     m.sign(b"secret", DigestReading::LiteralColons);
     let wire = m.encode();
-    assert_eq!(verify(&wire, b"secret", DigestReading::LiteralColons), Ok(()));
+    assert_eq!(
+        verify(&wire, b"secret", DigestReading::LiteralColons),
+        Ok(())
+    );
     assert!(verify(&wire, b"other", DigestReading::LiteralColons).is_err());
-    assert_eq!(matching_readings(&wire, b"secret"), [DigestReading::LiteralColons]);
+    assert_eq!(
+        matching_readings(&wire, b"secret"),
+        [DigestReading::LiteralColons]
+    );
     let mut flipped = wire.clone();
     *flipped.last_mut().unwrap() ^= 1;
     let err = verify(&flipped, b"secret", DigestReading::LiteralColons).unwrap_err();
-    assert!(err.to_string().starts_with("digest mismatch") && err.to_string().ends_with("(6.6)"), "{err}");
+    assert!(
+        err.to_string().starts_with("digest mismatch") && err.to_string().ends_with("(6.6)"),
+        "{err}"
+    );
     // A digest computed under another reading verifies only under that reading.
     m.sign(b"secret", DigestReading::NoColons);
-    assert_eq!(matching_readings(&m.encode(), b"secret"), [DigestReading::NoColons]);
+    assert_eq!(
+        matching_readings(&m.encode(), b"secret"),
+        [DigestReading::NoColons]
+    );
 }
 
 #[test]
@@ -163,45 +210,74 @@ fn drafts_build_wrong_messages_on_purpose() {
     let m = decode(&bytes).unwrap();
     let mut d = m.to_draft();
     d.options.swap(0, 1);
-    assert_eq!(decode(&d.encode()).unwrap_err().kind.name(), "option-out-of-order");
+    assert_eq!(
+        decode(&d.encode()).unwrap_err().kind.name(),
+        "option-out-of-order"
+    );
     let mut d = m.to_draft();
     d.header.opc = 3;
-    assert_eq!(decode(&d.encode()).unwrap_err().kind.name(), "option-count-mismatch");
+    assert_eq!(
+        decode(&d.encode()).unwrap_err().kind.name(),
+        "option-count-mismatch"
+    );
     let mut d = m.to_draft();
     d.options[0].length = 0x0FF;
-    assert_eq!(decode(&d.encode()).unwrap_err().kind.name(), "option-overrun");
+    assert_eq!(
+        decode(&d.encode()).unwrap_err().kind.name(),
+        "option-overrun"
+    );
     let mut d = m.to_draft();
     d.trailer = vec![0xEE];
-    assert_eq!(decode(&d.encode()).unwrap_err().kind.name(), "trailing-bytes");
+    assert_eq!(
+        decode(&d.encode()).unwrap_err().kind.name(),
+        "trailing-bytes"
+    );
     let mut d = m.to_draft();
     d.header.version = 2;
     d.sign(b"s", DigestReading::LiteralColons);
     let wire = d.encode();
-    assert_eq!(decode(&wire).unwrap_err().kind.name(), "unsupported-version");
+    assert_eq!(
+        decode(&wire).unwrap_err().kind.name(),
+        "unsupported-version"
+    );
     assert_eq!(verify(&wire, b"s", DigestReading::LiteralColons), Ok(()));
     assert_eq!(Draft13::from_bytes(&wire), Some(d));
 }
 
 #[test]
 fn the_header_bits_are_where_6_1_puts_them() {
-    let raw = RawHeader { version: 1, opc: 7, initiator: 1, ui_mode: 3, transport: 4, reserved: RESERVED_MASK, timeout: 0xFFFF, session_id: 0xABCD, timestamp: 0x01020304 };
+    let raw = RawHeader {
+        version: 1,
+        opc: 7,
+        initiator: 1,
+        ui_mode: 3,
+        transport: 4,
+        reserved: RESERVED_MASK,
+        timeout: 0xFFFF,
+        session_id: 0xABCD,
+        timestamp: 0x01020304,
+    };
     let b = raw.to_bytes();
-    assert_eq!(b, parse_hex("1F E7 FF FF FF FF AB CD 01 02 03 04").unwrap().as_slice());
+    assert_eq!(
+        b,
+        parse_hex("1F E7 FF FF FF FF AB CD 01 02 03 04")
+            .unwrap()
+            .as_slice()
+    );
     assert_eq!(RawHeader::from_bytes(&b), raw);
 }
 
 fn arb_string(max: usize) -> impl Strategy<Value = String> {
-    proptest::collection::vec(any::<char>(), 1..=max)
-        .prop_map(move |cs| {
-            let mut s = String::new();
-            for c in cs {
-                if s.len() + c.len_utf8() > max {
-                    break;
-                }
-                s.push(c);
+    proptest::collection::vec(any::<char>(), 1..=max).prop_map(move |cs| {
+        let mut s = String::new();
+        for c in cs {
+            if s.len() + c.len_utf8() > max {
+                break;
             }
-            if s.is_empty() { "x".to_owned() } else { s }
-        })
+            s.push(c);
+        }
+        if s.is_empty() { "x".to_owned() } else { s }
+    })
 }
 
 prop_compose! {
@@ -242,7 +318,7 @@ prop_compose! {
             options[MAX_OPTIONS - 1] = NotiOption::RequestedMo(MoIndex::DEV_DETAIL);
             options.sort_by_key(NotiOption::number);
         }
-        Notification13 { header, options, digest }
+        Notification13 { header, options: options.into_iter().collect(), digest }
     }
 }
 

@@ -77,7 +77,10 @@ impl fmt::Display for ErrorKind {
                 write!(f, "PDU type 0x{pdu_type:02X}; a push is 0x06")
             }
             ErrorKind::BadUintvar => f.write_str("HeadersLen is not a uintvar of at most 5 bytes"),
-            ErrorKind::HeadersOverrun { declared, available } => {
+            ErrorKind::HeadersOverrun {
+                declared,
+                available,
+            } => {
                 write!(f, "HeadersLen {declared}, {available} bytes left")
             }
             ErrorKind::BadContentType => f.write_str("the content type cannot be read"),
@@ -281,11 +284,15 @@ fn parse_app_id(value: &[u8]) -> Option<AppId> {
         b @ 0x80..=0xff => Some(AppId::Code(u32::from(b & 0x7f))),
         n @ 1..=4 => {
             let bytes = value.get(1..1 + usize::from(*n))?;
-            Some(AppId::Code(bytes.iter().fold(0u32, |v, b| v << 8 | u32::from(*b))))
+            Some(AppId::Code(
+                bytes.iter().fold(0u32, |v, b| v << 8 | u32::from(*b)),
+            ))
         }
         0x20..=0x7f => {
             let end = value.iter().position(|b| *b == 0).unwrap_or(value.len());
-            Some(AppId::Text(String::from_utf8_lossy(&value[..end]).into_owned()))
+            Some(AppId::Text(
+                String::from_utf8_lossy(&value[..end]).into_owned(),
+            ))
         }
         _ => None,
     }
@@ -295,20 +302,28 @@ fn parse_app_id(value: &[u8]) -> Option<AppId> {
 /// skipped by their encoding; a header block that does not parse is an error.
 pub fn decode(bytes: &[u8]) -> Result<WapPush<'_>, Error> {
     let mut r = Reader::new(bytes);
-    let tid = r.u8().ok_or(Error::new(0, ErrorKind::Truncated { needed: "TID" }))?;
-    let pdu_type = r.u8().ok_or(Error::new(1, ErrorKind::Truncated { needed: "PDU type" }))?;
+    let tid = r
+        .u8()
+        .ok_or(Error::new(0, ErrorKind::Truncated { needed: "TID" }))?;
+    let pdu_type = r
+        .u8()
+        .ok_or(Error::new(1, ErrorKind::Truncated { needed: "PDU type" }))?;
     if pdu_type != PDU_PUSH {
         return Err(Error::new(1, ErrorKind::NotPush { pdu_type }));
     }
     let declared = read_uintvar(&mut r).ok_or(Error::new(2, ErrorKind::BadUintvar))? as usize;
     let headers_offset = r.offset();
     let available = r.remaining();
-    let block = r
-        .take(declared)
-        .ok_or(Error::new(2, ErrorKind::HeadersOverrun { declared, available }))?;
+    let block = r.take(declared).ok_or(Error::new(
+        2,
+        ErrorKind::HeadersOverrun {
+            declared,
+            available,
+        },
+    ))?;
     let mut h = Reader::new(block);
-    let content_type = read_content_type(&mut h)
-        .ok_or(Error::new(headers_offset, ErrorKind::BadContentType))?;
+    let content_type =
+        read_content_type(&mut h).ok_or(Error::new(headers_offset, ErrorKind::BadContentType))?;
     let mut app_id = None;
     while h.remaining() > 0 {
         let at = headers_offset + h.offset();
@@ -353,13 +368,21 @@ pub fn decode(bytes: &[u8]) -> Result<WapPush<'_>, Error> {
 pub fn route(push: &WapPush<'_>) -> Result<Format, Error> {
     let at = push.headers_offset;
     let format = push.content_type.format().ok_or_else(|| {
-        Error::new(at, ErrorKind::NotDmContentType { found: push.content_type.to_string() })
+        Error::new(
+            at,
+            ErrorKind::NotDmContentType {
+                found: push.content_type.to_string(),
+            },
+        )
     })?;
     match &push.app_id {
         None => Err(Error::new(at, ErrorKind::MissingApplicationId)),
-        Some(id) if !id.is_syncml_dm() => {
-            Err(Error::new(at, ErrorKind::WrongApplicationId { found: id.to_string() }))
-        }
+        Some(id) if !id.is_syncml_dm() => Err(Error::new(
+            at,
+            ErrorKind::WrongApplicationId {
+                found: id.to_string(),
+            },
+        )),
         Some(_) => Ok(format),
     }
 }
@@ -376,7 +399,9 @@ pub fn sender_rules(push: &WapPush<'_>) -> Vec<Error> {
         }
         other => broken.push(Error::new(
             at,
-            ErrorKind::NotDmContentType { found: other.to_string() },
+            ErrorKind::NotDmContentType {
+                found: other.to_string(),
+            },
         )),
     }
     match &push.app_id {
@@ -386,12 +411,19 @@ pub fn sender_rules(push: &WapPush<'_>) -> Vec<Error> {
         }
         Some(other) => broken.push(Error::new(
             at,
-            ErrorKind::WrongApplicationId { found: other.to_string() },
+            ErrorKind::WrongApplicationId {
+                found: other.to_string(),
+            },
         )),
         None => broken.push(Error::new(at, ErrorKind::MissingApplicationId)),
     }
     if push.headers_len > MAX_HEADERS_LEN {
-        broken.push(Error::new(at, ErrorKind::HeadersTooLong { length: push.headers_len }));
+        broken.push(Error::new(
+            at,
+            ErrorKind::HeadersTooLong {
+                length: push.headers_len,
+            },
+        ));
     }
     broken
 }
@@ -488,9 +520,19 @@ mod tests {
         let pdu = b.encode(b"x");
         let push = decode(&pdu).unwrap();
         assert_eq!(route(&push), Ok(Format::V13));
-        let kinds: Vec<_> = sender_rules(&push).into_iter().map(|e| e.kind.name()).collect();
+        let kinds: Vec<_> = sender_rules(&push)
+            .into_iter()
+            .map(|e| e.kind.name())
+            .collect();
         // Both texts together (38 + 28 bytes) cannot fit in 48 bytes of headers either.
-        assert_eq!(kinds, ["content-type-as-text", "application-id-as-text", "headers-too-long"]);
+        assert_eq!(
+            kinds,
+            [
+                "content-type-as-text",
+                "application-id-as-text",
+                "headers-too-long"
+            ]
+        );
     }
 
     #[test]
@@ -501,7 +543,10 @@ mod tests {
         let pdu = b.encode(b"x");
         let push = decode(&pdu).unwrap();
         assert_eq!(push.app_id, Some(AppId::Code(0x9000)));
-        let kinds: Vec<_> = sender_rules(&push).into_iter().map(|e| e.kind.name()).collect();
+        let kinds: Vec<_> = sender_rules(&push)
+            .into_iter()
+            .map(|e| e.kind.name())
+            .collect();
         assert_eq!(kinds, ["wrong-application-id", "headers-too-long"]);
     }
 

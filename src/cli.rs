@@ -1,0 +1,427 @@
+//! The command line: the clap model and the dispatch to the library. Exit codes (documented in
+//! README): 0 success, 1 a non-conformant message (or, later, a failed run), 2 bad input.
+
+use crate::codec::digest::DigestReading;
+use crate::codec::{self, Format, Initiator, Transport, UiMode};
+use crate::explain::{self, Input, Keys};
+use crate::scr::Catalog;
+use crate::tools::{self, EncodeSpec, Framing, parse_bounded};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAIL: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dmnoti",
+    version,
+    about = "Conformance harness for OMA DM Notification (Package #0) 1.3 and 1.2"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Field-by-field breakdown of a message (bare 1.3 or 1.2, WSP push or HTTP push).
+    #[command(visible_alias = "explain")]
+    Decode(DecodeArgs),
+    /// Build a message from field values, conformant by default or wrong on purpose.
+    Encode(Box<EncodeArgs>),
+    /// The SCR catalog of Appendix B, with errata.
+    Scrs(ScrsArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputKind {
+    Auto,
+    V13,
+    V12,
+    Wsp,
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// 1.3 server secret (AAuthSecret of NOTICRED, else SRVCRED), as text.
+    #[arg(long, conflicts_with = "secret_hex")]
+    pub secret: Option<String>,
+    /// 1.3 server secret as hex.
+    #[arg(long)]
+    pub secret_hex: Option<String>,
+    /// How the 1.3 digest formula is read.
+    #[arg(long, value_enum, default_value = "literal-colons")]
+    pub reading: ReadingArg,
+    /// 1.2 server password, as text.
+    #[arg(long, conflicts_with = "password_hex")]
+    pub password: Option<String>,
+    /// 1.2 server password as hex.
+    #[arg(long)]
+    pub password_hex: Option<String>,
+    /// 1.2 server nonce, as hex (raw bytes).
+    #[arg(long)]
+    pub nonce: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReadingArg {
+    LiteralColons,
+    NoColons,
+    HmacSha256,
+}
+
+impl From<ReadingArg> for DigestReading {
+    fn from(r: ReadingArg) -> Self {
+        match r {
+            ReadingArg::LiteralColons => DigestReading::LiteralColons,
+            ReadingArg::NoColons => DigestReading::NoColons,
+            ReadingArg::HmacSha256 => DigestReading::HmacSha256,
+        }
+    }
+}
+
+impl KeyArgs {
+    fn secret(&self) -> Result<Option<Vec<u8>>> {
+        bytes_arg(&self.secret, &self.secret_hex, "--secret-hex")
+    }
+
+    fn password(&self) -> Result<Option<Vec<u8>>> {
+        bytes_arg(&self.password, &self.password_hex, "--password-hex")
+    }
+
+    fn nonce(&self) -> Result<Option<Vec<u8>>> {
+        self.nonce
+            .as_deref()
+            .map(|n| codec::parse_hex(n).context("--nonce"))
+            .transpose()
+    }
+}
+
+fn bytes_arg(text: &Option<String>, hex: &Option<String>, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(match (text, hex) {
+        (Some(t), _) => Some(t.as_bytes().to_vec()),
+        (None, Some(h)) => Some(codec::parse_hex(h).with_context(|| name.to_owned())?),
+        (None, None) => None,
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Hex on the command line, a file (binary or hex text), or - for stdin.
+    pub input: String,
+    /// What the input is; detected when auto.
+    #[arg(long = "as", value_enum, default_value = "auto")]
+    pub input_kind: InputKind,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Key the 1.2 digest with this name (SRVCRED AAuthName) instead of the message's ServerID.
+    #[arg(long)]
+    pub digest_server_id: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    #[value(name = "1.3")]
+    V13,
+    #[value(name = "1.2")]
+    V12,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UiModeArg {
+    NotSpecified,
+    Background,
+    Informative,
+    UserInteraction,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InitiatorArg {
+    User,
+    Server,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TransportArg {
+    NotSpecified,
+    Http,
+    Https,
+    Obex,
+    Wsp,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputArg {
+    Hex,
+    Raw,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    #[arg(long, value_enum, default_value = "1.3")]
+    pub format: FormatArg,
+    #[arg(long)]
+    pub server_id: String,
+    /// SESSIONID, decimal or 0x-hex (0 builds a wrong message).
+    #[arg(long, default_value = "1")]
+    pub session_id: String,
+    #[arg(long, value_enum, default_value = "not-specified")]
+    pub ui_mode: UiModeArg,
+    #[arg(long, value_enum, default_value = "server")]
+    pub initiator: InitiatorArg,
+    #[arg(long, value_enum, default_value = "not-specified")]
+    pub transport: TransportArg,
+    /// TIMEOUT in minutes (0: none).
+    #[arg(long, default_value = "0")]
+    pub timeout: String,
+    /// TIMESTAMP, POSIX seconds; the current time when absent.
+    #[arg(long)]
+    pub timestamp: Option<String>,
+    /// Requested-MO index (repeatable); 0x000B DevDetail when none is given.
+    #[arg(long)]
+    pub requested_mo: Vec<String>,
+    /// Targeted-MO index (repeatable).
+    #[arg(long)]
+    pub targeted_mo: Vec<String>,
+    /// Preferred-Bearer value (repeatable, in priority order).
+    #[arg(long)]
+    pub bearer: Vec<String>,
+    #[arg(long)]
+    pub connect_reason: Option<String>,
+    #[arg(long)]
+    pub vendor_info: Option<String>,
+    /// An option appended as given: NUMBER:HEXVALUE (repeatable).
+    #[arg(long)]
+    pub raw_option: Vec<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// 1.2 vendor-specific body, hex.
+    #[arg(long)]
+    pub vendor_body: Option<String>,
+    /// Raw VER (1.3) or V (1.2) value.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Raw OPC value.
+    #[arg(long)]
+    pub opc: Option<String>,
+    /// Raw RESERVED (1.3) or FUTURE (1.2) bits.
+    #[arg(long)]
+    pub reserved: Option<String>,
+    /// Raw TRA bits.
+    #[arg(long)]
+    pub transport_bits: Option<String>,
+    /// Digest bytes as hex, instead of computing them.
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Bytes appended after the digest, hex.
+    #[arg(long)]
+    pub append: Option<String>,
+    /// Bytes cut off the end.
+    #[arg(long, default_value_t = 0)]
+    pub truncate: usize,
+    /// Frame as a connectionless WAP push PDU.
+    #[arg(long, conflicts_with_all = ["http", "http_plain"])]
+    pub wsp: bool,
+    /// Frame as an OTA-HTTP push request.
+    #[arg(long, conflicts_with = "http_plain")]
+    pub http: bool,
+    /// Frame as a plain HTTP POST of the notification.
+    #[arg(long)]
+    pub http_plain: bool,
+    /// WSP transaction id.
+    #[arg(long, default_value = "1")]
+    pub tid: String,
+    #[arg(long, value_enum, default_value = "hex")]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ScrsArgs {
+    /// List the errata attached to items.
+    #[arg(long)]
+    pub errata: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// Read the catalog from this directory instead of the built-in one.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Runs a parsed command line; prints errors as one line and maps them to exit code 2.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Decode(args) => decode(&args),
+        Command::Encode(args) => encode(&args),
+        Command::Scrs(args) => scrs(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn decode(args: &DecodeArgs) -> Result<u8> {
+    let bytes = tools::read_input(&args.input)?;
+    let keys = Keys {
+        secret: args.keys.secret()?,
+        reading: args.keys.reading.into(),
+        password: args.keys.password()?,
+        nonce: args.keys.nonce()?,
+        server_id_override: args
+            .digest_server_id
+            .as_ref()
+            .map(|s| s.as_bytes().to_vec()),
+    };
+    let input = match args.input_kind {
+        InputKind::Auto => Input::Auto,
+        InputKind::V13 => Input::V13,
+        InputKind::V12 => Input::V12,
+        InputKind::Wsp => Input::Wsp,
+        InputKind::Http => Input::Http,
+    };
+    let e = explain::explain(&bytes, input, &keys);
+    let text = if args.json {
+        serde_json::to_string_pretty(&e)? + "\n"
+    } else {
+        e.to_text()
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(if e.conformant { EXIT_OK } else { EXIT_FAIL })
+}
+
+fn hex_arg(value: &Option<String>, name: &str) -> Result<Vec<u8>> {
+    value
+        .as_deref()
+        .map(|v| codec::parse_hex(v).with_context(|| name.to_owned()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+fn numbers<T: TryFrom<u64>>(values: &[String], what: &str) -> Result<Vec<T>> {
+    values.iter().map(|v| Ok(parse_bounded(v, what)?)).collect()
+}
+
+fn optional<T: TryFrom<u64>>(value: &Option<String>, what: &str) -> Result<Option<T>> {
+    value
+        .as_deref()
+        .map(|v| Ok(parse_bounded(v, what)?))
+        .transpose()
+}
+
+fn encode(args: &EncodeArgs) -> Result<u8> {
+    let raw_options = args
+        .raw_option
+        .iter()
+        .map(|o| {
+            let (n, v) = o
+                .split_once(':')
+                .with_context(|| format!("--raw-option {o:?}: expected NUMBER:HEX"))?;
+            let n: u8 = parse_bounded(n, "option number")?;
+            if n > 15 {
+                bail!("--raw-option {o:?}: option numbers have 4 bits");
+            }
+            Ok((
+                n,
+                codec::parse_hex(v).with_context(|| format!("--raw-option {o:?}"))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32)
+        .unwrap_or(0);
+    let spec = EncodeSpec {
+        format: Some(match args.format {
+            FormatArg::V13 => Format::V13,
+            FormatArg::V12 => Format::V12,
+        }),
+        server_id: args.server_id.clone(),
+        session_id: parse_bounded(&args.session_id, "session id")?,
+        ui_mode: match args.ui_mode {
+            UiModeArg::NotSpecified => UiMode::NotSpecified,
+            UiModeArg::Background => UiMode::Background,
+            UiModeArg::Informative => UiMode::Informative,
+            UiModeArg::UserInteraction => UiMode::UserInteraction,
+        },
+        initiator: Some(match args.initiator {
+            InitiatorArg::User => Initiator::User,
+            InitiatorArg::Server => Initiator::Server,
+        }),
+        transport: Some(match args.transport {
+            TransportArg::NotSpecified => Transport::NotSpecified,
+            TransportArg::Http => Transport::Http,
+            TransportArg::Https => Transport::Https,
+            TransportArg::Obex => Transport::Obex,
+            TransportArg::Wsp => Transport::Wsp,
+        }),
+        timeout: parse_bounded(&args.timeout, "timeout")?,
+        timestamp: optional(&args.timestamp, "timestamp")?.unwrap_or(now),
+        requested_mo: numbers(&args.requested_mo, "Requested-MO")?,
+        targeted_mo: numbers(&args.targeted_mo, "Targeted-MO")?,
+        bearers: numbers(&args.bearer, "Preferred-Bearer")?,
+        connect_reason: args.connect_reason.clone(),
+        vendor_info: args.vendor_info.clone(),
+        raw_options,
+        secret: args.keys.secret()?,
+        reading: args.keys.reading.into(),
+        password: args.keys.password()?,
+        nonce: args.keys.nonce()?.unwrap_or_default(),
+        vendor_body: hex_arg(&args.vendor_body, "--vendor-body")?,
+        version: optional(&args.version, "version")?,
+        opc: optional(&args.opc, "OPC")?,
+        reserved: optional(&args.reserved, "reserved bits")?,
+        transport_bits: optional(&args.transport_bits, "TRA bits")?,
+        digest: args
+            .digest
+            .as_deref()
+            .map(|d| codec::parse_hex(d).context("--digest"))
+            .transpose()?,
+        append: hex_arg(&args.append, "--append")?,
+        truncate: args.truncate,
+        framing: if args.wsp {
+            Framing::Wsp
+        } else if args.http {
+            Framing::OtaHttp
+        } else if args.http_plain {
+            Framing::PlainHttp
+        } else {
+            Framing::None
+        },
+        tid: parse_bounded(&args.tid, "TID")?,
+    };
+    let bytes = tools::encode(&spec)?;
+    let mut out = std::io::stdout();
+    match args.output {
+        OutputArg::Hex => writeln!(out, "{}", codec::hex(&bytes))?,
+        OutputArg::Raw => out.write_all(&bytes)?,
+    }
+    Ok(EXIT_OK)
+}
+
+fn scrs(args: &ScrsArgs) -> Result<u8> {
+    let catalog = match &args.dir {
+        Some(dir) => Catalog::load_dir(dir)?,
+        None => Catalog::builtin(),
+    };
+    let text = if args.json {
+        serde_json::to_string_pretty(&catalog)? + "\n"
+    } else if args.errata {
+        catalog.errata_text()
+    } else {
+        catalog.table()
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
+}
