@@ -732,6 +732,25 @@ pub struct InspectedOption<'a> {
     pub beyond_opc: bool,
 }
 
+impl<'a> InspectedOption<'a> {
+    fn new(
+        offset: usize,
+        number: u8,
+        value: &'a [u8],
+        typed: Option<NotiOption<'a>>,
+        beyond_opc: bool,
+    ) -> Self {
+        InspectedOption {
+            offset,
+            number,
+            length: value.len(),
+            value,
+            typed,
+            beyond_opc,
+        }
+    }
+}
+
 /// Everything [`inspect`] could read of a 1.3 message, and every rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection13<'a> {
@@ -800,14 +819,8 @@ pub fn inspect(bytes: &[u8]) -> Inspection13<'_> {
                         None
                     }
                 };
-                out.options.push(InspectedOption {
-                    offset: at,
-                    number,
-                    length: value.len(),
-                    value,
-                    typed,
-                    beyond_opc: false,
-                });
+                out.options
+                    .push(InspectedOption::new(at, number, value, typed, false));
             }
             Err(kind) => {
                 out.violations.push(Error::new(at, kind));
@@ -831,14 +844,8 @@ pub fn inspect(bytes: &[u8]) -> Inspection13<'_> {
             };
             counts[usize::from(number & 0x0f)] += 1;
             let typed = typed_option(number, value).ok();
-            out.options.push(InspectedOption {
-                offset: at,
-                number,
-                length: value.len(),
-                value,
-                typed,
-                beyond_opc: true,
-            });
+            out.options
+                .push(InspectedOption::new(at, number, value, typed, true));
         }
     }
     if let Some(kind) = tail {
