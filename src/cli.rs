@@ -4,7 +4,11 @@
 use crate::codec::digest::DigestReading;
 use crate::codec::{self, Format, Initiator, Transport, UiMode};
 use crate::explain::{self, Input, Keys};
-use crate::scr::Catalog;
+use crate::iut::client::{ClientSettings, ReferenceClient, TimeoutUnit};
+use crate::iut::device::DeviceTree;
+use crate::iut::faults::{Fault, Faults};
+use crate::iut::server::ReferenceServer;
+use crate::scr::{Catalog, Role};
 use crate::tools::{self, EncodeSpec, Framing, parse_bounded};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -36,6 +40,67 @@ pub enum Command {
     Encode(Box<EncodeArgs>),
     /// The SCR catalog of Appendix B, with errata.
     Scrs(ScrsArgs),
+    /// The reference DM client or server (the default IUT), speaking the stdio testee protocol.
+    Iut(IutArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct IutArgs {
+    /// List the named faults with the SCR items each violates.
+    #[arg(long)]
+    pub list_faults: bool,
+    #[command(subcommand)]
+    pub role: Option<IutRole>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IutRole {
+    /// The reference DM client: answers `deliver` with a session or the reason it ignores the message.
+    Client(IutClientArgs),
+    /// The reference DM server: answers `notify` with a notification.
+    Server(IutServerArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AdapterArg {
+    Stdio,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TimeoutUnitArg {
+    Minutes,
+    Days,
+}
+
+#[derive(Debug, Args)]
+pub struct IutClientArgs {
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub adapter: AdapterArg,
+    /// Make the client wrong in one named way (repeatable); see --list-faults.
+    #[arg(long)]
+    pub fault: Vec<String>,
+    /// The device tree (DevInfo, DevDetail, other MOs, bearers) as YAML.
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+    /// How TIMEOUT is read for a message's age (erratum 3).
+    #[arg(long, value_enum, default_value = "minutes")]
+    pub timeout_unit: TimeoutUnitArg,
+    /// Do not ignore messages older than TIMEOUT (C-009-O not implemented).
+    #[arg(long)]
+    pub no_age_check: bool,
+    /// How the 1.3 digest formula is read.
+    #[arg(long, value_enum, default_value = "literal-colons")]
+    pub reading: ReadingArg,
+}
+
+#[derive(Debug, Args)]
+pub struct IutServerArgs {
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub adapter: AdapterArg,
+    /// Make the server wrong in one named way (repeatable); see --list-faults.
+    #[arg(long)]
+    pub fault: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -262,6 +327,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decode(args) => decode(&args),
         Command::Encode(args) => encode(&args),
         Command::Scrs(args) => scrs(&args),
+        Command::Iut(args) => iut(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -424,4 +490,37 @@ fn scrs(args: &ScrsArgs) -> Result<u8> {
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(EXIT_OK)
+}
+
+fn iut(args: &IutArgs) -> Result<u8> {
+    let status = match &args.role {
+        None if args.list_faults => {
+            print!("{}", Fault::table());
+            return Ok(EXIT_OK);
+        }
+        None => bail!("name a role: `dmnoti iut client` or `dmnoti iut server` (or --list-faults)"),
+        Some(IutRole::Client(c)) => {
+            let faults = Faults::parse(&c.fault, Role::Client).map_err(anyhow::Error::msg)?;
+            let device = match &c.device {
+                Some(path) => DeviceTree::load(path)?,
+                None => DeviceTree::default(),
+            };
+            let settings = ClientSettings {
+                timeout_unit: match c.timeout_unit {
+                    TimeoutUnitArg::Minutes => TimeoutUnit::Minutes,
+                    TimeoutUnitArg::Days => TimeoutUnit::Days,
+                },
+                ignore_old: !c.no_age_check,
+                reading: c.reading.into(),
+            };
+            let AdapterArg::Stdio = c.adapter;
+            crate::iut::serve_stdio(&mut ReferenceClient::new(device, settings, faults))?
+        }
+        Some(IutRole::Server(s)) => {
+            let faults = Faults::parse(&s.fault, Role::Server).map_err(anyhow::Error::msg)?;
+            let AdapterArg::Stdio = s.adapter;
+            crate::iut::serve_stdio(&mut ReferenceServer::new(faults))?
+        }
+    };
+    Ok(u8::try_from(status).unwrap_or(EXIT_FAIL))
 }

@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod codec;
 pub mod explain;
+pub mod iut;
 pub mod scr;
+pub mod testee;
 pub mod tools;
 pub mod yaml;

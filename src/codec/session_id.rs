@@ -11,8 +11,11 @@ pub struct SessionId(NonZeroU16);
 
 impl SessionId {
     /// `None` for zero, which "MUST NOT be used" (6.4.8).
-    pub fn new(value: u16) -> Option<SessionId> {
-        NonZeroU16::new(value).map(SessionId)
+    pub const fn new(value: u16) -> Option<SessionId> {
+        match NonZeroU16::new(value) {
+            Some(v) => Some(SessionId(v)),
+            None => None,
+        }
     }
 
     pub fn value(self) -> u16 {

@@ -1,0 +1,280 @@
+//! Named faults of the reference implementation: each makes it wrong in one precise way, and names
+//! the SCR items it violates. The harness's self-test runs the suites once per fault and expects a
+//! failed case on one of those items: a fault nothing catches is a missing case.
+
+use crate::scr::Role;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    // Client faults.
+    AcceptBadDigest,
+    AcceptUnknownServer,
+    RejectV12Format,
+    AcceptVersion2,
+    SessionIdLeadingZeros,
+    SessionIdLowercase,
+    SessionIdDecimal,
+    DuplicateSessions,
+    OmitRequestedMoInPackage1,
+    IgnoreUiMode,
+    AcceptOutOfOrderOptions,
+    CrashOnLongServerId,
+    HangOnVendorInfo,
+    // Server faults.
+    Version0,
+    OmitServerId,
+    OmitRequestedMo,
+    OptionsOutOfOrder,
+    ZeroSessionId,
+    RepeatSessionId,
+    Md5Digest,
+    DigestWithoutColons,
+    WrongSecret,
+    OpcOffByOne,
+    LittleEndianSessionId,
+    TimestampZero,
+}
+
+/// A Server-ID longer than this crashes a client with `crash-on-long-server-id`.
+pub const LONG_SERVER_ID: usize = 64;
+
+impl Fault {
+    pub const ALL: [Fault; 25] = [
+        Fault::AcceptBadDigest,
+        Fault::AcceptUnknownServer,
+        Fault::RejectV12Format,
+        Fault::AcceptVersion2,
+        Fault::SessionIdLeadingZeros,
+        Fault::SessionIdLowercase,
+        Fault::SessionIdDecimal,
+        Fault::DuplicateSessions,
+        Fault::OmitRequestedMoInPackage1,
+        Fault::IgnoreUiMode,
+        Fault::AcceptOutOfOrderOptions,
+        Fault::CrashOnLongServerId,
+        Fault::HangOnVendorInfo,
+        Fault::Version0,
+        Fault::OmitServerId,
+        Fault::OmitRequestedMo,
+        Fault::OptionsOutOfOrder,
+        Fault::ZeroSessionId,
+        Fault::RepeatSessionId,
+        Fault::Md5Digest,
+        Fault::DigestWithoutColons,
+        Fault::WrongSecret,
+        Fault::OpcOffByOne,
+        Fault::LittleEndianSessionId,
+        Fault::TimestampZero,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::AcceptBadDigest => "accept-bad-digest",
+            Fault::AcceptUnknownServer => "accept-unknown-server",
+            Fault::RejectV12Format => "reject-v12-format",
+            Fault::AcceptVersion2 => "accept-version-2",
+            Fault::SessionIdLeadingZeros => "session-id-leading-zeros",
+            Fault::SessionIdLowercase => "session-id-lowercase",
+            Fault::SessionIdDecimal => "session-id-decimal",
+            Fault::DuplicateSessions => "duplicate-sessions",
+            Fault::OmitRequestedMoInPackage1 => "omit-requested-mo-in-package1",
+            Fault::IgnoreUiMode => "ignore-ui-mode",
+            Fault::AcceptOutOfOrderOptions => "accept-out-of-order-options",
+            Fault::CrashOnLongServerId => "crash-on-long-server-id",
+            Fault::HangOnVendorInfo => "hang-on-vendor-info",
+            Fault::Version0 => "version-0",
+            Fault::OmitServerId => "omit-server-id",
+            Fault::OmitRequestedMo => "omit-requested-mo",
+            Fault::OptionsOutOfOrder => "options-out-of-order",
+            Fault::ZeroSessionId => "zero-session-id",
+            Fault::RepeatSessionId => "repeat-session-id",
+            Fault::Md5Digest => "md5-digest",
+            Fault::DigestWithoutColons => "digest-without-colons",
+            Fault::WrongSecret => "wrong-secret",
+            Fault::OpcOffByOne => "opc-off-by-one",
+            Fault::LittleEndianSessionId => "little-endian-session-id",
+            Fault::TimestampZero => "timestamp-zero",
+        }
+    }
+
+    pub fn role(self) -> Role {
+        if self >= Fault::Version0 {
+            Role::Server
+        } else {
+            Role::Client
+        }
+    }
+
+    /// The SCR items the fault violates: a suite that catches it fails a case on one of them.
+    pub fn scrs(self) -> &'static [&'static str] {
+        match self {
+            Fault::AcceptBadDigest => &["SCR-DM-NOTI-C-019-M", "SCR-DM-NOTI-C-018-M"],
+            Fault::AcceptUnknownServer => &["SCR-DM-NOTI-C-010-M", "SCR-DM-NOTI-C-019-M"],
+            Fault::RejectV12Format => &["SCR-DM-NOTI-C-003-M"],
+            Fault::AcceptVersion2 => &["SCR-DM-NOTI-C-006-M"],
+            Fault::SessionIdLeadingZeros
+            | Fault::SessionIdLowercase
+            | Fault::SessionIdDecimal
+            | Fault::DuplicateSessions => &["SCR-DM-NOTI-C-008-M"],
+            Fault::OmitRequestedMoInPackage1 => &["SCR-DM-NOTI-C-013-M"],
+            Fault::IgnoreUiMode => &["SCR-DM-NOTI-C-007-O"],
+            Fault::AcceptOutOfOrderOptions => &["SCR-DM-NOTI-C-004-M", "SCR-DM-NOTI-C-002-M"],
+            Fault::CrashOnLongServerId => &["SCR-DM-NOTI-C-010-M"],
+            Fault::HangOnVendorInfo => &["SCR-DM-NOTI-C-012-O", "SCR-DM-NOTI-C-002-M"],
+            Fault::Version0 => &["SCR-DM-NOTI-S-004-M"],
+            Fault::OmitServerId => &["SCR-DM-NOTI-S-005-M"],
+            Fault::OmitRequestedMo => &["SCR-DM-NOTI-S-008-M"],
+            Fault::OptionsOutOfOrder => &["SCR-DM-NOTI-S-002-M"],
+            Fault::ZeroSessionId | Fault::RepeatSessionId | Fault::LittleEndianSessionId => {
+                &["SCR-DM-NOTI-S-003-M", "SCR-DM-NOTI-S-002-M"]
+            }
+            Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => {
+                &["SCR-DM-NOTI-S-011-M"]
+            }
+            Fault::OpcOffByOne | Fault::TimestampZero => &["SCR-DM-NOTI-S-003-M"],
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::AcceptBadDigest => "starts a session whatever the digest",
+            Fault::AcceptUnknownServer => "starts a session for a Server-ID it has no account for",
+            Fault::RejectV12Format => "ignores every 1.2 notification",
+            Fault::AcceptVersion2 => "takes VER 2 for 1",
+            Fault::SessionIdLeadingZeros => {
+                "puts SessionID in Package #1 as four digits, with leading zeros"
+            }
+            Fault::SessionIdLowercase => "puts SessionID in Package #1 in lower-case hex",
+            Fault::SessionIdDecimal => "puts SessionID in Package #1 in decimal",
+            Fault::DuplicateSessions => "starts a session for every copy of a notification",
+            Fault::OmitRequestedMoInPackage1 => "leaves the requested MO out of Package #1",
+            Fault::IgnoreUiMode => "reports every session as UI mode not specified",
+            Fault::AcceptOutOfOrderOptions => "accepts options out of order",
+            Fault::CrashOnLongServerId => "exits with status 101 on a Server-ID over 64 bytes",
+            Fault::HangOnVendorInfo => "never answers a message with Vendor-Info",
+            Fault::Version0 => "sends VER 0",
+            Fault::OmitServerId => "sends no Server-ID",
+            Fault::OmitRequestedMo => "sends no Requested-MO",
+            Fault::OptionsOutOfOrder => "sends options in descending order",
+            Fault::ZeroSessionId => "sends SESSIONID 0",
+            Fault::RepeatSessionId => "sends the same SESSIONID every time",
+            Fault::Md5Digest => "sends an MD5 digest (16 bytes)",
+            Fault::DigestWithoutColons => "computes the digest without the colons",
+            Fault::WrongSecret => "signs with a secret one byte off",
+            Fault::OpcOffByOne => "counts one option more in OPC than it sends",
+            Fault::LittleEndianSessionId => "writes SESSIONID little-endian",
+            Fault::TimestampZero => "sends TIMESTAMP 0",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// `dmnoti iut --list-faults`.
+    pub fn table() -> String {
+        let mut out = String::new();
+        for role in [Role::Client, Role::Server] {
+            out.push_str(&format!("{role} faults:\n"));
+            for f in Fault::ALL.into_iter().filter(|f| f.role() == role) {
+                out.push_str(&format!(
+                    "  {:<30} {:<44} {}\n",
+                    f.name(),
+                    f.scrs().join(", "),
+                    f.describe()
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The faults an instance runs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults(Vec<Fault>);
+
+impl Faults {
+    pub fn none() -> Faults {
+        Faults(Vec::new())
+    }
+
+    pub fn of(faults: impl IntoIterator<Item = Fault>) -> Faults {
+        Faults(faults.into_iter().collect())
+    }
+
+    /// Parses names, refusing unknown ones and faults of the other role.
+    pub fn parse(names: &[String], role: Role) -> Result<Faults, String> {
+        names
+            .iter()
+            .map(|n| match Fault::from_name(n) {
+                Some(f) if f.role() == role => Ok(f),
+                Some(f) => Err(format!("{n} is a {} fault, not a {role} one", f.role())),
+                None => Err(format!(
+                    "unknown fault {n:?}; `dmnoti iut --list-faults` lists them"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Faults)
+    }
+
+    pub fn has(&self, f: Fault) -> bool {
+        self.0.contains(&f)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scr::Catalog;
+
+    #[test]
+    fn every_fault_names_real_items_of_its_role() {
+        let catalog = Catalog::builtin();
+        for f in Fault::ALL {
+            assert!(!f.scrs().is_empty(), "{f}");
+            for id in f.scrs() {
+                let item = catalog
+                    .get(id)
+                    .unwrap_or_else(|| panic!("{f}: unknown {id}"));
+                assert_eq!(item.role, f.role(), "{f}: {id}");
+            }
+            assert_eq!(Fault::from_name(f.name()), Some(f));
+        }
+        assert_eq!(
+            Fault::ALL
+                .iter()
+                .filter(|f| f.role() == Role::Client)
+                .count(),
+            13
+        );
+    }
+
+    #[test]
+    fn parse_checks_names_and_roles() {
+        assert_eq!(
+            Faults::parse(&["accept-bad-digest".into()], Role::Client),
+            Ok(Faults::of([Fault::AcceptBadDigest]))
+        );
+        assert!(
+            Faults::parse(&["version-0".into()], Role::Client)
+                .unwrap_err()
+                .contains("server fault")
+        );
+        assert!(
+            Faults::parse(&["nope".into()], Role::Server)
+                .unwrap_err()
+                .contains("unknown fault")
+        );
+    }
+}

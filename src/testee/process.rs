@@ -1,0 +1,342 @@
+//! The harness side of the stdio protocol: a testee process, spawned from a command, asked one
+//! request at a time, each with a timeout. Its stdout is read by a thread into a channel, so no
+//! read blocks the harness; its stderr is kept (the last 64 KiB) for the report. The process is
+//! killed when this handle drops.
+
+use super::MAX_LINE;
+use super::protocol::{Op, PROTOCOL_VERSION, Request, Response};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How much of a testee's stderr is kept.
+const STDERR_KEPT: usize = 64 * 1024;
+
+/// How to start a testee.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    pub command: PathBuf,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TesteeError {
+    #[error("cannot start the IUT ({command}): {source}")]
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("IUT exited with status {}", .status.map_or("unknown (killed by a signal)".to_owned(), |s| s.to_string()))]
+    Exited { status: Option<i32> },
+    #[error("no answer in {}", seconds(*.0))]
+    Timeout(Duration),
+    #[error("IUT wrote a line that is not a response: {0}")]
+    Garbage(String),
+    #[error("IUT refused the request: {0}")]
+    Refused(String),
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
+enum Line {
+    Text(String),
+    TooLong,
+    Eof,
+}
+
+/// A running testee.
+pub struct TesteeProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<Line>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    next_id: u64,
+    /// The command line, for messages.
+    pub description: String,
+    /// Every line exchanged, for reproducers and debug output: (sent, text).
+    pub transcript: Vec<(bool, String)>,
+    pub keep_transcript: bool,
+}
+
+impl TesteeProcess {
+    pub fn spawn(spec: &CommandSpec) -> Result<TesteeProcess, TesteeError> {
+        let description = std::iter::once(spec.command.display().to_string())
+            .chain(spec.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new(&spec.command);
+        cmd.args(&spec.args)
+            .envs(&spec.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(dir) = &spec.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd.spawn().map_err(|source| TesteeError::Spawn {
+            command: description.clone(),
+            source,
+        })?;
+        let stdin = child.stdin.take();
+        let (tx, lines) = mpsc::channel();
+        if let Some(stdout) = child.stdout.take() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stdout);
+                loop {
+                    let mut buf = Vec::new();
+                    let line = match (&mut reader)
+                        .take(MAX_LINE as u64 + 1)
+                        .read_until(b'\n', &mut buf)
+                    {
+                        Ok(0) | Err(_) => Line::Eof,
+                        Ok(_) if buf.len() > MAX_LINE => Line::TooLong,
+                        Ok(_) => Line::Text(String::from_utf8_lossy(&buf).trim_end().to_owned()),
+                    };
+                    let end = matches!(line, Line::Eof | Line::TooLong);
+                    if tx.send(line).is_err() || end {
+                        return;
+                    }
+                }
+            });
+        }
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(mut err) = child.stderr.take() {
+            let kept = Arc::clone(&stderr);
+            std::thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = err.read(&mut chunk) {
+                    if n == 0 {
+                        return;
+                    }
+                    if let Ok(mut kept) = kept.lock() {
+                        kept.extend_from_slice(&chunk[..n]);
+                        let excess = kept.len().saturating_sub(STDERR_KEPT);
+                        kept.drain(..excess);
+                    }
+                }
+            });
+        }
+        Ok(TesteeProcess {
+            child,
+            stdin,
+            lines,
+            stderr,
+            next_id: 1,
+            description,
+            transcript: Vec::new(),
+            keep_transcript: false,
+        })
+    }
+
+    /// Says hello; the answer names the testee's role.
+    pub fn hello(&mut self, timeout: Duration) -> Result<Response, TesteeError> {
+        let r = self.call(
+            Op::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+            timeout,
+        )?;
+        match r.ok {
+            Some(false) => Err(TesteeError::Refused(r.error.unwrap_or_default())),
+            _ => Ok(r),
+        }
+    }
+
+    /// Sends one request and waits for the response with its id, at most `timeout`.
+    pub fn call(&mut self, op: Op, timeout: Duration) -> Result<Response, TesteeError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut line = serde_json::to_string(&Request { id, op })
+            .map_err(|e| TesteeError::Garbage(format!("cannot encode the request: {e}")))?;
+        if self.keep_transcript {
+            self.transcript.push((true, line.clone()));
+        }
+        line.push('\n');
+        let written = match self.stdin.as_mut() {
+            Some(stdin) => stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.flush()),
+            None => Err(std::io::Error::other("stdin closed")),
+        };
+        if written.is_err() {
+            return Err(self.exited());
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(Line::Text(text)) => {
+                    if self.keep_transcript {
+                        self.transcript.push((false, text.clone()));
+                    }
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let response: Response = serde_json::from_str(&text)
+                        .map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
+                    // An answer to an earlier request that timed out: not this one's.
+                    if response.id.is_some_and(|rid| rid < id) {
+                        continue;
+                    }
+                    return Ok(response);
+                }
+                Ok(Line::TooLong) => {
+                    return Err(TesteeError::Garbage(format!(
+                        "a line longer than {MAX_LINE} bytes"
+                    )));
+                }
+                Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => return Err(self.exited()),
+                Err(RecvTimeoutError::Timeout) => return Err(TesteeError::Timeout(timeout)),
+            }
+        }
+    }
+
+    /// The status of a testee whose output ended (waiting a moment for it to finish exiting).
+    fn exited(&mut self) -> TesteeError {
+        let deadline = Instant::now() + Duration::from_millis(500);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    return TesteeError::Exited {
+                        status: status.code(),
+                    };
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                _ => {
+                    let _ = self.child.kill();
+                    return TesteeError::Exited { status: None };
+                }
+            }
+        }
+    }
+
+    /// What the testee wrote to stderr so far (the last 64 KiB).
+    pub fn stderr(&self) -> String {
+        self.stderr
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Asks the testee to stop, then makes sure it has.
+    pub fn shutdown(mut self, timeout: Duration) {
+        let _ = self.call(Op::Shutdown, timeout);
+    }
+}
+
+impl Drop for TesteeProcess {
+    fn drop(&mut self) {
+        self.stdin.take();
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn abbreviate(text: &str) -> String {
+    const SHOWN: usize = 200;
+    match text.char_indices().nth(SHOWN) {
+        Some((i, _)) => format!("{}... ({} bytes)", &text[..i], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> CommandSpec {
+        CommandSpec {
+            command: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            ..CommandSpec::default()
+        }
+    }
+
+    const T: Duration = Duration::from_millis(500);
+
+    #[test]
+    fn a_silent_testee_times_out() {
+        let mut p = TesteeProcess::spawn(&sh("sleep 10")).unwrap();
+        let started = Instant::now();
+        let err = p
+            .call(Op::Clock { now: 1 }, Duration::from_millis(200))
+            .unwrap_err();
+        assert!(matches!(err, TesteeError::Timeout(_)), "{err}");
+        assert_eq!(err.to_string(), "no answer in 0.2 s");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_dying_testee_reports_its_status() {
+        let mut p = TesteeProcess::spawn(&sh("read line; echo oops >&2; exit 101")).unwrap();
+        let err = p.call(Op::Clock { now: 1 }, T).unwrap_err();
+        assert_eq!(err.to_string(), "IUT exited with status 101");
+        // stderr is read by a thread: give it a moment.
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(p.stderr(), "oops\n");
+    }
+
+    #[test]
+    fn garbage_is_named() {
+        let mut p = TesteeProcess::spawn(&sh("read line; echo 'hello there'; sleep 5")).unwrap();
+        let err = p.call(Op::Clock { now: 1 }, T).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "IUT wrote a line that is not a response: hello there"
+        );
+    }
+
+    #[test]
+    fn answers_are_matched_by_id() {
+        // Answers id 1 late (after the harness gave up), then id 2: the stale one is skipped.
+        let script = r#"read a; read b; echo '{"id":1,"ok":true}'; echo '{"id":2,"ok":true,"name":"second"}'; sleep 5"#;
+        let mut p = TesteeProcess::spawn(&sh(script)).unwrap();
+        assert!(matches!(
+            p.call(Op::Clock { now: 1 }, Duration::from_millis(100)),
+            Err(TesteeError::Timeout(_))
+        ));
+        let r = p.call(Op::Clock { now: 2 }, T).unwrap();
+        assert_eq!(r.name.as_deref(), Some("second"));
+    }
+
+    #[test]
+    fn a_missing_command_is_a_spawn_error() {
+        let spec = CommandSpec {
+            command: "/nonexistent/iut".into(),
+            ..CommandSpec::default()
+        };
+        assert!(matches!(
+            TesteeProcess::spawn(&spec),
+            Err(TesteeError::Spawn { .. })
+        ));
+    }
+
+    #[test]
+    fn dropping_kills_the_process() {
+        let p = TesteeProcess::spawn(&sh("sleep 30")).unwrap();
+        let pid = p.child.id();
+        drop(p);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+}
