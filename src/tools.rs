@@ -188,11 +188,7 @@ pub fn encode(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
 }
 
 fn encode13(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
-    let typed = |o: NotiOption<'_>| {
-        let mut value = Vec::new();
-        o.encode_value(&mut value);
-        RawOption::new(o.number(), value)
-    };
+    let typed = |o: NotiOption<'_>| RawOption::typed(&o);
     let mut options = vec![typed(NotiOption::ServerId(Cow::Borrowed(
         spec.server_id.as_str(),
     )))];

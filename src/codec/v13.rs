@@ -439,15 +439,7 @@ impl<'a> Notification13<'a> {
             header: self
                 .header
                 .raw(self.options.len().min(usize::from(u8::MAX)) as u8),
-            options: self
-                .options
-                .iter()
-                .map(|o| {
-                    let mut value = Vec::new();
-                    o.encode_value(&mut value);
-                    RawOption::new(o.number(), value)
-                })
-                .collect(),
+            options: self.options.iter().map(RawOption::typed).collect(),
             digest: self.digest.to_vec(),
             trailer: Vec::new(),
         }
@@ -482,6 +474,13 @@ impl RawOption {
             length: value.len().min(MAX_OPTION_LEN) as u16,
             value,
         }
+    }
+
+    /// The raw form of a typed option.
+    pub fn typed(option: &NotiOption<'_>) -> RawOption {
+        let mut value = Vec::new();
+        option.encode_value(&mut value);
+        RawOption::new(option.number(), value)
     }
 
     fn encode(&self, out: &mut Vec<u8>) {

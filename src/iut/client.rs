@@ -5,6 +5,7 @@
 //! the digest (6.6), the message's age (6.4.9, C-009-O), one session per (server, session id)
 //! (6.4.8); then the session and its Package #1.
 
+use super::Clock;
 use super::device::{DeviceTree, ManagementObject};
 use super::faults::{Fault, Faults, LONG_SERVER_ID};
 use super::package1::Package1;
@@ -80,7 +81,7 @@ struct Received<'m> {
 #[derive(Debug, Clone)]
 pub struct ReferenceClient {
     pub accounts: Vec<Account>,
-    pub now: Option<u64>,
+    pub clock: Clock,
     pub device: DeviceTree,
     pub settings: ClientSettings,
     pub faults: Faults,
@@ -91,7 +92,7 @@ impl ReferenceClient {
     pub fn new(device: DeviceTree, settings: ClientSettings, faults: Faults) -> ReferenceClient {
         ReferenceClient {
             accounts: Vec::new(),
-            now: None,
+            clock: Clock::default(),
             device,
             settings,
             faults,
@@ -103,18 +104,7 @@ impl ReferenceClient {
     pub fn provision(&mut self, accounts: Vec<Account>, now: Option<u64>) {
         self.accounts = accounts;
         self.seen.clear();
-        if now.is_some() {
-            self.now = now;
-        }
-    }
-
-    fn now(&self) -> u64 {
-        self.now.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
+        self.clock.set(now);
     }
 
     fn account(&self, server_id: &str) -> Option<&Account> {
@@ -159,6 +149,7 @@ impl ReferenceClient {
         }
         if self.settings.ignore_old && message.header.timeout != 0 {
             let age = self
+                .clock
                 .now()
                 .saturating_sub(u64::from(message.header.timestamp));
             let limit = u64::from(message.header.timeout) * self.settings.timeout_unit.seconds();

@@ -9,11 +9,34 @@ pub mod faults;
 pub mod package1;
 pub mod server;
 
-use crate::codec::{self, Format};
 use crate::scr::Role;
-use crate::testee::{self, HexBytes, Op, Outcome, Reply, Response, Testee};
+use crate::testee::{self, Account, HexBytes, Op, Outcome, Reply, Response, Testee};
 use client::{Decision, ReferenceClient};
 use server::ReferenceServer;
+
+/// The testee's notion of now: fixed by the harness (`clock`, `provision`), else the system's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    fixed: Option<u64>,
+}
+
+impl Clock {
+    /// Fixes the clock when given a time; leaves it as it is otherwise.
+    pub fn set(&mut self, now: Option<u64>) {
+        if now.is_some() {
+            self.fixed = now;
+        }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.fixed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        })
+    }
+}
 
 fn hello(role: Role, name: &str) -> Response {
     Response {
@@ -26,11 +49,93 @@ fn hello(role: Role, name: &str) -> Response {
     }
 }
 
-fn wrong_role(id: u64, op: &Op, role: Role) -> Reply {
-    Reply::answer(Response::error(
-        Some(id),
-        format!("op {:?} is not for a {role}", op.name()),
-    ))
+/// What both reference testees do alike: be provisioned, have their clock set, refuse the other
+/// role's op.
+trait Provisioned {
+    const ROLE: Role;
+    fn provision(&mut self, accounts: Vec<Account>, now: Option<u64>);
+    fn clock(&mut self) -> &mut Clock;
+    /// The role's own op (`deliver` or `notify`).
+    fn own(&mut self, id: u64, op: Op) -> Option<Reply>;
+
+    fn dispatch(&mut self, id: u64, op: Op) -> Reply {
+        match op {
+            Op::Provision { accounts, now } => {
+                self.provision(accounts, now);
+                Reply::answer(Response::ok(id))
+            }
+            Op::Clock { now } => {
+                self.clock().set(Some(now));
+                Reply::answer(Response::ok(id))
+            }
+            op => {
+                let name = op.name();
+                self.own(id, op).unwrap_or_else(|| {
+                    Reply::answer(Response::error(
+                        Some(id),
+                        format!("op {name:?} is not for a {}", Self::ROLE),
+                    ))
+                })
+            }
+        }
+    }
+}
+
+impl Provisioned for ReferenceClient {
+    const ROLE: Role = Role::Client;
+
+    fn provision(&mut self, accounts: Vec<Account>, now: Option<u64>) {
+        ReferenceClient::provision(self, accounts, now);
+    }
+
+    fn clock(&mut self) -> &mut Clock {
+        &mut self.clock
+    }
+
+    fn own(&mut self, id: u64, op: Op) -> Option<Reply> {
+        let Op::Deliver {
+            content_type,
+            message,
+        } = op
+        else {
+            return None;
+        };
+        Some(match self.deliver(&content_type, &message.0) {
+            Decision::Session(s) => Reply::answer(Response::session(id, s)),
+            Decision::Ignored(reason) => Reply::answer(Response::ignored(id, reason)),
+            Decision::Crash => Reply::Exit(101),
+            Decision::Hang => Reply::Silence,
+        })
+    }
+}
+
+impl Provisioned for ReferenceServer {
+    const ROLE: Role = Role::Server;
+
+    fn provision(&mut self, accounts: Vec<Account>, now: Option<u64>) {
+        ReferenceServer::provision(self, accounts, now);
+    }
+
+    fn clock(&mut self) -> &mut Clock {
+        &mut self.clock
+    }
+
+    fn own(&mut self, id: u64, op: Op) -> Option<Reply> {
+        let Op::Notify { request } = op else {
+            return None;
+        };
+        Some(Reply::answer(match self.notify(&request) {
+            Ok(n) => Response {
+                id: Some(id),
+                outcome: Some(Outcome::Notification),
+                content_type: Some(n.format.content_type().to_owned()),
+                message: Some(HexBytes(n.message)),
+                session_id: Some(n.session_id),
+                ..Response::default()
+            },
+            Err(e) => Response::error(Some(id), e),
+        }))
+    }
 }
 
 impl Testee for ReferenceClient {
@@ -39,26 +144,7 @@ impl Testee for ReferenceClient {
     }
 
     fn handle(&mut self, id: u64, op: Op) -> Reply {
-        match op {
-            Op::Provision { accounts, now } => {
-                self.provision(accounts, now);
-                Reply::answer(Response::ok(id))
-            }
-            Op::Clock { now } => {
-                self.now = Some(now);
-                Reply::answer(Response::ok(id))
-            }
-            Op::Deliver {
-                content_type,
-                message,
-            } => match self.deliver(&content_type, &message.0) {
-                Decision::Session(s) => Reply::answer(Response::session(id, s)),
-                Decision::Ignored(reason) => Reply::answer(Response::ignored(id, reason)),
-                Decision::Crash => Reply::Exit(101),
-                Decision::Hang => Reply::Silence,
-            },
-            other => wrong_role(id, &other, Role::Client),
-        }
+        self.dispatch(id, op)
     }
 }
 
@@ -68,28 +154,7 @@ impl Testee for ReferenceServer {
     }
 
     fn handle(&mut self, id: u64, op: Op) -> Reply {
-        match op {
-            Op::Provision { accounts, now } => {
-                self.provision(accounts, now);
-                Reply::answer(Response::ok(id))
-            }
-            Op::Clock { now } => {
-                self.now = Some(now);
-                Reply::answer(Response::ok(id))
-            }
-            Op::Notify { request } => Reply::answer(match self.notify(&request) {
-                Ok(n) => Response {
-                    id: Some(id),
-                    outcome: Some(Outcome::Notification),
-                    content_type: Some(n.format.content_type().to_owned()),
-                    message: Some(HexBytes(n.message)),
-                    session_id: Some(n.session_id),
-                    ..Response::default()
-                },
-                Err(e) => Response::error(Some(id), e),
-            }),
-            other => wrong_role(id, &other, Role::Server),
-        }
+        self.dispatch(id, op)
     }
 }
 
@@ -98,14 +163,6 @@ pub fn serve_stdio(testee: &mut impl Testee) -> std::io::Result<i32> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     testee::serve(testee, stdin.lock(), stdout.lock())
-}
-
-/// The content type of a format, for callers that hold only the bytes' format.
-pub fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::V13 => codec::CONTENT_TYPE_V13,
-        Format::V12 => codec::CONTENT_TYPE_V12,
-    }
 }
 
 #[cfg(test)]

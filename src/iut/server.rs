@@ -1,6 +1,7 @@
 //! The reference DM server's notifications (S-001..S-011): a conformant 1.3 message for every
 //! `notify` request (a 1.2 one on request), with a fresh non-zero session id each time.
 
+use super::Clock;
 use super::faults::{Fault, Faults};
 use crate::codec::digest::DigestReading;
 use crate::codec::options::{self, NotiOption};
@@ -29,7 +30,7 @@ pub struct Notification {
 #[derive(Debug, Clone)]
 pub struct ReferenceServer {
     pub accounts: Vec<Account>,
-    pub now: Option<u64>,
+    pub clock: Clock,
     pub faults: Faults,
     next_session: u16,
 }
@@ -38,7 +39,7 @@ impl ReferenceServer {
     pub fn new(faults: Faults) -> ReferenceServer {
         ReferenceServer {
             accounts: Vec::new(),
-            now: None,
+            clock: Clock::default(),
             faults,
             next_session: 0,
         }
@@ -46,20 +47,9 @@ impl ReferenceServer {
 
     pub fn provision(&mut self, accounts: Vec<Account>, now: Option<u64>) {
         self.accounts = accounts;
-        if now.is_some() {
-            self.now = now;
-        }
+        self.clock.set(now);
         // Start somewhere that depends on the clock, so restarts do not reuse recent ids.
-        self.next_session = (self.now().wrapping_mul(2_654_435_761) >> 16) as u16;
-    }
-
-    fn now(&self) -> u64 {
-        self.now.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
+        self.next_session = (self.clock.now().wrapping_mul(2_654_435_761) >> 16) as u16;
     }
 
     /// A session id never used before in this run of the server (6.4.8), never zero.
@@ -199,14 +189,7 @@ impl ReferenceServer {
                 typed.len()
             ));
         }
-        let mut options: Vec<RawOption> = typed
-            .iter()
-            .map(|o| {
-                let mut value = Vec::new();
-                o.encode_value(&mut value);
-                RawOption::new(o.number(), value)
-            })
-            .collect();
+        let mut options: Vec<RawOption> = typed.iter().map(RawOption::typed).collect();
         if self.faults.has(Fault::OptionsOutOfOrder) {
             options.sort_by_key(|o| std::cmp::Reverse(o.number));
         }
@@ -232,7 +215,7 @@ impl ReferenceServer {
                 timestamp: if self.faults.has(Fault::TimestampZero) {
                     0
                 } else {
-                    self.now().min(u64::from(u32::MAX)) as u32
+                    self.clock.now().min(u64::from(u32::MAX)) as u32
                 },
             },
             options,
