@@ -42,6 +42,68 @@ pub enum Command {
     Scrs(ScrsArgs),
     /// The reference DM client or server (the default IUT), speaking the stdio testee protocol.
     Iut(IutArgs),
+    /// Run the suites against an IUT (the reference client and server by default) and write reports.
+    Run(RunArgs),
+    /// Check suites and profiles without running anything.
+    Lint(LintArgs),
+    /// The harness's own test: the suites must pass the reference IUT and catch each of its faults.
+    Selftest(SelftestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// Where the suites are.
+    #[arg(long, default_value = "suites")]
+    pub suites: PathBuf,
+    /// Testee processes run at once.
+    #[arg(long, short = 'j', default_value_t = 2)]
+    pub jobs: usize,
+    /// Step timeout in milliseconds (the profile's, else 2000).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The implementation under test; the reference client and server when absent.
+    #[arg(long)]
+    pub iut: Option<PathBuf>,
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Where reports go.
+    #[arg(long, default_value = "reports")]
+    pub reports: PathBuf,
+    /// Only cases whose id, suite or SCR item contains this (repeatable).
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Run part K of N of the cases (K/N), to split a run across CI jobs.
+    #[arg(long, value_parser = parse_partition)]
+    pub partition: Option<(usize, usize)>,
+}
+
+fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 1/3")?;
+    let k: usize = k.parse().map_err(|_| "K is not a number")?;
+    let n: usize = n.parse().map_err(|_| "N is not a number")?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{text}: K must be 1 to N"));
+    }
+    Ok((k, n))
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[arg(long, default_value = "suites")]
+    pub suites: PathBuf,
+    /// Profiles to check as well (repeatable).
+    #[arg(long)]
+    pub iut: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -328,6 +390,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Encode(args) => encode(&args),
         Command::Scrs(args) => scrs(&args),
         Command::Iut(args) => iut(&args),
+        Command::Run(args) => run_suites(&args),
+        Command::Lint(args) => lint(&args),
+        Command::Selftest(args) => selftest(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -523,4 +588,150 @@ fn iut(args: &IutArgs) -> Result<u8> {
         }
     };
     Ok(u8::try_from(status).unwrap_or(EXIT_FAIL))
+}
+
+fn load_suites(dir: &std::path::Path, catalog: &Catalog) -> Result<Vec<crate::suite::Suite>> {
+    if !dir.is_dir() {
+        bail!(
+            "no suites at {} (run from the repository root, or give --suites DIR)",
+            dir.display()
+        );
+    }
+    Ok(crate::suite::load_dir(dir, catalog)?)
+}
+
+fn options(args: &SuiteArgs) -> crate::runner::Options {
+    crate::runner::Options {
+        jobs: args.jobs.max(1),
+        step_timeout: args.timeout_ms.map(std::time::Duration::from_millis),
+        ..crate::runner::Options::default()
+    }
+}
+
+fn run_suites(args: &RunArgs) -> Result<u8> {
+    use std::io::IsTerminal;
+    let catalog = Catalog::builtin();
+    let suites = load_suites(&args.suite.suites, &catalog)?;
+    let profiles = match &args.iut {
+        Some(path) => vec![crate::profile::Profile::load(path, &catalog)?],
+        None => vec![
+            crate::profile::Profile::reference(Role::Client, &[]),
+            crate::profile::Profile::reference(Role::Server, &[]),
+        ],
+    };
+    let mut opts = options(&args.suite);
+    opts.filters = args.filter.clone();
+    opts.partition = args.partition;
+    let tty = std::io::stdout().is_terminal();
+    let mut runs = Vec::new();
+    for profile in &profiles {
+        let total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
+        let bar = if tty {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(profile.role.to_string());
+        let run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
+            bar.inc(1);
+            bar.set_message(r.id.clone());
+        });
+        bar.finish_and_clear();
+        runs.push(run);
+    }
+    let written = crate::report::write_all(&args.reports, &runs, &catalog)
+        .with_context(|| format!("writing reports to {}", args.reports.display()))?;
+    let coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
+    let mut out = String::new();
+    for run in &runs {
+        for r in run.results.iter().filter(|r| {
+            !matches!(
+                r.verdict,
+                crate::runner::Verdict::Pass | crate::runner::Verdict::Skipped
+            )
+        }) {
+            out.push_str(&r.headline());
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    out.push_str(&coverage.to_text());
+    let count = |v: crate::runner::Verdict| {
+        runs.iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.verdict == v)
+            .count()
+    };
+    let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
+    out.push_str(&format!(
+        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} errors in {:.2} s: {}\nreports: {}\n",
+        count(crate::runner::Verdict::Pass),
+        count(crate::runner::Verdict::Fail),
+        count(crate::runner::Verdict::Inconclusive),
+        count(crate::runner::Verdict::Skipped),
+        count(crate::runner::Verdict::Error),
+        wall.as_secs_f64(),
+        if coverage.ok { "every mandatory and claimed item passes" } else { "NOT every mandatory and claimed item passes" },
+        written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    ));
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
+}
+
+fn lint(args: &LintArgs) -> Result<u8> {
+    let catalog = Catalog::builtin();
+    let suites = load_suites(&args.suites, &catalog)?;
+    for path in &args.iut {
+        crate::profile::Profile::load(path, &catalog)?;
+    }
+    let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
+    let covered: std::collections::BTreeSet<&str> = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .flat_map(|c| &c.scrs)
+        .map(String::as_str)
+        .collect();
+    let missing: Vec<&str> = catalog
+        .items
+        .iter()
+        .map(|i| i.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
+    println!(
+        "{} suites, {cases} cases, {} profiles: OK",
+        suites.len(),
+        args.iut.len()
+    );
+    if !missing.is_empty() {
+        println!("SCR items no case names: {}", missing.join(", "));
+        return Ok(EXIT_FAIL);
+    }
+    println!("every SCR item of the catalog is named by at least one case");
+    Ok(EXIT_OK)
+}
+
+fn selftest(args: &SelftestArgs) -> Result<u8> {
+    let catalog = Catalog::builtin();
+    let suites = load_suites(&args.suite.suites, &catalog)?;
+    let mut opts = options(&args.suite);
+    opts.explain = false;
+    if opts.step_timeout.is_none() {
+        // Hang faults make cases wait this long; a conformant run never does.
+        opts.step_timeout = Some(std::time::Duration::from_millis(1000));
+    }
+    let started = std::time::Instant::now();
+    let result = crate::selftest::run(&suites, &catalog, &opts, &mut |what| {
+        eprintln!("selftest: {what}")
+    });
+    print!("{}", result.to_text());
+    println!(
+        "selftest wall time: {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if result.ok() { EXIT_OK } else { EXIT_FAIL })
 }

@@ -1,0 +1,246 @@
+//! The IUT profile (`--iut profile.yaml`): which implementation, how to reach it, the accounts it
+//! is provisioned with, the optional SCR items it claims (ICS) and the parameters the cases need
+//! (PIXIT). With no profile, the reference client and server are the IUTs.
+
+use crate::codec::digest::DigestReading;
+use crate::iut::client::TimeoutUnit;
+use crate::scr::{Catalog, Role, Status};
+use crate::suite::AccountSpec;
+use crate::testee::process::CommandSpec;
+use crate::yaml::{self, YamlError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Adapter {
+    #[default]
+    Stdio,
+    Udp,
+    Http,
+}
+
+/// Readings of what the spec leaves open, as the IUT takes them. Declared readings make the
+/// ambiguous cases strict: the other outcome is a failure, not inconclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_unit: Option<TimeoutUnit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_reading: Option<DigestReading>,
+    /// How long one step may take, in milliseconds (2000 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub adapter: Adapter,
+    /// stdio: the testee command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<PathBuf>,
+    /// The accounts the IUT is provisioned with; the suites' (or the harness's) when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountSpec>,
+    /// Optional SCR items: true when implemented, false when not.
+    #[serde(default)]
+    pub claims: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub parameters: Parameters,
+}
+
+pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Profile {
+    /// The reference client or server, as `dmnoti iut` runs it, with `faults`.
+    pub fn reference(role: Role, faults: &[String]) -> Profile {
+        let command = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dmnoti"));
+        let mut args = vec![
+            "iut".to_owned(),
+            role.to_string(),
+            "--adapter".into(),
+            "stdio".into(),
+        ];
+        for f in faults {
+            args.extend(["--fault".to_owned(), f.clone()]);
+        }
+        let claimed: &[&str] = match role {
+            Role::Client => &[
+                "C-007-O", "C-009-O", "C-011-O", "C-012-O", "C-014-O", "C-015-O", "C-017-O",
+            ],
+            Role::Server => &["S-007-O", "S-009-O"],
+        };
+        let unclaimed: &[&str] = match role {
+            Role::Client => &["C-020-O", "C-021-O", "C-022-O", "C-023-O"],
+            Role::Server => &["S-012-O", "S-013-O", "S-014-O", "S-015-O"],
+        };
+        let claims = claimed
+            .iter()
+            .map(|c| (format!("SCR-DM-NOTI-{c}"), true))
+            .chain(
+                unclaimed
+                    .iter()
+                    .map(|c| (format!("SCR-DM-NOTI-{c}"), false)),
+            )
+            .collect();
+        Profile {
+            name: format!("dmnoti-reference-{role}"),
+            role,
+            adapter: Adapter::Stdio,
+            command: Some(command),
+            args,
+            env: BTreeMap::new(),
+            cwd: None,
+            accounts: Vec::new(),
+            claims,
+            parameters: Parameters {
+                timeout_unit: Some(TimeoutUnit::Minutes),
+                digest_reading: Some(DigestReading::LiteralColons),
+                step_timeout_ms: None,
+            },
+        }
+    }
+
+    pub fn load(path: &Path, catalog: &Catalog) -> Result<Profile, YamlError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| YamlError::whole_file(path, format!("cannot read: {e}")))?;
+        let profile: Profile = yaml::from_str(path, &text)?;
+        profile.check(catalog).map_err(|(needle, message)| {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&needle))
+                .map_or(1, |i| i + 1);
+            let column = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.find(&needle))
+                .map_or(1, |c| c + 1);
+            YamlError::at(path, &text, line, column, message)
+        })?;
+        Ok(profile)
+    }
+
+    /// Checks claims and adapter settings: (text to point at, message).
+    pub fn check(&self, catalog: &Catalog) -> Result<(), (String, String)> {
+        for (id, claimed) in &self.claims {
+            let item = catalog
+                .get(id)
+                .ok_or_else(|| (id.clone(), format!("unknown SCR item {id:?}")))?;
+            if item.role != self.role {
+                return Err((
+                    id.clone(),
+                    format!(
+                        "{id} is a {} item; this profile is a {}",
+                        item.role, self.role
+                    ),
+                ));
+            }
+            if item.status == Status::Mandatory && !claimed {
+                return Err((
+                    id.clone(),
+                    format!("{id} is mandatory: it cannot be claimed as not implemented"),
+                ));
+            }
+        }
+        if self.adapter == Adapter::Stdio && self.command.is_none() {
+            return Err(("adapter".into(), "adapter stdio needs a command".into()));
+        }
+        for a in &self.accounts {
+            a.to_account()
+                .map_err(|e| (a.server_id.clone(), format!("account {}: {e}", a.server_id)))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the IUT implements an item: mandatory items always, optional ones when claimed.
+    pub fn claims(&self, id: &str, catalog: &Catalog) -> bool {
+        match catalog.get(id) {
+            Some(item) if item.status == Status::Mandatory => true,
+            Some(item) => self
+                .claims
+                .get(&item.id)
+                .or(self.claims.get(&item.printed_id))
+                .copied()
+                .unwrap_or(false),
+            None => false,
+        }
+    }
+
+    pub fn command(&self) -> CommandSpec {
+        CommandSpec {
+            command: self.command.clone().unwrap_or_default(),
+            args: self.args.clone(),
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+        }
+    }
+
+    pub fn step_timeout(&self) -> Duration {
+        self.parameters
+            .step_timeout_ms
+            .map_or(DEFAULT_STEP_TIMEOUT, Duration::from_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Profile, YamlError> {
+        let dir = std::env::temp_dir().join(format!("dmnoti-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let path = dir.join(format!(
+            "p{}.yaml",
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        std::fs::write(&path, text).unwrap();
+        Profile::load(&path, &Catalog::builtin())
+    }
+
+    const GOOD: &str = "name: acme\nrole: client\nadapter: stdio\ncommand: python3\nargs: [shim.py]\nclaims:\n  SCR-DM-NOTI-C-007-O: true\nparameters:\n  timeout_unit: days\n";
+
+    #[test]
+    fn a_profile_loads() {
+        let p = load(GOOD).unwrap();
+        let c = Catalog::builtin();
+        assert!(p.claims("SCR-DM-NOTI-C-007-O", &c));
+        assert!(!p.claims("SCR-DM-NOTI-C-011-O", &c));
+        assert!(p.claims("SCR-DM-NOTI-C-001-M", &c));
+        assert_eq!(p.parameters.timeout_unit, Some(TimeoutUnit::Days));
+    }
+
+    #[test]
+    fn bad_claims_are_located() {
+        let e = load(&GOOD.replace("C-007-O: true", "C-001-M: false")).unwrap_err();
+        assert_eq!(e.line, Some(7));
+        assert!(e.message.contains("mandatory"), "{e}");
+        let e = load(&GOOD.replace("C-007-O", "S-007-O")).unwrap_err();
+        assert!(e.message.contains("server item"), "{e}");
+        let e = load(&GOOD.replace("timeout_unit: days", "timeout_unit: weeks")).unwrap_err();
+        assert_eq!(e.line, Some(9), "{e}");
+    }
+
+    #[test]
+    fn the_reference_profiles_check() {
+        let c = Catalog::builtin();
+        for role in [Role::Client, Role::Server] {
+            let p = Profile::reference(role, &["x".into()]);
+            assert_eq!(p.check(&c), Ok(()));
+            assert!(p.args.ends_with(&["--fault".into(), "x".into()]));
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Coverage per SCR item: for every item of the roles run, M/O, claimed or not, the cases that ran,
+//! passed, failed or were skipped, and a verdict: PASS, FAIL, NOT CLAIMED, NOT COVERED. A mandatory
+//! (or claimed) item that is not PASS fails the run.
+
+use crate::runner::{CaseResult, Run, Verdict};
+use crate::scr::{Catalog, Role, Status};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ItemVerdict {
+    Pass,
+    Fail,
+    NotClaimed,
+    NotCovered,
+}
+
+impl ItemVerdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            ItemVerdict::Pass => "PASS",
+            ItemVerdict::Fail => "FAIL",
+            ItemVerdict::NotClaimed => "NOT CLAIMED",
+            ItemVerdict::NotCovered => "NOT COVERED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemCoverage {
+    pub id: String,
+    pub printed_id: String,
+    pub role: Role,
+    pub status: &'static str,
+    pub function: String,
+    pub section: String,
+    pub claimed: bool,
+    pub cases: Vec<String>,
+    pub passed: usize,
+    pub failed: usize,
+    pub inconclusive: usize,
+    pub skipped: usize,
+    pub verdict: ItemVerdict,
+    /// Whether this item's verdict fails the run.
+    pub fails_run: bool,
+    /// Failed cases and their first failure on this item.
+    pub failures: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub harness: String,
+    pub iut: Vec<String>,
+    pub items: Vec<ItemCoverage>,
+    pub totals: BTreeMap<&'static str, usize>,
+    /// Every mandatory and claimed item passes.
+    pub ok: bool,
+}
+
+impl Coverage {
+    pub fn of(runs: &[Run], catalog: &Catalog) -> Coverage {
+        let mut items = Vec::new();
+        let mut totals = BTreeMap::new();
+        for run in runs {
+            for r in &run.results {
+                *totals.entry(r.verdict.word()).or_insert(0) += 1;
+            }
+            for item in catalog.role(run.profile.role) {
+                let claimed = run.profile.claims(&item.id, catalog);
+                let listing: Vec<&CaseResult> = run
+                    .results
+                    .iter()
+                    .filter(|r| r.scrs.contains(&item.id) || r.scrs.contains(&item.printed_id))
+                    .collect();
+                let failing: Vec<&CaseResult> = run
+                    .results
+                    .iter()
+                    .filter(|r| {
+                        matches!(r.verdict, Verdict::Fail | Verdict::Error)
+                            && (r.failed_items().contains(&item.id)
+                                || (r.verdict == Verdict::Error && r.scrs.contains(&item.id)))
+                    })
+                    .collect();
+                let count = |v: Verdict| listing.iter().filter(|r| r.verdict == v).count();
+                let executed = count(Verdict::Pass) + count(Verdict::Inconclusive);
+                let verdict = if !failing.is_empty() {
+                    ItemVerdict::Fail
+                } else if executed > 0 {
+                    ItemVerdict::Pass
+                } else if item.status == Status::Optional && !claimed {
+                    ItemVerdict::NotClaimed
+                } else {
+                    ItemVerdict::NotCovered
+                };
+                let fails_run = verdict == ItemVerdict::Fail
+                    || (verdict == ItemVerdict::NotCovered
+                        && (item.status == Status::Mandatory || claimed));
+                let mut cases: Vec<String> = listing.iter().map(|r| r.id.clone()).collect();
+                for r in &failing {
+                    if !cases.contains(&r.id) {
+                        cases.push(r.id.clone());
+                    }
+                }
+                items.push(ItemCoverage {
+                    id: item.id.clone(),
+                    printed_id: item.printed_id.clone(),
+                    role: item.role,
+                    status: item.status.letter(),
+                    function: item.function.clone(),
+                    section: item.section.clone(),
+                    claimed,
+                    cases,
+                    passed: count(Verdict::Pass),
+                    failed: failing.len(),
+                    inconclusive: count(Verdict::Inconclusive),
+                    skipped: count(Verdict::Skipped),
+                    verdict,
+                    fails_run,
+                    failures: failing
+                        .iter()
+                        .map(|r| {
+                            let message = r
+                                .failures
+                                .iter()
+                                .find(|f| {
+                                    f.scr.as_deref() == Some(item.id.as_str()) || f.scr.is_none()
+                                })
+                                .map(|f| f.message.clone())
+                                .or_else(|| r.notes.first().cloned())
+                                .unwrap_or_default();
+                            (r.id.clone(), message)
+                        })
+                        .collect(),
+                });
+            }
+        }
+        let ok = items.iter().all(|i| !i.fails_run);
+        Coverage {
+            harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
+            iut: runs.iter().map(|r| r.profile.name.clone()).collect(),
+            items,
+            totals,
+            ok,
+        }
+    }
+
+    /// The per-SCR table as plain text, for the terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "{:<22} {:<3} {:<7} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            "SCR item", "M/O", "claimed", "pass", "fail", "inc", "skip", "verdict"
+        );
+        for i in &self.items {
+            let _ = writeln!(
+                out,
+                "{:<22} {:<3} {:<7} {:>4} {:>4} {:>4} {:>4}  {}{}",
+                i.id,
+                i.status,
+                if i.claimed { "yes" } else { "no" },
+                i.passed,
+                i.failed,
+                i.inconclusive,
+                i.skipped,
+                i.verdict.text(),
+                if i.fails_run {
+                    "  <-- fails the run"
+                } else {
+                    ""
+                }
+            );
+        }
+        out
+    }
+
+    fn summary(&self) -> String {
+        let n = |v: ItemVerdict| self.items.iter().filter(|i| i.verdict == v).count();
+        format!(
+            "{} items: {} PASS, {} FAIL, {} NOT CLAIMED, {} NOT COVERED. Cases: {}.",
+            self.items.len(),
+            n(ItemVerdict::Pass),
+            n(ItemVerdict::Fail),
+            n(ItemVerdict::NotClaimed),
+            n(ItemVerdict::NotCovered),
+            self.totals
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    /// Markdown that fits a CI job summary.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!(
+            "## dmnoti conformance: {}\n\n{} against {}. {}\n\n| SCR item | M/O | Function | Claimed | Pass | Fail | Inconclusive | Skipped | Verdict |\n|---|---|---|---|---|---|---|---|---|\n",
+            if self.ok { "PASS" } else { "FAIL" },
+            self.harness,
+            self.iut.join(", "),
+            self.summary()
+        );
+        for i in &self.items {
+            let mark = match i.verdict {
+                ItemVerdict::Pass => "✅ PASS",
+                ItemVerdict::Fail => "❌ FAIL",
+                ItemVerdict::NotClaimed => "➖ NOT CLAIMED",
+                ItemVerdict::NotCovered if i.fails_run => "❌ NOT COVERED",
+                ItemVerdict::NotCovered => "➖ NOT COVERED",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {mark} |",
+                i.id,
+                i.status,
+                i.function.replace('|', "\\|"),
+                if i.claimed { "yes" } else { "no" },
+                i.passed,
+                i.failed,
+                i.inconclusive,
+                i.skipped
+            );
+        }
+        let failures: Vec<_> = self
+            .items
+            .iter()
+            .flat_map(|i| i.failures.iter().map(move |f| (i, f)))
+            .collect();
+        if !failures.is_empty() {
+            out.push_str("\n### Failures\n\n");
+            for (i, (case, message)) in failures {
+                let _ = writeln!(
+                    out,
+                    "- **{}** `{case}`: {}",
+                    i.id,
+                    message.replace('\n', " ")
+                );
+            }
+        }
+        out
+    }
+
+    /// One self-contained page: no scripts, no network, the cases linked to their failure texts.
+    pub fn to_html(&self, runs: &[Run]) -> String {
+        let esc = crate::iut::package1::escape;
+        let anchor = |id: &str| {
+            format!(
+                "case-{}",
+                id.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+            )
+        };
+        let mut out = String::from(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dmnoti conformance</title><style>\
+             body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}\
+             td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}\
+             .PASS{background:#dff5dd}.FAIL{background:#f9d6d5}.NOT_CLAIMED{background:#eeeeee}.NOT_COVERED{background:#fff1c2}\
+             .run-fail{color:#a00;font-weight:bold}pre{background:#f6f6f6;padding:8px;overflow-x:auto;white-space:pre-wrap}\
+             a{color:#0645ad}</style></head><body>\n",
+        );
+        let _ = writeln!(
+            out,
+            "<h1>dmnoti conformance: <span class=\"{}\">{}</span></h1><p>{} against {}. {}</p>",
+            if self.ok { "PASS" } else { "FAIL" },
+            if self.ok { "PASS" } else { "FAIL" },
+            esc(&self.harness),
+            esc(&self.iut.join(", ")),
+            esc(&self.summary())
+        );
+        out.push_str("<table><tr><th>SCR item</th><th>M/O</th><th>Function</th><th>Section</th><th>Claimed</th><th>Pass</th><th>Fail</th><th>Inconclusive</th><th>Skipped</th><th>Verdict</th><th>Cases</th></tr>\n");
+        for i in &self.items {
+            let class = i.verdict.text().replace(' ', "_");
+            let cases = i
+                .cases
+                .iter()
+                .map(|c| format!("<a href=\"#{}\">{}</a>", anchor(c), esc(c)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(
+                out,
+                "<tr class=\"{class}\" id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{cases}</td></tr>",
+                esc(&i.id),
+                esc(&i.id),
+                i.status,
+                esc(&i.function),
+                esc(&i.section),
+                if i.claimed { "yes" } else { "no" },
+                i.passed,
+                i.failed,
+                i.inconclusive,
+                i.skipped,
+                if i.fails_run {
+                    " class=\"run-fail\""
+                } else {
+                    ""
+                },
+                i.verdict.text()
+            );
+        }
+        out.push_str("</table>\n<h2>Cases</h2>\n");
+        for run in runs {
+            for r in &run.results {
+                let _ = write!(
+                    out,
+                    "<div id=\"{}\"><h3>{} <small>{}</small> — {}</h3><p>{}</p>",
+                    anchor(&r.id),
+                    esc(&r.id),
+                    esc(&r.scrs.join(", ")),
+                    r.verdict.word(),
+                    esc(&r.title)
+                );
+                for f in &r.failures {
+                    let _ = write!(
+                        out,
+                        "<pre>[{}] {}</pre>",
+                        esc(f.scr.as_deref().unwrap_or("case")),
+                        esc(&f.message)
+                    );
+                }
+                for n in &r.notes {
+                    let _ = write!(out, "<pre>{}</pre>", esc(n));
+                }
+                out.push_str("</div>\n");
+            }
+        }
+        out.push_str("</body></html>\n");
+        out
+    }
+}

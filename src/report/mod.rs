@@ -1,0 +1,32 @@
+//! Reports of a run, as CI pipelines read them: JUnit XML ([`junit`]) and coverage per SCR item
+//! ([`coverage`]: JSON, Markdown, one self-contained HTML page). Pure functions of run results; the
+//! caller writes the files.
+
+pub mod coverage;
+pub mod junit;
+
+use crate::runner::Run;
+use crate::scr::Catalog;
+use std::path::{Path, PathBuf};
+
+/// Writes junit.xml, coverage.json, coverage.md and coverage.html into `dir`; returns the paths.
+pub fn write_all(dir: &Path, runs: &[Run], catalog: &Catalog) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let cov = coverage::Coverage::of(runs, catalog);
+    let files = [
+        ("junit.xml", junit::to_xml(runs)),
+        (
+            "coverage.json",
+            serde_json::to_string_pretty(&cov).map_err(std::io::Error::other)? + "\n",
+        ),
+        ("coverage.md", cov.to_markdown()),
+        ("coverage.html", cov.to_html(runs)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}

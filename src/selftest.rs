@@ -1,0 +1,149 @@
+//! The harness's own test (DESIGN.md): the suites against the reference client and server, once
+//! conformant (no case may fail) and once per named fault (some case must fail on one of the
+//! fault's SCR items). A fault no case catches is a missing case.
+
+use crate::iut::faults::Fault;
+use crate::profile::Profile;
+use crate::runner::{self, Options, Run, Verdict};
+use crate::scr::{Catalog, Role};
+use crate::suite::Suite;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone)]
+pub struct FaultResult {
+    pub fault: Fault,
+    pub failed_cases: usize,
+    /// Items failed that the fault names.
+    pub caught_on: BTreeSet<String>,
+    /// Every item failed.
+    pub failed_items: BTreeSet<String>,
+    pub caught: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SelfTest {
+    pub conformant: Vec<Run>,
+    pub faults: Vec<FaultResult>,
+}
+
+impl SelfTest {
+    pub fn ok(&self) -> bool {
+        self.conformant_failures() == 0 && self.faults.iter().all(|f| f.caught)
+    }
+
+    pub fn conformant_failures(&self) -> usize {
+        self.conformant
+            .iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+            .count()
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for run in &self.conformant {
+            let count = |v: Verdict| run.results.iter().filter(|r| r.verdict == v).count();
+            let _ = writeln!(
+                out,
+                "conformant {}: {} cases, {} pass, {} fail, {} error, {} inconclusive, {} skipped",
+                run.profile.role,
+                run.results.len(),
+                count(Verdict::Pass),
+                count(Verdict::Fail),
+                count(Verdict::Error),
+                count(Verdict::Inconclusive),
+                count(Verdict::Skipped)
+            );
+            for r in run
+                .results
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+            {
+                let _ = writeln!(out, "  {}", r.headline());
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<31} {:<7} {:>6}  {:<40} caught",
+            "fault", "role", "failed", "on its SCR items"
+        );
+        for f in &self.faults {
+            let on = if f.caught_on.is_empty() {
+                format!(
+                    "(failed: {})",
+                    f.failed_items
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                f.caught_on.iter().cloned().collect::<Vec<_>>().join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "{:<31} {:<7} {:>6}  {:<40} {}",
+                f.fault.name(),
+                f.fault.role().to_string(),
+                f.failed_cases,
+                on,
+                if f.caught { "yes" } else { "NO" }
+            );
+        }
+        let caught = self.faults.iter().filter(|f| f.caught).count();
+        let _ = writeln!(
+            out,
+            "\nselftest: {} conformant failures, {caught} of {} faults caught: {}",
+            self.conformant_failures(),
+            self.faults.len(),
+            if self.ok() { "OK" } else { "FAILED" }
+        );
+        out
+    }
+}
+
+/// Runs the self-test. `progress` is told what is running.
+pub fn run(
+    suites: &[Suite],
+    catalog: &Catalog,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> SelfTest {
+    let mut conformant = Vec::new();
+    for role in [Role::Client, Role::Server] {
+        progress(&format!("conformant {role}"));
+        conformant.push(runner::run(
+            &Profile::reference(role, &[]),
+            suites,
+            catalog,
+            opts,
+            &mut |_| {},
+        ));
+    }
+    let mut faults = Vec::new();
+    for fault in Fault::ALL {
+        progress(fault.name());
+        let profile = Profile::reference(fault.role(), &[fault.name().to_owned()]);
+        let run = runner::run(&profile, suites, catalog, opts, &mut |_| {});
+        let failed: Vec<_> = run
+            .results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Fail)
+            .collect();
+        let failed_items: BTreeSet<String> = failed.iter().flat_map(|r| r.failed_items()).collect();
+        let caught_on: BTreeSet<String> = failed_items
+            .iter()
+            .filter(|i| fault.scrs().contains(&i.as_str()))
+            .cloned()
+            .collect();
+        faults.push(FaultResult {
+            fault,
+            failed_cases: failed.len(),
+            caught: !caught_on.is_empty(),
+            caught_on,
+            failed_items,
+        });
+    }
+    SelfTest { conformant, faults }
+}

@@ -1,0 +1,625 @@
+//! Test suites: YAML files that map cases to SCR items (docs/suites.md). This module owns the
+//! model and its loading: unknown fields and unknown SCR ids are errors naming file:line:column.
+//! Building the bytes a step sends is [`message`]'s business; running steps is the runner's.
+
+pub mod message;
+
+use crate::codec::Format;
+use crate::scr::{Catalog, Role};
+use crate::testee::{NotifyRequest, Secret};
+use crate::yaml::{self, YamlError};
+use message::MessageSpec;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A DM account as suites and profiles write it: secrets as text (or hex with the `_hex` fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    pub server_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hex: Option<String>,
+    /// The 1.2 nonce, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aauth_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_uri: Option<String>,
+}
+
+impl AccountSpec {
+    /// The harness's default account, used when neither suite nor profile names one.
+    pub fn default_account() -> AccountSpec {
+        AccountSpec {
+            server_id: "com.example.dm".into(),
+            secret: Some("dmnoti-notification-secret".into()),
+            password: Some("dmnoti-server-password".into()),
+            nonce: Some("00e56e00".into()),
+            server_uri: Some("http://127.0.0.1/dm".into()),
+            ..AccountSpec::default()
+        }
+    }
+
+    fn bytes(
+        text: &Option<String>,
+        hex: &Option<String>,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, String> {
+        match (text, hex) {
+            (Some(t), None) => Ok(Some(t.as_bytes().to_vec())),
+            (None, Some(h)) => crate::codec::parse_hex(h)
+                .map(Some)
+                .map_err(|e| format!("{what}_hex: {e}")),
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) => Err(format!("give {what} or {what}_hex, not both")),
+        }
+    }
+
+    pub fn secret_bytes(&self) -> Result<Vec<u8>, String> {
+        Ok(Self::bytes(&self.secret, &self.secret_hex, "secret")?.unwrap_or_default())
+    }
+
+    /// The account as the testee protocol sends it.
+    pub fn to_account(&self) -> Result<crate::testee::Account, String> {
+        let password = Self::bytes(&self.password, &self.password_hex, "password")?;
+        let nonce = match &self.nonce {
+            Some(n) => crate::codec::parse_hex(n).map_err(|e| format!("nonce: {e}"))?,
+            None => Vec::new(),
+        };
+        Ok(crate::testee::Account {
+            server_id: self.server_id.clone(),
+            secret: Secret::new(self.secret_bytes()?),
+            v12: password.map(|p| crate::testee::protocol::V12Credentials {
+                password: Secret::new(p),
+                nonce: crate::testee::HexBytes(nonce),
+                aauth_name: self.aauth_name.clone(),
+            }),
+            server_uri: self.server_uri.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Accounts provisioned at the start of every case (the profile's accounts win when it has some).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountSpec>,
+    /// The testee's clock at the start of every case, POSIX seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<u64>,
+}
+
+/// What a step expects of a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    /// The client drops the message.
+    Ignored,
+    /// The client starts a session (with these fields, where given).
+    Session(Box<SessionExpect>),
+}
+
+impl Expect {
+    fn from_word(word: &str) -> Option<Expect> {
+        match word {
+            "ignored" => Some(Expect::Ignored),
+            "session" => Some(Expect::Session(Box::default())),
+            _ => None,
+        }
+    }
+}
+
+/// `expect: ignored`, `expect: session` or `expect: {session: {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+enum ExpectRepr {
+    Word(String),
+    Full(Expect),
+}
+
+fn expect_de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Expect>, D::Error> {
+    match Option::<ExpectRepr>::deserialize(d)? {
+        None => Ok(None),
+        Some(ExpectRepr::Full(e)) => Ok(Some(e)),
+        Some(ExpectRepr::Word(w)) => Expect::from_word(&w).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expect is `ignored`, `session` or `{{session: ...}}`, not {w:?}"
+            ))
+        }),
+    }
+}
+
+/// Fields a session must have. Absent fields are not checked; SessionID's form (6.4.8) and
+/// Package #1's SessionID are always checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionExpect {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_mode: Option<crate::codec::UiMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_mo: Option<Vec<u16>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted_mo: Option<Vec<u16>>,
+    /// The bearer used; `null` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearer: Option<Option<u8>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_info: Option<String>,
+    /// Text Package #1 must contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package1_contains: Vec<String>,
+    /// Each requested MO's subtree must be in Package #1 (6.5.4, C-013).
+    #[serde(default)]
+    pub package1_has_requested_mo: bool,
+}
+
+/// Points the spec leaves open (NOTES.md errata) that a case's outcome can turn on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ambiguity {
+    /// Erratum 9: the colons of the 1.3 digest formula.
+    DigestReading,
+    /// Erratum 3: TIMEOUT in minutes or days for a message's age.
+    TimeoutUnit,
+    /// 1.2 V = 12, which real clients accept.
+    #[serde(rename = "version-12")]
+    Version12,
+    /// Erratum 6: RESERVED bits not zero.
+    ReservedBits,
+    /// Erratum 7: a reserved TRA value.
+    ReservedTransport,
+    /// 1.2 nonce resync: a client SHOULD retry a failed digest with 00000000 (not a MUST).
+    NonceResync,
+}
+
+impl Ambiguity {
+    pub fn explain(self) -> &'static str {
+        match self {
+            Ambiguity::DigestReading => {
+                "erratum 9: the IUT reads the digest's colons otherwise than literally (declare parameters.digest_reading to make this strict)"
+            }
+            Ambiguity::TimeoutUnit => {
+                "erratum 3: the IUT reads TIMEOUT in another unit for a message's age (declare parameters.timeout_unit to make this strict)"
+            }
+            Ambiguity::Version12 => {
+                "1.2 V = 12 is not the conformant 11, but many clients accept it"
+            }
+            Ambiguity::ReservedBits => {
+                "erratum 6: the text does not say whether non-zero RESERVED bits are refused or ignored"
+            }
+            Ambiguity::ReservedTransport => {
+                "erratum 7: the text does not say what a client does with a reserved TRA value"
+            }
+            Ambiguity::NonceResync => {
+                "the 1.2 nonce resync (retry with 00000000) is a SHOULD, not a MUST"
+            }
+        }
+    }
+
+    /// Whether the profile declares how the IUT reads this point.
+    pub fn declared(self, parameters: &crate::profile::Parameters) -> bool {
+        match self {
+            Ambiguity::DigestReading => parameters.digest_reading.is_some(),
+            Ambiguity::TimeoutUnit => parameters.timeout_unit.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// Named checks on a server's notification (server role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Strict decoding passes (6.1-6.6); a broken rule fails its own SCR item.
+    WellFormed,
+    /// The content type is the 1.3 one (6).
+    ContentType,
+    /// The digest verifies with the account's secret (6.6, S-011).
+    Digest,
+    /// TIMESTAMP is within a minute of the testee's clock (6.4.9).
+    Timestamp,
+    /// SESSIONID differs from every earlier one of the case (6.4.8).
+    SessionIdFresh,
+    /// The SessionID the server says it expects is the one on the wire (6.4.8).
+    SessionIdMatches,
+    /// Header fields and options are those requested (6.4, 6.5).
+    Fields,
+}
+
+impl Check {
+    pub const ALL: [Check; 7] = [
+        Check::WellFormed,
+        Check::ContentType,
+        Check::Digest,
+        Check::Timestamp,
+        Check::SessionIdFresh,
+        Check::SessionIdMatches,
+        Check::Fields,
+    ];
+}
+
+/// A class of generated malformed messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MutationClass {
+    /// The message cut at a random length.
+    Truncate,
+    /// One random bit of the header flipped.
+    FlipHeaderBit,
+    /// One random bit anywhere flipped.
+    FlipAnyBit,
+    /// One random byte replaced.
+    ReplaceByte,
+    /// Random bytes appended.
+    Append,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generate {
+    pub class: MutationClass,
+    pub count: u32,
+    #[serde(default)]
+    pub seed: u64,
+    /// The message mutated; a valid one when absent.
+    #[serde(default)]
+    pub message: MessageSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionStep {
+    #[serde(default)]
+    pub accounts: Vec<AccountSpec>,
+    #[serde(default)]
+    pub now: Option<u64>,
+}
+
+/// One step of a case: exactly one action (`deliver`, `notify`, `generate`, `provision`, `clock`)
+/// and what it expects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default)]
+    pub deliver: Option<MessageSpec>,
+    /// Deliver with this content type instead of the format's.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub notify: Option<NotifyRequest>,
+    #[serde(default)]
+    pub generate: Option<Generate>,
+    #[serde(default)]
+    pub provision: Option<ProvisionStep>,
+    /// Set the clock: POSIX seconds.
+    #[serde(default)]
+    pub clock: Option<u64>,
+    #[serde(default, deserialize_with = "expect_de")]
+    pub expect: Option<Expect>,
+    /// Server checks; all of them when absent.
+    #[serde(default)]
+    pub checks: Option<Vec<Check>>,
+    /// The spec is ambiguous here: the other outcome is inconclusive, not a failure, unless the
+    /// profile declares how the IUT reads the point.
+    #[serde(default)]
+    pub ambiguous: Option<Ambiguity>,
+}
+
+impl Step {
+    fn actions(&self) -> usize {
+        [
+            self.deliver.is_some(),
+            self.notify.is_some(),
+            self.generate.is_some(),
+            self.provision.is_some(),
+            self.clock.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// Transports a case needs beyond stdio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    Stdio,
+    Udp,
+    Http,
+    Obex,
+    Sip,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub scrs: Vec<String>,
+    /// Optional SCR items the IUT must claim for the case to run.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// The transport the case needs (stdio when absent).
+    #[serde(default)]
+    pub transport: Option<Transport>,
+    pub steps: Vec<Step>,
+    /// 1-based line of the case in its file (set by the loader).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    #[serde(default)]
+    pub name: String,
+    pub role: Role,
+    pub title: String,
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub cases: Vec<Case>,
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+/// Where in the text `needle` stands, at or after line `from` (1-based): (line, column).
+fn locate(text: &str, from: usize, needle: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+        .unwrap_or((from.max(1), 1))
+}
+
+impl Suite {
+    /// Parses and checks one suite file. `name` defaults to the file's path under the suites
+    /// directory, without extension.
+    pub fn parse(
+        file: &Path,
+        text: &str,
+        name: &str,
+        catalog: &Catalog,
+    ) -> Result<Suite, YamlError> {
+        let mut suite: Suite = yaml::from_str(file, text)?;
+        suite.file = file.to_path_buf();
+        if suite.name.is_empty() {
+            suite.name = name.to_owned();
+        }
+        let err = |line: usize, needle: &str, message: String| {
+            let (l, c) = locate(text, line, needle);
+            YamlError::at(file, text, l, c, message)
+        };
+        let mut from = 1;
+        for case in &mut suite.cases {
+            let (line, _) = locate(text, from, &format!("id: {}", case.id));
+            case.line = line;
+            from = line;
+            if case.scrs.is_empty() {
+                return Err(err(
+                    line,
+                    "id:",
+                    format!("case {} names no SCR item", case.id),
+                ));
+            }
+            for id in case.scrs.iter().chain(&case.requires) {
+                let Some(item) = catalog.get(id) else {
+                    return Err(err(
+                        line,
+                        id,
+                        format!("unknown SCR item {id:?} (dmnoti scrs lists them)"),
+                    ));
+                };
+                if item.role != suite.role {
+                    return Err(err(
+                        line,
+                        id,
+                        format!(
+                            "{id} is a {} item; this is a {} suite",
+                            item.role, suite.role
+                        ),
+                    ));
+                }
+            }
+            for id in &case.requires {
+                if catalog
+                    .get(id)
+                    .is_some_and(|i| i.status == crate::scr::Status::Mandatory)
+                {
+                    return Err(err(
+                        line,
+                        id,
+                        format!("{id} is mandatory: a case cannot require it to be claimed"),
+                    ));
+                }
+            }
+            if case.steps.is_empty() {
+                return Err(err(line, "steps", format!("case {} has no steps", case.id)));
+            }
+            for (i, step) in case.steps.iter().enumerate() {
+                let n = step.actions();
+                if n != 1 {
+                    return Err(err(
+                        line,
+                        "steps",
+                        format!(
+                            "case {} step {}: {n} actions; a step has exactly one of deliver, notify, generate, provision, clock",
+                            case.id,
+                            i + 1
+                        ),
+                    ));
+                }
+                let client_step = step.deliver.is_some() || step.generate.is_some();
+                if client_step && suite.role == Role::Server
+                    || step.notify.is_some() && suite.role == Role::Client
+                {
+                    return Err(err(
+                        line,
+                        "steps",
+                        format!(
+                            "case {} step {}: not a step for a {} suite",
+                            case.id,
+                            i + 1,
+                            suite.role
+                        ),
+                    ));
+                }
+                if step.deliver.is_some() && step.expect.is_none() {
+                    return Err(err(
+                        line,
+                        "deliver",
+                        format!("case {} step {}: deliver needs an expect", case.id, i + 1),
+                    ));
+                }
+                if let Some(spec) = step
+                    .deliver
+                    .as_ref()
+                    .or(step.generate.as_ref().map(|g| &g.message))
+                {
+                    spec.check().map_err(|m| {
+                        err(
+                            line,
+                            "deliver",
+                            format!("case {} step {}: {m}", case.id, i + 1),
+                        )
+                    })?;
+                }
+            }
+        }
+        Ok(suite)
+    }
+
+    pub fn load(file: &Path, name: &str, catalog: &Catalog) -> Result<Suite, YamlError> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| YamlError::whole_file(file, format!("cannot read: {e}")))?;
+        Suite::parse(file, &text, name, catalog)
+    }
+}
+
+/// Every suite under `dir` (`*.yaml`, recursively, in path order). Case ids must be unique.
+pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)
+        .map_err(|e| YamlError::whole_file(dir, format!("cannot read the suites: {e}")))?;
+    files.sort();
+    if files.is_empty() {
+        return Err(YamlError::whole_file(dir, "no suites (*.yaml) here".into()));
+    }
+    let mut suites = Vec::new();
+    let mut ids = HashSet::new();
+    for file in files {
+        let name = file
+            .strip_prefix(dir)
+            .unwrap_or(&file)
+            .with_extension("")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let suite = Suite::load(&file, &name, catalog)?;
+        for case in &suite.cases {
+            if !ids.insert(case.id.clone()) {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                return Err(YamlError::at(
+                    &file,
+                    &text,
+                    case.line,
+                    1,
+                    format!("case id {} is used twice", case.id),
+                ));
+            }
+        }
+        suites.push(suite);
+    }
+    Ok(suites)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Suite, YamlError> {
+        Suite::parse(Path::new("s.yaml"), text, "s", &Catalog::builtin())
+    }
+
+    const GOOD: &str = "role: client\ntitle: t\ncases:\n  - id: a.1\n    title: x\n    scrs: [SCR-DM-NOTI-C-018-M]\n    steps:\n      - deliver: {session_id: 0x00AB}\n        expect: session\n      - deliver: {flip_digest_bit: 3}\n        expect: ignored\n        ambiguous: digest-reading\n";
+
+    #[test]
+    fn a_suite_parses() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.cases[0].line, 4);
+        assert_eq!(
+            s.cases[0].steps[0].expect,
+            Some(Expect::Session(Box::default()))
+        );
+        assert_eq!(s.cases[0].steps[1].expect, Some(Expect::Ignored));
+        assert_eq!(
+            s.cases[0].steps[1].ambiguous,
+            Some(Ambiguity::DigestReading)
+        );
+        assert_eq!(
+            s.cases[0].steps[0].deliver.as_ref().unwrap().session_id,
+            Some(0xAB)
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_items_are_located() {
+        let e = parse(&GOOD.replace("flip_digest_bit", "flip_digest_bits")).unwrap_err();
+        assert_eq!(e.line, Some(10), "{e}");
+        assert!(
+            e.message.contains("unknown field `flip_digest_bits`"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace("C-018-M", "C-099-M")).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(6), Some(12)), "{e}");
+        assert!(
+            e.to_string()
+                .contains("unknown SCR item \"SCR-DM-NOTI-C-099-M\""),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace("C-018-M", "S-011-M")).unwrap_err();
+        assert!(e.message.contains("is a server item"), "{e}");
+    }
+
+    #[test]
+    fn steps_have_one_action_and_deliveries_an_expectation() {
+        let e = parse(&GOOD.replace(
+            "      - deliver: {session_id: 0x00AB}\n",
+            "      - deliver: {session_id: 0x00AB}\n        clock: 5\n",
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("2 actions"), "{e}");
+        let e = parse(&GOOD.replace("        expect: session\n", "")).unwrap_err();
+        assert!(e.message.contains("deliver needs an expect"), "{e}");
+        let e = parse(&GOOD.replace("expect: session", "expect: maybe")).unwrap_err();
+        assert!(e.message.contains("expect is"), "{e}");
+    }
+}
