@@ -98,7 +98,7 @@ pub fn to_xml(runs: &[Run]) -> String {
             }
         }
         for name in names {
-            let mut suite = TestSuite::new(format!("{}/{name}", run.profile.role));
+            let mut suite = TestSuite::new(name);
             suite.add_property(Property::new("iut", run.profile.name.clone()));
             suite.add_property(Property::new(
                 "harness",
@@ -113,4 +113,94 @@ pub fn to_xml(runs: &[Run]) -> String {
     report
         .to_string()
         .unwrap_or_else(|e| format!("<!-- cannot serialize the JUnit report: {e} -->\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use crate::runner::Exchange;
+    use crate::runner::checks::Failure;
+    use crate::scr::Role;
+    use std::time::Duration;
+
+    fn result(id: &str, verdict: Verdict, failures: Vec<Failure>, notes: Vec<&str>) -> CaseResult {
+        CaseResult {
+            suite: "client/6.6-digest".into(),
+            file: "suites/client/6.6-digest.yaml".into(),
+            id: id.into(),
+            title: format!("title of {id}"),
+            scrs: vec!["SCR-DM-NOTI-C-019-M".into()],
+            verdict,
+            failures,
+            notes: notes.into_iter().map(str::to_owned).collect(),
+            exchanges: vec![Exchange {
+                step: 1,
+                op: "deliver",
+                content_type: Some("application/vnd.syncml.dm.notification".into()),
+                message: Some("1b40".into()),
+                explain: Some("Package #0 ...\n".into()),
+                response: r#"{"id":3,"outcome":"ignored","reason":"digest mismatch"}"#.into(),
+            }],
+            duration: Duration::ZERO,
+            stderr: None,
+        }
+    }
+
+    /// The XML of a fixed run, against the file in fixtures/ (UPDATE_GOLDEN=1 rewrites it).
+    #[test]
+    fn junit_matches_the_golden_file() {
+        let mut profile = Profile::reference(Role::Client, &[]);
+        profile.name = "golden-client".into();
+        let run = Run {
+            profile,
+            results: vec![
+                result("a.pass", Verdict::Pass, vec![], vec![]),
+                result(
+                    "a.fail",
+                    Verdict::Fail,
+                    vec![Failure::of(
+                        "C-019-M",
+                        "step 1: expected the message to be ignored; the client started session \"A01\"",
+                    )],
+                    vec![],
+                ),
+                result(
+                    "a.skip",
+                    Verdict::Skipped,
+                    vec![],
+                    vec!["not claimed: SCR-DM-NOTI-C-011-O"],
+                ),
+                result(
+                    "a.inconclusive",
+                    Verdict::Inconclusive,
+                    vec![],
+                    vec!["step 1: erratum 9 <&>"],
+                ),
+                result(
+                    "a.error",
+                    Verdict::Error,
+                    vec![],
+                    vec!["cannot start the IUT"],
+                ),
+            ],
+            wall: Duration::ZERO,
+            partial: false,
+        };
+        let xml = to_xml(&[run]);
+        let golden = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/junit.golden.xml"
+        );
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(golden, &xml).unwrap();
+        }
+        let want = std::fs::read_to_string(golden).unwrap();
+        assert_eq!(
+            xml, want,
+            "JUnit output changed; UPDATE_GOLDEN=1 cargo test rewrites the fixture"
+        );
+        let back = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!((back.tests, back.failures, back.errors), (5, 1, 1));
+    }
 }

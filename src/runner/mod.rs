@@ -150,6 +150,8 @@ pub struct Run {
     pub profile: Profile,
     pub results: Vec<CaseResult>,
     pub wall: Duration,
+    /// Filters or a partition left cases out: items none of its cases touch are not judged.
+    pub partial: bool,
 }
 
 /// The cases a run takes, in suite order, after filters and partition.
@@ -230,6 +232,7 @@ pub fn run(
         profile: profile.clone(),
         results: results.into_iter().flatten().collect(),
         wall: started.elapsed(),
+        partial: !opts.filters.is_empty() || opts.partition.is_some(),
     }
 }
 
