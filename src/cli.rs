@@ -48,6 +48,32 @@ pub enum Command {
     Lint(LintArgs),
     /// The harness's own test: the suites must pass the reference IUT and catch each of its faults.
     Selftest(SelftestArgs),
+    /// Test vectors for implementers' own unit tests.
+    #[command(subcommand)]
+    Vectors(VectorsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsCommand {
+    /// Write the vector files.
+    Generate {
+        #[arg(long, default_value = "vectors")]
+        dir: PathBuf,
+        /// json (the committed files) or yaml.
+        #[arg(long, value_enum, default_value = "json")]
+        format: VectorFormat,
+    },
+    /// Regenerate in memory and compare with the files: exit 1 at the first difference.
+    Check {
+        #[arg(long, default_value = "vectors")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VectorFormat {
+    Json,
+    Yaml,
 }
 
 #[derive(Debug, Args)]
@@ -393,6 +419,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run_suites(&args),
         Command::Lint(args) => lint(&args),
         Command::Selftest(args) => selftest(&args),
+        Command::Vectors(cmd) => vectors(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -734,4 +761,36 @@ fn selftest(args: &SelftestArgs) -> Result<u8> {
         started.elapsed().as_secs_f64()
     );
     Ok(if result.ok() { EXIT_OK } else { EXIT_FAIL })
+}
+
+fn vectors(cmd: &VectorsCommand) -> Result<u8> {
+    match cmd {
+        VectorsCommand::Generate { dir, format } => {
+            let written = crate::vectors::write(dir, matches!(format, VectorFormat::Yaml))
+                .with_context(|| format!("writing {}", dir.display()))?;
+            let total: u64 = crate::vectors::generate()
+                .iter()
+                .map(|f| f.value["numberOfTests"].as_u64().unwrap_or(0))
+                .sum();
+            println!(
+                "{total} vectors in {} files under {}",
+                written.len(),
+                dir.display()
+            );
+            Ok(EXIT_OK)
+        }
+        VectorsCommand::Check { dir } => match crate::vectors::check(dir) {
+            Ok(n) => {
+                println!(
+                    "{n} vectors under {} match a fresh generation",
+                    dir.display()
+                );
+                Ok(EXIT_OK)
+            }
+            Err(diff) => {
+                println!("{diff}");
+                Ok(EXIT_FAIL)
+            }
+        },
+    }
 }

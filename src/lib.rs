@@ -17,4 +17,5 @@ pub mod selftest;
 pub mod suite;
 pub mod testee;
 pub mod tools;
+pub mod vectors;
 pub mod yaml;

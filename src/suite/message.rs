@@ -47,6 +47,8 @@ spec_struct! {
         from: String,
         /// The message bytes as they are, hex (mutations still apply).
         hex: String,
+        /// The input of a test vector by id (`v13-digest-17`), as it is (mutations still apply).
+        from_vector: String,
         /// 1.3 (default) or 1.2.
         format: Format,
         /// Default: the account's.
@@ -197,8 +199,13 @@ impl MessageSpec {
     /// The bytes this spec describes.
     pub fn build(&self, ctx: &BuildContext<'_>) -> Result<Built, String> {
         self.check()?;
-        let mut built = match &self.hex {
-            Some(h) => {
+        let mut built = match (&self.hex, &self.from_vector) {
+            (None, Some(id)) => {
+                let (format, bytes) =
+                    crate::vectors::find(id).ok_or(format!("no test vector {id:?}"))?;
+                Built { format, bytes }
+            }
+            (Some(h), _) => {
                 let bytes = codec::parse_hex(h).map_err(|e| format!("hex: {e}"))?;
                 let format = self.format.unwrap_or(match crate::explain::detect(&bytes) {
                     crate::explain::Input::V12 => Format::V12,
@@ -206,7 +213,7 @@ impl MessageSpec {
                 });
                 Built { format, bytes }
             }
-            None => self.encode(ctx)?,
+            (None, None) => self.encode(ctx)?,
         };
         self.mutate_bytes(&mut built)?;
         Ok(built)
