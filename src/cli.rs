@@ -9,6 +9,7 @@ use crate::iut::device::DeviceTree;
 use crate::iut::faults::{Fault, Faults};
 use crate::iut::server::ReferenceServer;
 use crate::scr::{Catalog, Role};
+use crate::testee::Testee as _;
 use crate::tools::{self, EncodeSpec, Framing, parse_bounded};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -105,6 +106,12 @@ pub struct RunArgs {
     /// Run part K of N of the cases (K/N), to split a run across CI jobs.
     #[arg(long, value_parser = parse_partition)]
     pub partition: Option<(usize, usize)>,
+    /// Without --iut: run the reference client and server as network peers over this adapter.
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub adapter: AdapterArg,
+    /// Record every datagram and HTTP exchange as a pcap file (raw IPv4).
+    #[arg(long)]
+    pub pcap: Option<PathBuf>,
 }
 
 fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
@@ -130,6 +137,19 @@ pub struct LintArgs {
 pub struct SelftestArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
+    /// Run the reference IUT over this adapter.
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub adapter: AdapterArg,
+}
+
+impl AdapterArg {
+    fn profile_adapter(self) -> crate::profile::Adapter {
+        match self {
+            AdapterArg::Stdio => crate::profile::Adapter::Stdio,
+            AdapterArg::Udp => crate::profile::Adapter::Udp,
+            AdapterArg::Http => crate::profile::Adapter::Http,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +173,8 @@ pub enum IutRole {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AdapterArg {
     Stdio,
+    Udp,
+    Http,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -180,6 +202,9 @@ pub struct IutClientArgs {
     /// How the 1.3 digest formula is read.
     #[arg(long, value_enum, default_value = "literal-colons")]
     pub reading: ReadingArg,
+    /// udp/http: where to listen for notifications (port 0: any free port, told in hello).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -605,13 +630,35 @@ fn iut(args: &IutArgs) -> Result<u8> {
                 ignore_old: !c.no_age_check,
                 reading: c.reading.into(),
             };
-            let AdapterArg::Stdio = c.adapter;
-            crate::iut::serve_stdio(&mut ReferenceClient::new(device, settings, faults))?
+            let client = ReferenceClient::new(device, settings, faults);
+            match c.adapter {
+                AdapterArg::Stdio => crate::iut::serve_stdio(&mut { client })?,
+                AdapterArg::Udp | AdapterArg::Http => {
+                    let adapter = if matches!(c.adapter, AdapterArg::Udp) {
+                        crate::iut::net::NetAdapter::Udp
+                    } else {
+                        crate::iut::net::NetAdapter::Http
+                    };
+                    let mut net = crate::iut::net::NetClient::start(client, adapter, c.listen)
+                        .with_context(|| format!("listening on {}", c.listen))?;
+                    eprintln!(
+                        "dmnoti reference client: {}",
+                        net.hello().address.unwrap_or_default()
+                    );
+                    crate::iut::serve_stdio(&mut net)?
+                }
+            }
         }
         Some(IutRole::Server(s)) => {
             let faults = Faults::parse(&s.fault, Role::Server).map_err(anyhow::Error::msg)?;
-            let AdapterArg::Stdio = s.adapter;
-            crate::iut::serve_stdio(&mut ReferenceServer::new(faults))?
+            let server = ReferenceServer::new(faults);
+            match s.adapter {
+                AdapterArg::Stdio => crate::iut::serve_stdio(&mut { server })?,
+                // The requests name the device to send to.
+                AdapterArg::Udp | AdapterArg::Http => {
+                    crate::iut::serve_stdio(&mut crate::iut::net::NetServer(server))?
+                }
+            }
         }
     };
     Ok(u8::try_from(status).unwrap_or(EXIT_FAIL))
@@ -641,14 +688,22 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
     let suites = load_suites(&args.suite.suites, &catalog)?;
     let profiles = match &args.iut {
         Some(path) => vec![crate::profile::Profile::load(path, &catalog)?],
-        None => vec![
-            crate::profile::Profile::reference(Role::Client, &[]),
-            crate::profile::Profile::reference(Role::Server, &[]),
-        ],
+        None => {
+            let adapter = args.adapter.profile_adapter();
+            vec![
+                crate::profile::Profile::reference_over(Role::Client, &[], adapter),
+                crate::profile::Profile::reference_over(Role::Server, &[], adapter),
+            ]
+        }
     };
     let mut opts = options(&args.suite);
     opts.filters = args.filter.clone();
     opts.partition = args.partition;
+    let capture = args
+        .pcap
+        .as_ref()
+        .map(|_| crate::adapter::capture::Capture::default());
+    opts.capture = capture.clone();
     let tty = std::io::stdout().is_terminal();
     let mut runs = Vec::new();
     for profile in &profiles {
@@ -670,6 +725,11 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
         });
         bar.finish_and_clear();
         runs.push(run);
+    }
+    if let (Some(path), Some(capture)) = (&args.pcap, &capture) {
+        std::fs::write(path, capture.to_pcap())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("capture: {} packets in {}", capture.len(), path.display());
     }
     let written = crate::report::write_all(&args.reports, &runs, &catalog)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
@@ -752,9 +812,13 @@ fn selftest(args: &SelftestArgs) -> Result<u8> {
         opts.step_timeout = Some(std::time::Duration::from_millis(1000));
     }
     let started = std::time::Instant::now();
-    let result = crate::selftest::run(&suites, &catalog, &opts, &mut |what| {
-        eprintln!("selftest: {what}")
-    });
+    let result = crate::selftest::run(
+        &suites,
+        &catalog,
+        &opts,
+        args.adapter.profile_adapter(),
+        &mut |what| eprintln!("selftest: {what}"),
+    );
     print!("{}", result.to_text());
     println!(
         "selftest wall time: {:.2} s",

@@ -5,6 +5,7 @@
 //! - [`explain`]: field-by-field breakdowns of messages, for people and for machines.
 //! - [`tools`]: the message commands of the CLI (`decode`, `encode`, `scrs`).
 
+pub mod adapter;
 pub mod cli;
 pub mod codec;
 pub mod explain;
@@ -15,6 +16,7 @@ pub mod runner;
 pub mod scr;
 pub mod selftest;
 pub mod suite;
+pub mod syncml;
 pub mod testee;
 pub mod tools;
 pub mod vectors;

@@ -52,6 +52,21 @@ pub struct Profile {
     pub env: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<PathBuf>,
+    /// udp/http clients: where the IUT takes notifications (`udp://HOST:PORT`, `http://HOST:PORT/PATH`);
+    /// the address its hello answer gives when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// udp/http clients: where the mock DM server listens (port 0: any free port, given to the IUT
+    /// through provisioning). A device provisioned by hand needs a fixed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dm_server: Option<std::net::SocketAddr>,
+    /// udp/http servers: where the harness, as the device, listens (127.0.0.1, any free port, by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<std::net::SocketAddr>,
+    /// udp/http servers without a stdio control channel: a shell command that makes the server
+    /// notify; `{device}`, `{server_id}` and `{request}` (the notify request as JSON) are filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
     /// The accounts the IUT is provisioned with; the suites' (or the harness's) when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountSpec>,
@@ -67,12 +82,22 @@ pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(2);
 impl Profile {
     /// The reference client or server, as `dmnoti iut` runs it, with `faults`.
     pub fn reference(role: Role, faults: &[String]) -> Profile {
+        Profile::reference_over(role, faults, Adapter::Stdio)
+    }
+
+    /// The reference client or server as a network peer over `adapter` (stdio controls it).
+    pub fn reference_over(role: Role, faults: &[String], adapter: Adapter) -> Profile {
         let command = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dmnoti"));
+        let name = match adapter {
+            Adapter::Stdio => "stdio",
+            Adapter::Udp => "udp",
+            Adapter::Http => "http",
+        };
         let mut args = vec![
             "iut".to_owned(),
             role.to_string(),
             "--adapter".into(),
-            "stdio".into(),
+            name.into(),
         ];
         for f in faults {
             args.extend(["--fault".to_owned(), f.clone()]);
@@ -83,23 +108,42 @@ impl Profile {
             ],
             Role::Server => &["S-007-O", "S-009-O"],
         };
-        let unclaimed: &[&str] = match role {
-            Role::Client => &["C-020-O", "C-021-O", "C-022-O", "C-023-O"],
-            Role::Server => &["S-012-O", "S-013-O", "S-014-O", "S-015-O"],
+        let transports = match role {
+            Role::Client => [
+                ("C-020-O", Adapter::Udp),
+                ("C-021-O", Adapter::Stdio),
+                ("C-022-O", Adapter::Stdio),
+                ("C-023-O", Adapter::Http),
+            ],
+            Role::Server => [
+                ("S-012-O", Adapter::Udp),
+                ("S-013-O", Adapter::Stdio),
+                ("S-014-O", Adapter::Stdio),
+                ("S-015-O", Adapter::Http),
+            ],
         };
         let claims = claimed
             .iter()
             .map(|c| (format!("SCR-DM-NOTI-{c}"), true))
-            .chain(
-                unclaimed
-                    .iter()
-                    .map(|c| (format!("SCR-DM-NOTI-{c}"), false)),
-            )
+            .chain(transports.iter().map(|(c, a)| {
+                (
+                    format!("SCR-DM-NOTI-{c}"),
+                    *a != Adapter::Stdio && *a == adapter,
+                )
+            }))
             .collect();
         Profile {
-            name: format!("dmnoti-reference-{role}"),
+            name: if adapter == Adapter::Stdio {
+                format!("dmnoti-reference-{role}")
+            } else {
+                format!("dmnoti-reference-{role}-{name}")
+            },
             role,
-            adapter: Adapter::Stdio,
+            adapter,
+            address: None,
+            dm_server: None,
+            device: None,
+            trigger: None,
             command: Some(command),
             args,
             env: BTreeMap::new(),
@@ -157,6 +201,20 @@ impl Profile {
         }
         if self.adapter == Adapter::Stdio && self.command.is_none() {
             return Err(("adapter".into(), "adapter stdio needs a command".into()));
+        }
+        if self.adapter != Adapter::Stdio && self.command.is_none() {
+            if self.role == Role::Client && self.address.is_none() {
+                return Err((
+                    "adapter".into(),
+                    "a network client without a control command needs its address".into(),
+                ));
+            }
+            if self.role == Role::Server && self.trigger.is_none() {
+                return Err((
+                    "adapter".into(),
+                    "a network server without a control command needs a trigger".into(),
+                ));
+            }
         }
         for a in &self.accounts {
             a.to_account()

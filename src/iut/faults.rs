@@ -168,6 +168,12 @@ impl Fault {
         }
     }
 
+    /// Whether the fault shows on the network (in Package #1 or in what is sent); how a device
+    /// runs a session (its UI mode) shows only over stdio.
+    pub fn observable_over_network(self) -> bool {
+        !matches!(self, Fault::IgnoreUiMode)
+    }
+
     pub fn from_name(name: &str) -> Option<Fault> {
         Fault::ALL.into_iter().find(|f| f.name() == name)
     }

@@ -6,6 +6,7 @@
 pub mod client;
 pub mod device;
 pub mod faults;
+pub mod net;
 pub mod package1;
 pub mod server;
 

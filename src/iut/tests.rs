@@ -469,6 +469,7 @@ fn arb_request() -> impl Strategy<Value = NotifyRequest> {
                     preferred_bearer: bearers,
                     connect_reason: reason,
                     vendor_info: vendor,
+                    device: None,
                 }
             },
         )

@@ -96,8 +96,12 @@ impl Coverage {
                 } else {
                     ItemVerdict::NotCovered
                 };
+                // Items whose cases the transport cannot observe are left to a stdio run, unless mandatory.
+                let unobservable = !listing.is_empty() && listing.iter().all(|r| r.unobservable);
                 let fails_run = verdict == ItemVerdict::Fail
-                    || (verdict == ItemVerdict::NotCovered && !run.partial);
+                    || (verdict == ItemVerdict::NotCovered
+                        && !run.partial
+                        && (item.status == Status::Mandatory || !unobservable));
                 let mut cases: Vec<String> = listing.iter().map(|r| r.id.clone()).collect();
                 for r in &failing {
                     if !cases.contains(&r.id) {

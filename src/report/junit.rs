@@ -144,6 +144,7 @@ mod tests {
             }],
             duration: Duration::ZERO,
             stderr: None,
+            unobservable: false,
         }
     }
 

@@ -66,7 +66,7 @@ pub fn server_scr(kind: &ErrorKind) -> &'static str {
 }
 
 /// The root of an MO's subtree as Package #1 carries it, for the registered indexes.
-fn mo_root(index: u16) -> Option<&'static str> {
+pub(crate) fn mo_root(index: u16) -> Option<&'static str> {
     let name = MoIndex(index).name()?;
     Some(match name.split(' ').next()? {
         "DevDetail" => "./DevDetail",

@@ -4,6 +4,7 @@
 //! what the reports are made from.
 
 pub mod checks;
+mod net;
 
 use crate::codec::{Format, hex};
 use crate::explain;
@@ -18,6 +19,9 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+/// How skips for what a network transport cannot show begin.
+const UNOBSERVABLE: &str = "not observable over the network";
 
 /// The testee's clock at the start of a case, unless the suite says otherwise.
 pub const DEFAULT_NOW: u64 = 1_700_000_000;
@@ -79,6 +83,9 @@ pub struct CaseResult {
     /// The testee's stderr, when the case broke it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
+    /// Skipped because the transport cannot show what the case checks.
+    #[serde(skip)]
+    pub unobservable: bool,
 }
 
 impl CaseResult {
@@ -129,6 +136,8 @@ pub struct Options {
     pub progress: bool,
     /// Keep the `explain` text of every message (reports want it; the self-test does not).
     pub explain: bool,
+    /// Where network traffic is recorded (`--pcap`).
+    pub capture: Option<crate::adapter::capture::Capture>,
 }
 
 impl Default for Options {
@@ -140,6 +149,7 @@ impl Default for Options {
             step_timeout: None,
             progress: false,
             explain: true,
+            capture: None,
         }
     }
 }
@@ -245,6 +255,18 @@ struct Worker<'p> {
     timeout: Duration,
     explain: bool,
     process: Option<TesteeProcess>,
+    net: Option<net::Net>,
+    capture: Option<crate::adapter::capture::Capture>,
+}
+
+/// `2 s`, `0.3 s`.
+pub(crate) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
 }
 
 impl<'p> Worker<'p> {
@@ -254,6 +276,8 @@ impl<'p> Worker<'p> {
             timeout: opts.step_timeout.unwrap_or_else(|| profile.step_timeout()),
             explain: opts.explain,
             process: None,
+            net: None,
+            capture: opts.capture.clone(),
         }
     }
 
@@ -270,9 +294,27 @@ impl<'p> Worker<'p> {
                     ));
                 }
             }
+            if self.profile.adapter != crate::profile::Adapter::Stdio {
+                if self.net.is_none() {
+                    self.net = Some(net::Net::start(self.profile, self.capture.clone())?);
+                }
+                if let Some(n) = self.net.as_mut() {
+                    n.learn(self.profile, hello.address.as_deref())?;
+                }
+            }
             self.process = Some(p);
         }
         self.process.as_mut().ok_or_else(|| "no testee".to_owned())
+    }
+
+    /// The network side alone, for an IUT with no control channel.
+    fn ensure_net(&mut self) -> Result<(), String> {
+        if self.net.is_none() {
+            let mut n = net::Net::start(self.profile, self.capture.clone())?;
+            n.learn(self.profile, None)?;
+            self.net = Some(n);
+        }
+        Ok(())
     }
 
     /// One request; a broken testee is dropped (killed) and its stderr kept.
@@ -312,8 +354,10 @@ impl<'p> Worker<'p> {
             exchanges: Vec::new(),
             duration: Duration::ZERO,
             stderr: None,
+            unobservable: false,
         };
         if let Some(skip) = self.skip_reason(case, catalog) {
+            r.unobservable = skip.starts_with(UNOBSERVABLE);
             r.verdict = Verdict::Skipped;
             r.notes.push(skip);
             return r;
@@ -339,6 +383,13 @@ impl<'p> Worker<'p> {
         };
         let outcome = ctx.run();
         if let Err(Broken(why)) = outcome {
+            // Whatever broke, the next case starts on a new testee.
+            if let Some(p) = self.process.take() {
+                let err = p.stderr();
+                if !err.is_empty() && r.stderr.is_none() {
+                    r.stderr = Some(err);
+                }
+            }
             // An IUT that cannot even be started is an error of the run's plumbing; one that
             // breaks on a message fails the case.
             if why.starts_with("cannot start") || why.starts_with("hello") {
@@ -372,6 +423,15 @@ impl<'p> Worker<'p> {
                 return Some(
                     format!("needs the {t:?} transport; this run uses {have:?}").to_lowercase(),
                 );
+            }
+        }
+        if self.profile.adapter != crate::profile::Adapter::Stdio {
+            let hidden = case.steps.iter().find_map(|s| match &s.expect {
+                Some(Expect::Session(e)) => e.unobservable(),
+                _ => None,
+            });
+            if let Some(field) = hidden {
+                return Some(format!("{UNOBSERVABLE}: {field} (run over stdio)"));
             }
         }
         case.requires
@@ -420,12 +480,30 @@ impl CaseRun<'_, '_, '_> {
         if let Some(a) = accounts {
             self.accounts = a.to_vec();
         }
-        let accounts = self
+        if self.worker.profile.command.is_none() {
+            // A network IUT with no control channel is provisioned by hand, and keeps its own time.
+            self.worker.ensure_net().map_err(Broken)?;
+            self.now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(DEFAULT_NOW);
+            return Ok(());
+        }
+        let mut accounts = self
             .accounts
             .iter()
             .map(|a| a.to_account())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Broken(format!("bad account: {e}")))?;
+        // A network client connects back to the mock DM server.
+        self.worker.testee().map_err(Broken)?;
+        if let Some(n) = &self.worker.net {
+            for a in &mut accounts {
+                if let Some(uri) = n.server_uri(&a.server_id) {
+                    a.server_uri = Some(uri);
+                }
+            }
+        }
         let r = self.call(Op::Provision {
             accounts,
             now: None,
@@ -443,6 +521,9 @@ impl CaseRun<'_, '_, '_> {
     }
 
     fn clock(&mut self, now: u64) -> Result<(), Broken> {
+        if self.worker.profile.command.is_none() {
+            return Ok(());
+        }
         let r = self.call(Op::Clock { now })?;
         if r.ok == Some(false) {
             // A testee that cannot fake its clock runs on real time; messages follow it.
@@ -524,6 +605,7 @@ impl CaseRun<'_, '_, '_> {
                 n,
                 &built,
                 step.content_type.as_deref(),
+                step.framing.as_ref(),
                 &expect,
                 step.ambiguous,
             );
@@ -572,16 +654,23 @@ impl CaseRun<'_, '_, '_> {
         n: usize,
         built: &Built,
         content_type: Option<&str>,
+        framing: Option<&crate::suite::Framing>,
         expect: &Expect,
         ambiguous: Option<Ambiguity>,
     ) -> Result<(), Broken> {
+        let r = if self.worker.profile.adapter == crate::profile::Adapter::Stdio {
+            self.call(Op::Deliver {
+                content_type: content_type
+                    .unwrap_or(built.format.content_type())
+                    .to_owned(),
+                message: crate::testee::HexBytes(built.bytes.clone()),
+            })?
+        } else {
+            self.net_deliver(n, built, content_type, framing)?
+        };
         let content_type = content_type
             .unwrap_or(built.format.content_type())
             .to_owned();
-        let r = self.call(Op::Deliver {
-            content_type: content_type.clone(),
-            message: crate::testee::HexBytes(built.bytes.clone()),
-        })?;
         self.record(
             n,
             "deliver",
@@ -648,6 +737,17 @@ impl CaseRun<'_, '_, '_> {
     fn generate(&mut self, n: usize, g: &crate::suite::Generate) -> Result<(), Broken> {
         let base = self.build(&g.message)?;
         let variants = message::generate(&base, g.class, g.count, g.seed);
+        if self.worker.profile.adapter != crate::profile::Adapter::Stdio {
+            let sessions = self.net_generate(n, &variants)?;
+            if sessions > 0 {
+                self.result.failures.push(Failure::case(format!(
+                    "step {n}: {sessions} of {} generated {:?} variants started a session",
+                    variants.len(),
+                    g.class
+                )));
+            }
+            return Ok(());
+        }
         let content_type = base.format.content_type().to_owned();
         let mut accepted = Vec::new();
         for (i, v) in variants.iter().enumerate() {
@@ -682,7 +782,14 @@ impl CaseRun<'_, '_, '_> {
             format: Some(base.format),
             ..MessageSpec::default()
         })?;
-        self.deliver(n, &sentinel, None, &Expect::Session(Box::default()), None)
+        self.deliver(
+            n,
+            &sentinel,
+            None,
+            None,
+            &Expect::Session(Box::default()),
+            None,
+        )
     }
 
     fn notify(
@@ -691,29 +798,51 @@ impl CaseRun<'_, '_, '_> {
         request: &crate::testee::NotifyRequest,
         checks: &[Check],
     ) -> Result<(), Broken> {
-        let r = self.call(Op::Notify {
-            request: request.clone(),
-        })?;
-        let message = r.message.as_ref().map(|m| m.0.clone());
-        let format = request.format;
-        self.record(
-            n,
-            "notify",
-            r.content_type.as_deref(),
-            message.as_deref(),
-            format,
-            &r,
-        );
-        let Some(bytes) = message.filter(|_| r.outcome == Some(Outcome::Notification)) else {
-            self.result.failures.push(Failure::of(
-                "S-002-M",
-                format!(
-                    "step {n}: no notification: {}",
-                    r.error
-                        .unwrap_or_else(|| "the answer has no message".into())
-                ),
-            ));
-            return Ok(());
+        let (content_type, bytes, said) = if self.worker.profile.adapter
+            == crate::profile::Adapter::Stdio
+        {
+            let r = self.call(Op::Notify {
+                request: request.clone(),
+            })?;
+            let message = r.message.as_ref().map(|m| m.0.clone());
+            self.record(
+                n,
+                "notify",
+                r.content_type.as_deref(),
+                message.as_deref(),
+                request.format,
+                &r,
+            );
+            let Some(bytes) = message.filter(|_| r.outcome == Some(Outcome::Notification)) else {
+                self.result.failures.push(Failure::of(
+                    "S-002-M",
+                    format!(
+                        "step {n}: no notification: {}",
+                        r.error
+                            .unwrap_or_else(|| "the answer has no message".into())
+                    ),
+                ));
+                return Ok(());
+            };
+            (r.content_type.clone(), bytes, r.session_id.clone())
+        } else {
+            let Some((content_type, bytes, said)) = self.net_notify(n, request)? else {
+                return Ok(());
+            };
+            let arrived = Response {
+                outcome: Some(Outcome::Notification),
+                reason: Some("arrived at the device".into()),
+                ..Response::default()
+            };
+            self.record(
+                n,
+                "notify",
+                Some(&content_type),
+                Some(&bytes),
+                request.format,
+                &arrived,
+            );
+            (Some(content_type), bytes, said)
         };
         let account_spec = match &request.server_id {
             Some(id) => self.accounts.iter().find(|a| &a.server_id == id).cloned(),
@@ -727,9 +856,9 @@ impl CaseRun<'_, '_, '_> {
             &checks::NotificationCheck {
                 request,
                 account: &account,
-                content_type: r.content_type.as_deref(),
+                content_type: content_type.as_deref(),
                 message: &bytes,
-                session_id: r.session_id.as_deref(),
+                session_id: said.as_deref(),
                 now: self.now,
                 earlier: &self.earlier,
                 reading: self.worker.profile.parameters.digest_reading,

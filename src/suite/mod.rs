@@ -302,6 +302,9 @@ pub struct Step {
     /// Deliver with this content type instead of the format's.
     #[serde(default)]
     pub content_type: Option<String>,
+    /// UDP: the WAP push framing of the delivery, when not the conformant one.
+    #[serde(default)]
+    pub framing: Option<Framing>,
     #[serde(default)]
     pub notify: Option<NotifyRequest>,
     #[serde(default)]
@@ -334,6 +337,42 @@ impl Step {
         .iter()
         .filter(|b| **b)
         .count()
+    }
+}
+
+/// A WAP push framing other than the conformant `TID 06 len D8 AF 87` (7.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framing {
+    /// Encoded headers between the content type and the application id, hex.
+    #[serde(default)]
+    pub extra_headers: Option<String>,
+    /// The content type as text instead of its code.
+    #[serde(default)]
+    pub text_content_type: bool,
+    /// Another application id code.
+    #[serde(default)]
+    pub app_id: Option<u32>,
+    /// The application id as text.
+    #[serde(default)]
+    pub app_id_text: Option<String>,
+    /// No application id header at all.
+    #[serde(default)]
+    pub no_app_id: bool,
+}
+
+impl SessionExpect {
+    /// A field the network cannot show (how the device ran the session), if the step expects one.
+    pub fn unobservable(&self) -> Option<&'static str> {
+        [
+            (self.ui_mode.is_some(), "ui_mode"),
+            (self.targeted_mo.is_some(), "targeted_mo"),
+            (self.bearer.is_some(), "bearer"),
+            (self.connect_reason.is_some(), "connect_reason"),
+            (self.vendor_info.is_some(), "vendor_info"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
     }
 }
 

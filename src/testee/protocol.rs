@@ -171,6 +171,10 @@ pub struct NotifyRequest {
     pub connect_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_info: Option<String>,
+    /// Network servers: where to send the notification, `udp://HOST:PORT` (WAP push) or
+    /// `http://HOST:PORT/PATH` (OTA-HTTP push). The notification is also in the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// What a client did with a delivered message, or what a server produced.
@@ -228,6 +232,9 @@ pub struct Response {
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<u32>,
+    /// hello, network clients: where the testee takes notifications (`udp://...`, `http://...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     // deliver / notify
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

@@ -1,0 +1,142 @@
+//! `cargo bench --bench network`: wall time of the default suites over UDP and over HTTP against
+//! the reference IUT as network peers, and how many notification-to-Package #1 round trips per
+//! second pass through the mock DM server under concurrent load. Prints figures, asserts nothing.
+
+use dmnoti::adapter::dm_server::DmServer;
+use dmnoti::adapter::{self, Delivery};
+use dmnoti::codec::Format;
+use dmnoti::codec::wsp::PushBuilder;
+use dmnoti::suite::AccountSpec;
+use dmnoti::suite::message::{BuildContext, MessageSpec};
+use dmnoti::testee::Op;
+use dmnoti::testee::process::{CommandSpec, TesteeProcess};
+use std::net::UdpSocket;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dmnoti");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn suites(adapter: &str) -> Duration {
+    let reports = std::env::temp_dir().join(format!("dmnoti-bench-net-{adapter}"));
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--adapter",
+            adapter,
+            "--reports",
+            reports.to_str().unwrap_or("reports"),
+        ])
+        .current_dir(ROOT)
+        .output()
+        .expect("dmnoti runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    started.elapsed()
+}
+
+/// Round trips per second: notifications pushed to one reference client over
+/// `adapter`, each answered by a Package #1 at the mock DM server.
+fn round_trips(adapter: &str, total: u16) -> f64 {
+    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+    let spec = CommandSpec {
+        command: BIN.into(),
+        args: vec![
+            "iut".into(),
+            "client".into(),
+            "--adapter".into(),
+            adapter.into(),
+        ],
+        ..CommandSpec::default()
+    };
+    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
+    let hello = iut.hello(Duration::from_secs(2)).expect("hello");
+    let to = match hello.address.as_deref().unwrap_or("") {
+        a if a.starts_with("udp://") => {
+            Delivery::Udp(a.trim_start_matches("udp://").parse().expect("udp address"))
+        }
+        a => Delivery::Http {
+            url: a.to_owned(),
+            plain: false,
+        },
+    };
+    let mut account = AccountSpec::default_account();
+    account.server_uri = Some(dm.uri_for(&account.server_id));
+    iut.call(
+        Op::Provision {
+            accounts: vec![account.to_account().expect("account")],
+            now: Some(1_700_000_000),
+        },
+        Duration::from_secs(2),
+    )
+    .expect("provision");
+    iut.call(Op::Clock { now: 1_700_000_000 }, Duration::from_secs(2))
+        .expect("clock");
+    let messages: Vec<Vec<u8>> = (1..=total)
+        .map(|id| {
+            let ctx = BuildContext {
+                account: &account,
+                now: 1_700_000_000,
+                reading: Default::default(),
+                fresh_session_id: id,
+                timeout_unit_seconds: 60,
+            };
+            MessageSpec::default().build(&ctx).expect("message").bytes
+        })
+        .collect();
+    // A closed loop: at most WINDOW notifications outstanding, as a DM server paces a campaign;
+    // an unpaced burst only measures the socket buffer.
+    const WINDOW: u16 = 32;
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("socket");
+    let started = Instant::now();
+    let (mut sent, mut arrived) = (0u16, 0u16);
+    while arrived < total {
+        while sent < total && sent - arrived < WINDOW {
+            adapter::push(
+                &socket,
+                &to,
+                Format::V13,
+                &PushBuilder::new(Format::V13),
+                &messages[usize::from(sent)],
+                Duration::from_secs(2),
+                None,
+            )
+            .expect("push");
+            sent += 1;
+        }
+        if dm.next(Duration::from_secs(2)).is_none() {
+            break;
+        }
+        arrived += 1;
+    }
+    let took = started.elapsed();
+    if arrived < total {
+        eprintln!("{adapter}: {arrived} of {total} Package #1 arrived");
+    }
+    f64::from(arrived) / took.as_secs_f64()
+}
+
+fn main() {
+    let udp = suites("udp");
+    let http = suites("http");
+    println!(
+        "default suites over UDP (reference IUT):  {:8.1} ms",
+        udp.as_secs_f64() * 1e3
+    );
+    println!(
+        "default suites over HTTP (reference IUT): {:8.1} ms",
+        http.as_secs_f64() * 1e3
+    );
+    println!(
+        "notification -> Package #1 round trips, UDP push:  {:8.0} per second",
+        round_trips("udp", 4000)
+    );
+    println!(
+        "notification -> Package #1 round trips, HTTP push: {:8.0} per second",
+        round_trips("http", 4000)
+    );
+}

@@ -1,0 +1,141 @@
+//! The harness as a device (server role over the network): it listens for WAP pushes on UDP and for
+//! OTA-HTTP pushes over HTTP, and hands every arrival to the runner.
+
+use super::capture::Capture;
+use super::http::{self, HttpServer, Reply};
+use crate::codec::ota_http;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What reached the device.
+#[derive(Debug, Clone)]
+pub enum Arrival {
+    Datagram {
+        from: SocketAddr,
+        bytes: Vec<u8>,
+    },
+    Push {
+        content_type: String,
+        body: Vec<u8>,
+        headers: Vec<(String, String)>,
+    },
+}
+
+pub struct Device {
+    pub udp_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    arrivals: Mutex<Receiver<Arrival>>,
+    stop: Arc<AtomicBool>,
+    udp_thread: Option<std::thread::JoinHandle<()>>,
+    _http: HttpServer,
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.udp_thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Device {
+    pub fn start(bind: SocketAddr, capture: Option<Capture>) -> std::io::Result<Device> {
+        let (tx, rx) = mpsc::channel();
+        let socket = UdpSocket::bind(bind)?;
+        socket.set_read_timeout(Some(Duration::from_millis(50)))?;
+        let udp_addr = socket.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (stop_in, tx_udp, cap_udp) = (Arc::clone(&stop), tx.clone(), capture.clone());
+        let udp_thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 65_536];
+            while !stop_in.load(Ordering::SeqCst) {
+                if let Ok((n, from)) = socket.recv_from(&mut buf) {
+                    if let Some(c) = &cap_udp {
+                        c.udp(from, udp_addr, &buf[..n]);
+                    }
+                    if tx_udp
+                        .send(Arrival::Datagram {
+                            from,
+                            bytes: buf[..n].to_vec(),
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        let tx = Mutex::new(tx);
+        let http_bind = SocketAddr::new(bind.ip(), 0);
+        let me: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
+        let me_in = Arc::clone(&me);
+        let http = http::serve(http_bind, move |r| {
+            let reply = Reply {
+                status: 204,
+                headers: vec![(
+                    ota_http::PUSH_STATUS_HEADER.into(),
+                    ota_http::PUSH_STATUS_ACCEPTED.into(),
+                )],
+                body: Vec::new(),
+            };
+            if let (Some(c), Ok(Some(me))) = (&capture, me_in.lock().map(|g| *g)) {
+                let head: String = r
+                    .headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}\r\n"))
+                    .collect();
+                c.tcp(
+                    r.peer,
+                    me,
+                    &[
+                        format!("{} {} HTTP/1.1\r\n{head}\r\n", r.method, r.path).as_bytes(),
+                        &r.body,
+                    ]
+                    .concat(),
+                );
+                c.tcp(
+                    me,
+                    r.peer,
+                    b"HTTP/1.1 204 No Content\r\nX-Wap-Push-Status: 400 Accepted\r\n\r\n",
+                );
+            }
+            let arrival = Arrival::Push {
+                content_type: r.header("content-type").unwrap_or("").to_owned(),
+                body: r.body.clone(),
+                headers: r.headers.clone(),
+            };
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(arrival);
+            }
+            reply
+        })?;
+        let http_addr = http.addr;
+        if let Ok(mut g) = me.lock() {
+            *g = Some(http_addr);
+        }
+        Ok(Device {
+            udp_addr,
+            http_addr,
+            arrivals: Mutex::new(rx),
+            stop,
+            udp_thread: Some(udp_thread),
+            _http: http,
+        })
+    }
+
+    /// The next arrival, waiting at most `timeout`.
+    pub fn next(&self, timeout: Duration) -> Option<Arrival> {
+        self.arrivals.lock().ok()?.recv_timeout(timeout).ok()
+    }
+
+    /// Drops arrivals left from an earlier case.
+    pub fn drain(&self) {
+        if let Ok(rx) = self.arrivals.lock() {
+            while rx.try_recv().is_ok() {}
+        }
+    }
+}

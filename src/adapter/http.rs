@@ -1,0 +1,401 @@
+//! HTTP for the network adapters: a small server (hyper 1 on a tokio runtime of its own thread) and
+//! a blocking client over a std socket. Every read is bounded and every wait has a timeout.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The largest body read from a peer; more is refused (413) or cut off, never buffered.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// A request as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct Incoming1 {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub peer: SocketAddr,
+    /// The body was larger than [`MAX_BODY`] and was not read.
+    pub too_large: bool,
+}
+
+impl Incoming1 {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A handler's answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP server on its own thread; stopped when dropped.
+pub struct HttpServer {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn respond(reply: Reply) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(reply.body)));
+    *r.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in reply.headers {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            hyper::header::HeaderValue::from_str(&v),
+        ) {
+            r.headers_mut().append(k, v);
+        }
+    }
+    r
+}
+
+/// Serves `handler` on `bind` (port 0: any free port) until dropped.
+pub fn serve<F>(bind: SocketAddr, handler: F) -> std::io::Result<HttpServer>
+where
+    F: Fn(Incoming1) -> Reply + Send + Sync + 'static,
+{
+    let listener = std::net::TcpListener::bind(bind)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let handler = Arc::new(handler);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let thread = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    accepted = listener.accept() => {
+                        let Ok((stream, peer)) = accepted else { continue };
+                        let handler = Arc::clone(&handler);
+                        tokio::spawn(async move {
+                            let service = service_fn(move |req: Request<Incoming>| {
+                                let handler = Arc::clone(&handler);
+                                async move {
+                                    let (parts, body) = req.into_parts();
+                                    let (body, too_large) = match Limited::new(body, MAX_BODY).collect().await {
+                                        Ok(c) => (c.to_bytes().to_vec(), false),
+                                        Err(_) => (Vec::new(), true),
+                                    };
+                                    let request = Incoming1 {
+                                        method: parts.method.to_string(),
+                                        path: parts.uri.path().to_owned(),
+                                        headers: parts.headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+                                        body,
+                                        peer,
+                                        too_large,
+                                    };
+                                    Ok::<_, Infallible>(respond(handler(request)))
+                                }
+                            });
+                            let _ = http1::Builder::new()
+                                .timer(TokioTimer::new())
+                                .header_read_timeout(Duration::from_secs(5))
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        });
+                    }
+                }
+            }
+        });
+    });
+    Ok(HttpServer {
+        addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// An answer to a request sent with [`post`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `http://host:port/path` split into (host:port, path).
+pub fn split_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or(format!("{url:?} is not an http:// URL"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:80")
+    };
+    Ok((host, path.to_owned()))
+}
+
+/// Sends raw request bytes to `host` and reads the answer, within `timeout` for each of connect,
+/// write and read, reading at most [`MAX_BODY`] of body.
+pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer, String> {
+    let addr = host
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}: {e}"))?
+        .next()
+        .ok_or(format!("{host}: no address"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("connect to {host}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(request)
+        .map_err(|e| format!("send to {host}: {e}"))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = match stream.read(&mut chunk) {
+            Ok(0) => {
+                return Err(format!(
+                    "{host} closed the connection without a complete answer"
+                ));
+            }
+            Ok(n) => n,
+            Err(e) => return Err(format!("no answer from {host}: {e}")),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        match response.parse(&buf) {
+            Ok(httparse::Status::Complete(head)) => {
+                let status = response.code.unwrap_or(0);
+                let headers: Vec<(String, String)> = response
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
+                    .collect();
+                let length = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if length > MAX_BODY {
+                    return Err(format!(
+                        "{host} answered with a body of {length} bytes (more than {MAX_BODY})"
+                    ));
+                }
+                while buf.len() < head + length {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let end = (head + length).min(buf.len());
+                return Ok(Answer {
+                    status,
+                    headers,
+                    body: buf[head..end].to_vec(),
+                });
+            }
+            Ok(httparse::Status::Partial) if buf.len() < 64 * 1024 => continue,
+            Ok(httparse::Status::Partial) => {
+                return Err(format!("{host} sent more than 64 KiB of headers"));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{host} answered with something that is not HTTP: {e}"
+                ));
+            }
+        }
+    }
+}
+
+/// POSTs `body` to `url`.
+pub fn post(
+    url: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Answer, String> {
+    let (host, path) = split_url(url)?;
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    exchange(&host, &bytes, timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_trip_on_loopback() {
+        let server = serve("127.0.0.1:0".parse().unwrap(), |r| Reply {
+            status: 201,
+            headers: vec![("X-Echo".into(), r.path.clone())],
+            body: r.body,
+        })
+        .unwrap();
+        let url = format!("http://{}/a/b", server.addr);
+        let answer = post(&url, "text/plain", &[], b"hello", Duration::from_secs(2)).unwrap();
+        assert_eq!(
+            (
+                answer.status,
+                answer.body.as_slice(),
+                answer.header("x-echo")
+            ),
+            (201, &b"hello"[..], Some("/a/b"))
+        );
+    }
+
+    #[test]
+    fn bodies_are_bounded() {
+        let server = serve("127.0.0.1:0".parse().unwrap(), |r| Reply {
+            status: if r.too_large { 413 } else { 200 },
+            headers: vec![],
+            body: vec![],
+        })
+        .unwrap();
+        let url = format!("http://{}/", server.addr);
+        let big = vec![b'x'; MAX_BODY + 10];
+        assert_eq!(
+            post(&url, "text/plain", &[], &big, Duration::from_secs(5)).map(|a| a.status),
+            Ok(413)
+        );
+    }
+
+    #[test]
+    fn a_silent_peer_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let started = std::time::Instant::now();
+        let err = post(&url, "text/plain", &[], b"x", Duration::from_millis(200)).unwrap_err();
+        assert!(err.contains("no answer"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn urls_split() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8080/dm/x"),
+            Ok(("127.0.0.1:8080".into(), "/dm/x".into()))
+        );
+        assert_eq!(split_url("http://h"), Ok(("h:80".into(), "/".into())));
+        assert!(split_url("https://h").is_err());
+    }
+}
+
+#[cfg(test)]
+mod peers {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_reset_a_500_and_garbage_are_errors_or_statuses_not_hangs() {
+        // Accepts and closes at once.
+        let reset = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = reset.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for s in reset.incoming().take(1) {
+                drop(s);
+            }
+        });
+        let err = post(
+            &format!("http://{addr}/"),
+            "text/plain",
+            &[],
+            b"x",
+            Duration::from_secs(2),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("closed") || err.contains("reset") || err.contains("no answer"),
+            "{err}"
+        );
+
+        let failing = serve("127.0.0.1:0".parse().unwrap(), |_| Reply {
+            status: 500,
+            headers: vec![],
+            body: b"boom".to_vec(),
+        })
+        .unwrap();
+        let answer = post(
+            &format!("http://{}/", failing.addr),
+            "text/plain",
+            &[],
+            b"x",
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        assert_eq!(answer.status, 500);
+
+        let garbage = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = garbage.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Some(Ok(mut s)) = garbage.incoming().next() {
+                let _ = s.write_all(b"SSH-2.0-OpenSSH\r\n\r\n");
+            }
+        });
+        let err = post(
+            &format!("http://{addr}/"),
+            "text/plain",
+            &[],
+            b"x",
+            Duration::from_secs(2),
+        )
+        .unwrap_err();
+        assert!(err.contains("not HTTP"), "{err}");
+    }
+}

@@ -1,0 +1,78 @@
+//! Network adapters (seed 7): the bytes of a run over UDP and HTTP on loopback (or where a profile
+//! says), and the pieces the harness plays on the network: the mock DM server a client connects back
+//! to, and the device a server pushes to. They move bytes; they know nothing of SCR items.
+
+pub mod capture;
+pub mod device;
+pub mod dm_server;
+pub mod http;
+
+use crate::codec::wsp::PushBuilder;
+use crate::codec::{Format, ota_http};
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+/// How a Package #0 travels to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// A connectionless WAP push PDU to this UDP address (7.1).
+    Udp(SocketAddr),
+    /// An OTA-HTTP push to this URL (7.4); `plain` posts the bare notification instead.
+    Http { url: String, plain: bool },
+}
+
+/// Sends one notification to a client; for HTTP, the client's answer.
+pub fn push(
+    socket: &UdpSocket,
+    to: &Delivery,
+    format: Format,
+    framing: &PushBuilder,
+    message: &[u8],
+    timeout: Duration,
+    capture: Option<&capture::Capture>,
+) -> Result<Option<http::Answer>, String> {
+    match to {
+        Delivery::Udp(addr) => {
+            let pdu = framing.encode(message);
+            socket
+                .send_to(&pdu, addr)
+                .map_err(|e| format!("send to {addr}: {e}"))?;
+            if let (Some(c), Ok(me)) = (capture, socket.local_addr()) {
+                c.udp(me, *addr, &pdu);
+            }
+            Ok(None)
+        }
+        Delivery::Http { url, plain } => {
+            let form = if *plain {
+                ota_http::Form::Plain
+            } else {
+                ota_http::Form::OtaHttp
+            };
+            let (host, path) = http::split_url(url)?;
+            let request = ota_http::request(form, format, &host, &path, message);
+            let answer = http::exchange(&host, &request, timeout)?;
+            if let Some(c) = capture {
+                if let (Ok(peer), Some(me)) = (host.parse::<SocketAddr>(), socket.local_addr().ok())
+                {
+                    let me = SocketAddr::new(me.ip(), 40_000 + (me.port() % 20_000));
+                    c.tcp(me, peer, &request);
+                    let head: String = answer
+                        .headers
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}\r\n"))
+                        .collect();
+                    c.tcp(
+                        peer,
+                        me,
+                        &[
+                            format!("HTTP/1.1 {} \r\n{head}\r\n", answer.status).as_bytes(),
+                            &answer.body,
+                        ]
+                        .concat(),
+                    );
+                }
+            }
+            Ok(Some(answer))
+        }
+    }
+}

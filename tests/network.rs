@@ -1,0 +1,179 @@
+//! The network adapters end to end, on loopback: the default suites over UDP and over HTTP against
+//! the reference IUT as network peers, and the packet capture read back with tshark.
+
+use assert_cmd::Command;
+use dmnoti::codec::{parse_hex, wsp};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn dmnoti() -> Command {
+    let mut c = Command::cargo_bin("dmnoti").unwrap();
+    c.current_dir(ROOT).timeout(Duration::from_secs(300));
+    c
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dmnoti-net-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn every_suite_passes_over_udp_and_over_http() {
+    for adapter in ["udp", "http"] {
+        let dir = tempdir(adapter);
+        let out = dmnoti()
+            .args([
+                "run",
+                "--adapter",
+                adapter,
+                "--reports",
+                dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{adapter}: {stdout}");
+        let coverage: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("coverage.json")).unwrap())
+                .unwrap();
+        let transport = if adapter == "udp" {
+            "SCR-DM-NOTI-C-020-O"
+        } else {
+            "SCR-DM-NOTI-C-023-O"
+        };
+        let item = coverage["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == transport)
+            .unwrap();
+        assert_eq!(item["verdict"], "PASS", "{adapter}");
+    }
+}
+
+#[test]
+fn a_faulty_client_is_caught_over_udp() {
+    let dir = tempdir("faulty");
+    let profile = dir.join("p.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name: faulty-udp\nrole: client\nadapter: udp\ncommand: {}\nargs: [iut, client, --adapter, udp, --fault, session-id-lowercase]\nparameters:\n  digest_reading: literal-colons\n",
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            profile.to_str().unwrap(),
+            "--filter",
+            "client.6.4.8",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("lower-case hex digits"), "{stdout}");
+}
+
+/// The capture of a UDP run, read with tshark: its datagrams are the WAP push PDUs the harness sent,
+/// and its HTTP requests are the Package #1 documents the client posted. `cargo test` needs
+/// nothing but cargo: without tshark this says so and checks nothing, unless
+/// DMNOTI_REQUIRE_TSHARK is set (as .ci/run does).
+#[test]
+fn the_capture_reads_back_in_tshark() {
+    if std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("DMNOTI_REQUIRE_TSHARK").is_none(),
+            "tshark is required but missing"
+        );
+        eprintln!("tshark not found: the capture was not read back");
+        return;
+    }
+    let dir = tempdir("pcap");
+    let pcap = dir.join("capture.pcap");
+    let out = dmnoti()
+        .args([
+            "run",
+            "--adapter",
+            "udp",
+            "--filter",
+            "client.6.6",
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let tshark = |args: &[&str]| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let payloads = tshark(&["-Y", "udp", "-T", "fields", "-e", "udp.payload"]);
+    let bodies: Vec<Vec<u8>> = payloads
+        .lines()
+        .map(|hex| {
+            let pdu = parse_hex(hex).unwrap();
+            let push = wsp::decode(&pdu).unwrap();
+            assert_eq!(
+                wsp::route(&push).map(|f| f.to_string()).ok().as_deref(),
+                Some("1.3")
+            );
+            push.body.to_vec()
+        })
+        .collect();
+    assert!(bodies.len() >= 26, "{} datagrams", bodies.len());
+    // Every message of the run's JUnit system-out went out as a datagram.
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    for line in junit.lines().filter_map(|l| l.strip_prefix("message: ")) {
+        assert!(
+            bodies.contains(&parse_hex(line).unwrap()),
+            "message {line} is not in the capture"
+        );
+    }
+    let documents = tshark(&[
+        "--enable-heuristic",
+        "http_tcp",
+        "-Y",
+        "http.request.method == \"POST\"",
+        "-T",
+        "fields",
+        "-e",
+        "http.file_data",
+    ]);
+    let mut sessions = 0;
+    for doc in documents.lines() {
+        let p1 = dmnoti::syncml::parse_package1(doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+        assert_eq!(p1.alerts, ["1200"]);
+        sessions += 1;
+    }
+    assert!(sessions >= 13, "{sessions} Package #1 documents");
+}
