@@ -49,6 +49,12 @@ pub enum Command {
     Lint(LintArgs),
     /// The harness's own test: the suites must pass the reference IUT and catch each of its faults.
     Selftest(SelftestArgs),
+    /// Replay a reproducer against its testee and compare every answer with the recorded one.
+    Replay(ReplayArgs),
+    /// Every server IUT's notification to every client IUT (the reference pair included).
+    Matrix(MatrixArgs),
+    /// What changed in the suites since an older set (a directory or a git revision).
+    Diff(DiffArgs),
     /// Test vectors for implementers' own unit tests.
     #[command(subcommand)]
     Vectors(VectorsCommand),
@@ -112,6 +118,63 @@ pub struct RunArgs {
     /// Record every datagram and HTTP exchange as a pcap file (raw IPv4).
     #[arg(long)]
     pub pcap: Option<PathBuf>,
+    /// A known-failure list: listed failures do not fail the run; stale entries do.
+    #[arg(long)]
+    pub known_failures: Option<PathBuf>,
+    /// Rewrite the known-failure list to match this run, keeping reasons.
+    #[arg(long, requires = "known_failures")]
+    pub fix_known_failures: bool,
+    /// Run this one case.
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Print every byte and protocol line of each case, and write reproducers into the reports.
+    #[arg(long)]
+    pub debug: bool,
+    /// Optional items the profile says nothing of count as not claimed.
+    #[arg(long)]
+    pub assume_unclaimed: bool,
+    /// Behaviour that contradicts a claim fails the run.
+    #[arg(long)]
+    pub strict_claims: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Server profiles, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub servers: Vec<PathBuf>,
+    /// Client profiles, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub clients: Vec<PathBuf>,
+    /// Where matrix.md and matrix.html go.
+    #[arg(long, default_value = "reports")]
+    pub reports: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older suite set: a directory, or a git revision of this repository (its suites/).
+    pub old: String,
+    /// The current suites.
+    #[arg(long, default_value = "suites")]
+    pub suites: PathBuf,
+    /// A known-failure list to check for entries the changes made obsolete.
+    #[arg(long)]
+    pub known_failures: Option<PathBuf>,
+    /// A profile to check for claims the new cases need and it never declared.
+    #[arg(long)]
+    pub iut: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A reproducer written by `dmnoti run --case ID --debug`.
+    pub file: PathBuf,
+    /// How long each answer may take, in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub timeout_ms: u64,
 }
 
 fn parse_partition(text: &str) -> std::result::Result<(usize, usize), String> {
@@ -445,6 +508,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lint(args) => lint(&args),
         Command::Selftest(args) => selftest(&args),
         Command::Vectors(cmd) => vectors(&cmd),
+        Command::Replay(args) => replay(&args),
+        Command::Matrix(args) => matrix(&args),
+        Command::Diff(args) => diff(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -683,11 +749,23 @@ fn options(args: &SuiteArgs) -> crate::runner::Options {
 }
 
 fn run_suites(args: &RunArgs) -> Result<u8> {
+    use crate::runner::Verdict;
     use std::io::IsTerminal;
     let catalog = Catalog::builtin();
     let suites = load_suites(&args.suite.suites, &catalog)?;
     let profiles = match &args.iut {
-        Some(path) => vec![crate::profile::Profile::load(path, &catalog)?],
+        Some(path) => {
+            let profile = crate::profile::Profile::load(path, &catalog)?;
+            let unset = crate::claims::unset(&profile, &catalog);
+            if !unset.is_empty() && !args.assume_unclaimed {
+                bail!(
+                    "{}: the profile says nothing of {}: claim each optional item true or false (or give --assume-unclaimed)",
+                    path.display(),
+                    unset.join(", ")
+                );
+            }
+            vec![profile]
+        }
         None => {
             let adapter = args.adapter.profile_adapter();
             vec![
@@ -696,9 +774,18 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
             ]
         }
     };
+    let known = args
+        .known_failures
+        .as_ref()
+        .map(|p| crate::known::load(p))
+        .transpose()?;
     let mut opts = options(&args.suite);
     opts.filters = args.filter.clone();
     opts.partition = args.partition;
+    opts.debug = args.debug;
+    if let Some(case) = &args.case {
+        opts.filters = vec![case.clone()];
+    }
     let capture = args
         .pcap
         .as_ref()
@@ -707,8 +794,21 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
     let tty = std::io::stdout().is_terminal();
     let mut runs = Vec::new();
     for profile in &profiles {
-        let total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
-        let bar = if tty {
+        let mut total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
+        if let Some(case) = &args.case {
+            total = crate::runner::select(&suites, profile.role, &opts)
+                .iter()
+                .filter(|(_, c)| &c.id == case)
+                .count() as u64;
+            if total == 0 && profiles.len() == 1 {
+                bail!(
+                    "no {} case {case:?} in {}",
+                    profile.role,
+                    args.suite.suites.display()
+                );
+            }
+        }
+        let bar = if tty && !args.debug {
             indicatif::ProgressBar::new(total)
         } else {
             indicatif::ProgressBar::hidden()
@@ -719,36 +819,105 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(profile.role.to_string());
-        let run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
+        let mut run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
             bar.inc(1);
             bar.set_message(r.id.clone());
         });
         bar.finish_and_clear();
+        if let Some(case) = &args.case {
+            run.results.retain(|r| &r.id == case);
+        }
         runs.push(run);
+    }
+    let problems = match &known {
+        Some(entries) => crate::known::apply(entries, &mut runs),
+        None => Vec::new(),
+    };
+    if let (true, Some(path), Some(entries)) =
+        (args.fix_known_failures, &args.known_failures, &known)
+    {
+        let fixed = crate::known::fixed(entries, &runs);
+        std::fs::write(path, serde_yaml::to_string(&fixed)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("{}: {} entries written", path.display(), fixed.len());
     }
     if let (Some(path), Some(capture)) = (&args.pcap, &capture) {
         std::fs::write(path, capture.to_pcap())
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("capture: {} packets in {}", capture.len(), path.display());
     }
-    let written = crate::report::write_all(&args.reports, &runs, &catalog)
+    let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
+    coverage.suites_hash = crate::suite::suites_hash(&suites);
+    coverage.seeds = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .flat_map(|c| {
+            c.steps
+                .iter()
+                .filter_map(move |st| st.generate.as_ref().map(|g| (c.id.clone(), g.seed)))
+        })
+        .collect();
+    coverage.known_failure_problems = if args.fix_known_failures {
+        Vec::new()
+    } else {
+        problems.iter().map(ToString::to_string).collect()
+    };
+    coverage.claims_contradicted = runs
+        .iter()
+        .flat_map(|r| crate::claims::contradictions(r, &catalog))
+        .collect();
+    let strict_failed = args.strict_claims && !coverage.claims_contradicted.is_empty();
+    coverage.ok = coverage.ok && coverage.known_failure_problems.is_empty() && !strict_failed;
+    let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
-    let coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
     let mut out = String::new();
+    if args.debug {
+        for r in runs.iter().flat_map(|r| &r.results) {
+            out.push_str(&debug_text(r));
+            let path = args.reports.join(format!("repro-{}.json", r.id));
+            let profile = runs
+                .iter()
+                .find(|run| run.results.iter().any(|x| x.id == r.id))
+                .map(|run| run.profile.command());
+            let repro = serde_json::json!({
+                "case": r.id,
+                "testee": profile,
+                "lines": r.transcript.iter().map(|(sent, line)| serde_json::json!({"sent": sent, "line": line})).collect::<Vec<_>>(),
+            });
+            std::fs::write(&path, serde_json::to_string_pretty(&repro)? + "\n")?;
+            out.push_str(&format!(
+                "reproducer: {} (dmnoti replay {})\n\n",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
     for run in &runs {
-        for r in run.results.iter().filter(|r| {
-            !matches!(
-                r.verdict,
-                crate::runner::Verdict::Pass | crate::runner::Verdict::Skipped
-            )
-        }) {
+        for r in run
+            .results
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
+        {
             out.push_str(&r.headline());
             out.push('\n');
         }
     }
+    for p in &coverage.known_failure_problems {
+        out.push_str(&format!("KNOWN-FAILURE LIST: {p}\n"));
+    }
+    for c in &coverage.claims_contradicted {
+        out.push_str(&format!(
+            "{}: {c}\n",
+            if args.strict_claims {
+                "CLAIM CONTRADICTED"
+            } else {
+                "warning: claim contradicted"
+            }
+        ));
+    }
     out.push('\n');
     out.push_str(&coverage.to_text());
-    let count = |v: crate::runner::Verdict| {
+    let count = |v: Verdict| {
         runs.iter()
             .flat_map(|r| &r.results)
             .filter(|r| r.verdict == v)
@@ -756,18 +925,104 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
     };
     let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
     out.push_str(&format!(
-        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} errors in {:.2} s: {}\nreports: {}\n",
-        count(crate::runner::Verdict::Pass),
-        count(crate::runner::Verdict::Fail),
-        count(crate::runner::Verdict::Inconclusive),
-        count(crate::runner::Verdict::Skipped),
-        count(crate::runner::Verdict::Error),
+        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors in {:.2} s: {}\nreports: {}\n",
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Inconclusive),
+        count(Verdict::Skipped),
+        count(Verdict::ExpectedFailure),
+        count(Verdict::Error),
         wall.as_secs_f64(),
         if coverage.ok { "every mandatory and claimed item passes" } else { "NOT every mandatory and claimed item passes" },
         written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     ));
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
+}
+
+/// One case in full: every message with its breakdown, and every protocol line.
+fn debug_text(r: &crate::runner::CaseResult) -> String {
+    let mut out = format!(
+        "== {} ({}): {}\n{}\n",
+        r.id,
+        r.scrs.join(", "),
+        r.verdict.word(),
+        r.title
+    );
+    for e in &r.exchanges {
+        out.push_str(&format!(
+            "-- step {} {} {}\n",
+            e.step,
+            e.op,
+            e.content_type.as_deref().unwrap_or("")
+        ));
+        if let Some(m) = &e.message {
+            out.push_str(&format!("bytes: {m}\n"));
+        }
+        if let Some(x) = &e.explain {
+            out.push_str(x);
+        }
+        out.push_str(&format!("answer: {}\n", e.response));
+    }
+    out.push_str("-- protocol lines\n");
+    for (sent, line) in &r.transcript {
+        out.push_str(&format!("{} {line}\n", if *sent { "->" } else { "<-" }));
+    }
+    for f in &r.failures {
+        out.push_str(&format!(
+            "FAIL [{}] {}\n",
+            f.scr.as_deref().unwrap_or("case"),
+            f.message
+        ));
+    }
+    out
+}
+
+fn replay(args: &ReplayArgs) -> Result<u8> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let repro: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a reproducer", args.file.display()))?;
+    let spec: crate::testee::process::CommandSpec = serde_json::from_value(repro["testee"].clone())
+        .context("the reproducer names no testee")?;
+    let mut testee = crate::testee::process::TesteeProcess::spawn(&spec)?;
+    let lines = repro["lines"].as_array().cloned().unwrap_or_default();
+    let timeout = std::time::Duration::from_millis(args.timeout_ms);
+    let (mut same, mut differ) = (0, 0);
+    let mut expected = lines
+        .iter()
+        .filter(|l| l["sent"] == false)
+        .map(|l| l["line"].as_str().unwrap_or("").to_owned());
+    for l in lines.iter().filter(|l| l["sent"] == true) {
+        let line = l["line"].as_str().unwrap_or("");
+        println!("-> {line}");
+        let want = expected.next();
+        match testee.exchange_line(line, timeout) {
+            Ok(got) => {
+                let as_json = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
+                if want.as_deref().map(as_json) == Some(as_json(&got)) {
+                    println!("<- {got}");
+                    same += 1;
+                } else {
+                    println!(
+                        "<- {got}\n   DIFFERS from the recorded {}",
+                        want.unwrap_or_else(|| "(nothing)".into())
+                    );
+                    differ += 1;
+                }
+            }
+            Err(e) => {
+                println!(
+                    "   {e} (recorded: {})",
+                    want.unwrap_or_else(|| "(nothing)".into())
+                );
+                differ += 1;
+                break;
+            }
+        }
+    }
+    println!("replay: {same} answers as recorded, {differ} differ");
+    Ok(if differ == 0 { EXIT_OK } else { EXIT_FAIL })
 }
 
 fn lint(args: &LintArgs) -> Result<u8> {
@@ -857,4 +1112,71 @@ fn vectors(cmd: &VectorsCommand) -> Result<u8> {
             }
         },
     }
+}
+
+fn matrix(args: &MatrixArgs) -> Result<u8> {
+    let catalog = Catalog::builtin();
+    let load = |paths: &[PathBuf], role: Role| -> Result<Vec<crate::profile::Profile>> {
+        let mut out = vec![crate::profile::Profile::reference(role, &[])];
+        for p in paths {
+            let profile = crate::profile::Profile::load(p, &catalog)?;
+            if profile.role != role {
+                bail!(
+                    "{} is a {} profile, given as a {role}",
+                    p.display(),
+                    profile.role
+                );
+            }
+            if profile.command.is_none() {
+                bail!(
+                    "{}: the matrix drives IUTs over stdio; give the profile a command",
+                    p.display()
+                );
+            }
+            out.push(profile);
+        }
+        Ok(out)
+    };
+    let servers = load(&args.servers, Role::Server)?;
+    let clients = load(&args.clients, Role::Client)?;
+    let m = crate::matrix::run(
+        &servers,
+        &clients,
+        std::time::Duration::from_millis(args.timeout_ms),
+    );
+    std::fs::create_dir_all(&args.reports)?;
+    std::fs::write(args.reports.join("matrix.md"), m.to_markdown())?;
+    std::fs::write(args.reports.join("matrix.html"), m.to_html())?;
+    print!("{}", m.to_markdown());
+    println!(
+        "\nreports: {}, {}",
+        args.reports.join("matrix.md").display(),
+        args.reports.join("matrix.html").display()
+    );
+    Ok(if m.ok() { EXIT_OK } else { EXIT_FAIL })
+}
+
+fn diff(args: &DiffArgs) -> Result<u8> {
+    let catalog = Catalog::builtin();
+    let new = load_suites(&args.suites, &catalog)?;
+    let old_dir = if std::path::Path::new(&args.old).is_dir() {
+        PathBuf::from(&args.old)
+    } else {
+        crate::diff::checkout(&args.old, &args.suites)?
+    };
+    let old = load_suites(&old_dir, &catalog)?;
+    let known = args
+        .known_failures
+        .as_ref()
+        .map(|p| crate::known::load(p))
+        .transpose()?
+        .unwrap_or_default();
+    let profile = args
+        .iut
+        .as_ref()
+        .map(|p| crate::profile::Profile::load(p, &catalog))
+        .transpose()?;
+    let d = crate::diff::diff(&old, &new, &known, profile.as_ref());
+    print!("{}", d.to_text());
+    Ok(EXIT_OK)
 }

@@ -6,10 +6,14 @@
 //! - [`tools`]: the message commands of the CLI (`decode`, `encode`, `scrs`).
 
 pub mod adapter;
+pub mod claims;
 pub mod cli;
 pub mod codec;
+pub mod diff;
 pub mod explain;
 pub mod iut;
+pub mod known;
+pub mod matrix;
 pub mod profile;
 pub mod report;
 pub mod runner;

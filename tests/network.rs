@@ -69,6 +69,7 @@ fn a_faulty_client_is_caught_over_udp() {
     let out = dmnoti()
         .args([
             "run",
+            "--assume-unclaimed",
             "--iut",
             profile.to_str().unwrap(),
             "--filter",

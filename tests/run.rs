@@ -105,6 +105,7 @@ fn a_faulty_client_fails_the_run_on_the_right_item() {
     let out = dmnoti()
         .args([
             "run",
+            "--assume-unclaimed",
             "--iut",
             profile.to_str().unwrap(),
             "--reports",
@@ -144,6 +145,7 @@ fn a_hung_or_dying_testee_fails_cases_without_hanging_the_harness() {
     let out = dmnoti()
         .args([
             "run",
+            "--assume-unclaimed",
             "--iut",
             profile.to_str().unwrap(),
             "--reports",
@@ -176,6 +178,7 @@ fn a_hung_or_dying_testee_fails_cases_without_hanging_the_harness() {
     let out = dmnoti()
         .args([
             "run",
+            "--assume-unclaimed",
             "--iut",
             silent.to_str().unwrap(),
             "--reports",

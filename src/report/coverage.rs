@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 pub enum ItemVerdict {
     Pass,
     Fail,
+    /// Failed only in cases of the known-failure list.
+    KnownFailure,
     NotClaimed,
     NotCovered,
 }
@@ -22,6 +24,7 @@ impl ItemVerdict {
         match self {
             ItemVerdict::Pass => "PASS",
             ItemVerdict::Fail => "FAIL",
+            ItemVerdict::KnownFailure => "KNOWN FAILURE",
             ItemVerdict::NotClaimed => "NOT CLAIMED",
             ItemVerdict::NotCovered => "NOT COVERED",
         }
@@ -53,6 +56,16 @@ pub struct ItemCoverage {
 pub struct Coverage {
     pub harness: String,
     pub iut: Vec<String>,
+    /// SHA-256 of the suite files run (sorted by path), to tell suite sets apart.
+    pub suites_hash: String,
+    /// The seed of every generated case (they are fixed in the suites, so the hash covers them too).
+    pub seeds: BTreeMap<String, u64>,
+    /// The claims of each IUT, as used.
+    pub claims: BTreeMap<String, BTreeMap<String, bool>>,
+    /// Problems of the known-failure list: each fails the run.
+    pub known_failure_problems: Vec<String>,
+    /// Where behaviour contradicts a claim (failures under --strict-claims).
+    pub claims_contradicted: Vec<String>,
     pub items: Vec<ItemCoverage>,
     pub totals: BTreeMap<&'static str, usize>,
     /// Every mandatory and claimed item passes.
@@ -91,6 +104,10 @@ impl Coverage {
                     ItemVerdict::NotClaimed
                 } else if !failing.is_empty() {
                     ItemVerdict::Fail
+                } else if run.results.iter().any(|r| {
+                    r.verdict == Verdict::ExpectedFailure && (r.failed_items().contains(&item.id))
+                }) {
+                    ItemVerdict::KnownFailure
                 } else if executed > 0 {
                     ItemVerdict::Pass
                 } else {
@@ -145,6 +162,14 @@ impl Coverage {
         Coverage {
             harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
             iut: runs.iter().map(|r| r.profile.name.clone()).collect(),
+            suites_hash: String::new(),
+            seeds: BTreeMap::new(),
+            claims: runs
+                .iter()
+                .map(|r| (r.profile.name.clone(), r.profile.claims.clone()))
+                .collect(),
+            known_failure_problems: Vec::new(),
+            claims_contradicted: Vec::new(),
             items,
             totals,
             ok,
@@ -209,6 +234,7 @@ impl Coverage {
             let mark = match i.verdict {
                 ItemVerdict::Pass => "✅ PASS",
                 ItemVerdict::Fail => "❌ FAIL",
+                ItemVerdict::KnownFailure => "⚠️ KNOWN FAILURE",
                 ItemVerdict::NotClaimed => "➖ NOT CLAIMED",
                 ItemVerdict::NotCovered if i.fails_run => "❌ NOT COVERED",
                 ItemVerdict::NotCovered => "➖ NOT COVERED",
@@ -301,7 +327,26 @@ impl Coverage {
                 i.verdict.text()
             );
         }
-        out.push_str("</table>\n<h2>Cases</h2>\n");
+        out.push_str("</table>\n");
+        for (title, list) in [
+            (
+                "Known-failure list problems (each fails the run)",
+                &self.known_failure_problems,
+            ),
+            (
+                "Claims contradicted by behaviour",
+                &self.claims_contradicted,
+            ),
+        ] {
+            if !list.is_empty() {
+                let _ = write!(out, "<h2>{title}</h2><ul>");
+                for p in list {
+                    let _ = write!(out, "<li>{}</li>", esc(p));
+                }
+                out.push_str("</ul>\n");
+            }
+        }
+        out.push_str("<h2>Cases</h2>\n");
         for run in runs {
             for r in &run.results {
                 let _ = write!(

@@ -38,6 +38,19 @@ fn status(r: &CaseResult) -> TestCaseStatus {
             s.set_message(r.notes.first().map(String::as_str).unwrap_or("skipped"));
             s
         }
+        Verdict::ExpectedFailure => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!(
+                "{} ({})",
+                r.notes
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("expected failure"),
+                crate::known::first_message_of_failures(r)
+            ));
+            s.set_type("expected-failure");
+            s
+        }
         Verdict::Inconclusive => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(format!("inconclusive: {}", r.notes.join("; ")));
@@ -79,6 +92,9 @@ fn test_case(r: &CaseResult) -> TestCase {
         tc.add_property(Property::new("scr", scr.clone()));
     }
     tc.add_property(Property::new("verdict", r.verdict.word()));
+    if r.verdict == Verdict::ExpectedFailure {
+        tc.add_property(Property::new("known-failure", "true"));
+    }
     tc.set_system_out(system_out(r));
     if let Some(err) = &r.stderr {
         tc.set_system_err(err.clone());
@@ -88,6 +104,11 @@ fn test_case(r: &CaseResult) -> TestCase {
 
 /// The JUnit XML of one or more runs.
 pub fn to_xml(runs: &[Run]) -> String {
+    to_xml_with(runs, &[])
+}
+
+/// The JUnit XML, with warnings (claims contradicted) as properties of every testsuite.
+pub fn to_xml_with(runs: &[Run], warnings: &[String]) -> String {
     let mut report = Report::new("dmnoti");
     report.set_time(runs.iter().map(|r| r.wall).sum());
     for run in runs {
@@ -100,6 +121,9 @@ pub fn to_xml(runs: &[Run]) -> String {
         for name in names {
             let mut suite = TestSuite::new(name);
             suite.add_property(Property::new("iut", run.profile.name.clone()));
+            for w in warnings {
+                suite.add_property(Property::new("claim-contradicted", w.clone()));
+            }
             suite.add_property(Property::new(
                 "harness",
                 concat!("dmnoti ", env!("CARGO_PKG_VERSION")),
@@ -145,6 +169,7 @@ mod tests {
             duration: Duration::ZERO,
             stderr: None,
             unobservable: false,
+            transcript: Vec::new(),
         }
     }
 

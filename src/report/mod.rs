@@ -6,15 +6,20 @@ pub mod coverage;
 pub mod junit;
 
 use crate::runner::Run;
-use crate::scr::Catalog;
 use std::path::{Path, PathBuf};
 
 /// Writes junit.xml, coverage.json, coverage.md and coverage.html into `dir`; returns the paths.
-pub fn write_all(dir: &Path, runs: &[Run], catalog: &Catalog) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_all(
+    dir: &Path,
+    runs: &[Run],
+    cov: &coverage::Coverage,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let cov = coverage::Coverage::of(runs, catalog);
     let files = [
-        ("junit.xml", junit::to_xml(runs)),
+        (
+            "junit.xml",
+            junit::to_xml_with(runs, &cov.claims_contradicted),
+        ),
         (
             "coverage.json",
             serde_json::to_string_pretty(&cov).map_err(std::io::Error::other)? + "\n",

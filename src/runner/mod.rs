@@ -35,6 +35,8 @@ pub enum Verdict {
     Pass,
     Inconclusive,
     Skipped,
+    /// A failure listed in the known-failure list, with its message.
+    ExpectedFailure,
     Fail,
     Error,
 }
@@ -45,6 +47,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Inconclusive => "inconclusive",
             Verdict::Skipped => "skipped",
+            Verdict::ExpectedFailure => "expected failure",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
         }
@@ -86,6 +89,9 @@ pub struct CaseResult {
     /// Skipped because the transport cannot show what the case checks.
     #[serde(skip)]
     pub unobservable: bool,
+    /// With `debug`: every protocol line exchanged with the testee, (sent, line).
+    #[serde(skip)]
+    pub transcript: Vec<(bool, String)>,
 }
 
 impl CaseResult {
@@ -138,6 +144,8 @@ pub struct Options {
     pub explain: bool,
     /// Where network traffic is recorded (`--pcap`).
     pub capture: Option<crate::adapter::capture::Capture>,
+    /// Keep every protocol line of each case (for `--debug` and reproducers).
+    pub debug: bool,
 }
 
 impl Default for Options {
@@ -150,6 +158,7 @@ impl Default for Options {
             progress: false,
             explain: true,
             capture: None,
+            debug: false,
         }
     }
 }
@@ -257,6 +266,9 @@ struct Worker<'p> {
     process: Option<TesteeProcess>,
     net: Option<net::Net>,
     capture: Option<crate::adapter::capture::Capture>,
+    debug: bool,
+    /// The current case's protocol lines, when debugging.
+    transcript: Vec<(bool, String)>,
 }
 
 /// `2 s`, `0.3 s`.
@@ -278,6 +290,8 @@ impl<'p> Worker<'p> {
             process: None,
             net: None,
             capture: opts.capture.clone(),
+            debug: opts.debug,
+            transcript: Vec::new(),
         }
     }
 
@@ -285,6 +299,7 @@ impl<'p> Worker<'p> {
     fn testee(&mut self) -> Result<&mut TesteeProcess, String> {
         if self.process.is_none() {
             let mut p = TesteeProcess::spawn(&self.profile.command()).map_err(|e| e.to_string())?;
+            p.keep_transcript = self.debug;
             let hello = p.hello(self.timeout).map_err(|e| format!("hello: {e}"))?;
             if let Some(role) = hello.role {
                 if role != self.profile.role {
@@ -320,11 +335,20 @@ impl<'p> Worker<'p> {
     /// One request; a broken testee is dropped (killed) and its stderr kept.
     fn call(&mut self, op: Op, stderr: &mut Option<String>) -> Result<Response, Broken> {
         let timeout = self.timeout;
-        let p = self.testee().map_err(Broken)?;
-        match p.call(op, timeout) {
+        let (result, lines, err) = {
+            let p = self.testee().map_err(Broken)?;
+            let result = p.call(op, timeout);
+            let err = if result.is_err() {
+                p.stderr()
+            } else {
+                String::new()
+            };
+            (result, std::mem::take(&mut p.transcript), err)
+        };
+        self.transcript.extend(lines);
+        match result {
             Ok(r) => Ok(r),
             Err(e) => {
-                let err = p.stderr();
                 if !err.is_empty() {
                     *stderr = Some(err);
                 }
@@ -355,6 +379,7 @@ impl<'p> Worker<'p> {
             duration: Duration::ZERO,
             stderr: None,
             unobservable: false,
+            transcript: Vec::new(),
         };
         if let Some(skip) = self.skip_reason(case, catalog) {
             r.unobservable = skip.starts_with(UNOBSERVABLE);
@@ -371,6 +396,10 @@ impl<'p> Worker<'p> {
         } else {
             self.profile.accounts.clone()
         };
+        self.transcript.clear();
+        if let Some(p) = self.process.as_mut() {
+            p.transcript.clear();
+        }
         let mut ctx = CaseRun {
             worker: self,
             case,
@@ -382,6 +411,7 @@ impl<'p> Worker<'p> {
             result: &mut r,
         };
         let outcome = ctx.run();
+        r.transcript = std::mem::take(&mut self.transcript);
         if let Err(Broken(why)) = outcome {
             // Whatever broke, the next case starts on a new testee.
             if let Some(p) = self.process.take() {

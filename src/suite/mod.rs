@@ -563,6 +563,7 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
     }
     let mut suites = Vec::new();
     let mut ids = HashSet::new();
+    let retired = retired(dir);
     for file in files {
         let name = file
             .strip_prefix(dir)
@@ -572,6 +573,19 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
             .replace('\\', "/");
         let suite = Suite::load(&file, &name, catalog)?;
         for case in &suite.cases {
+            if retired.contains(&case.id) {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                return Err(YamlError::at(
+                    &file,
+                    &text,
+                    case.line,
+                    1,
+                    format!(
+                        "case id {} is retired (suites/RETIRED): ids are never reused",
+                        case.id
+                    ),
+                ));
+            }
             if !ids.insert(case.id.clone()) {
                 let text = std::fs::read_to_string(&file).unwrap_or_default();
                 return Err(YamlError::at(
@@ -586,6 +600,29 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
         suites.push(suite);
     }
     Ok(suites)
+}
+
+/// SHA-256 over the suite files (path and contents, in path order): which suite set a report is of.
+pub fn suites_hash(suites: &[Suite]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<&PathBuf> = suites.iter().map(|s| &s.file).collect();
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update(std::fs::read(f).unwrap_or_default());
+    }
+    crate::codec::hex(&h.finalize())
+}
+
+/// Retired case ids (`suites/RETIRED`, one per line, `#` comments): ids never to be used again.
+pub fn retired(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("RETIRED"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -229,6 +229,36 @@ impl TesteeProcess {
         }
     }
 
+    /// Sends one line as it is and returns the next non-empty line the testee writes (for replays).
+    pub fn exchange_line(&mut self, line: &str, timeout: Duration) -> Result<String, TesteeError> {
+        let written = match self.stdin.as_mut() {
+            Some(stdin) => stdin
+                .write_all(format!("{line}\n").as_bytes())
+                .and_then(|()| stdin.flush()),
+            None => Err(std::io::Error::other("stdin closed")),
+        };
+        if written.is_err() {
+            return Err(self.exited());
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(Line::Text(text)) if text.trim().is_empty() => continue,
+                Ok(Line::Text(text)) => return Ok(text),
+                Ok(Line::TooLong) => {
+                    return Err(TesteeError::Garbage(format!(
+                        "a line longer than {MAX_LINE} bytes"
+                    )));
+                }
+                Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => return Err(self.exited()),
+                Err(RecvTimeoutError::Timeout) => return Err(TesteeError::Timeout(timeout)),
+            }
+        }
+    }
+
     /// What the testee wrote to stderr so far (the last 64 KiB).
     pub fn stderr(&self) -> String {
         self.stderr

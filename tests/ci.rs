@@ -1,0 +1,379 @@
+//! CI-grade features through the binary: strict known-failure lists, reproducers and replay, the
+//! interop matrix, suite diffs, retired ids, and claims checked against behaviour.
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_dmnoti");
+
+fn dmnoti() -> Command {
+    let mut c = Command::cargo_bin("dmnoti").unwrap();
+    c.current_dir(ROOT).timeout(Duration::from_secs(120));
+    c
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "dmnoti-ci-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn profile(dir: &Path, name: &str, role: &str, faults: &[&str], claims: &str) -> PathBuf {
+    let mut args = vec!["iut".to_owned(), role.to_owned()];
+    for f in faults {
+        args.extend(["--fault".to_owned(), (*f).to_owned()]);
+    }
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, format!("name: {name}\nrole: {role}\ncommand: {BIN}\nargs: {}\n{claims}parameters:\n  digest_reading: literal-colons\n  timeout_unit: minutes\n", serde_json::to_string(&args).unwrap())).unwrap();
+    path
+}
+
+/// A client that accepts bad digests, run on the digest suite with a known-failure list.
+fn run_known(dir: &Path, list: &str, extra: &[&str]) -> (Option<i32>, String, PathBuf) {
+    let p = profile(dir, "bad-digest", "client", &["accept-bad-digest"], "");
+    let known = dir.join("known.yaml");
+    std::fs::write(&known, list).unwrap();
+    let mut args = vec![
+        "run",
+        "--assume-unclaimed",
+        "--iut",
+        p.to_str().unwrap(),
+        "--filter",
+        "client.6.6.",
+        "--known-failures",
+        known.to_str().unwrap(),
+        "--reports",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = dmnoti().args(&args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        known,
+    )
+}
+
+const FLIPS: &str = "- case: \"client.6.6.flip-digest-bit-*\"\n  expect: \"step 1: expected the message to be ignored\"\n  reason: the digest check is being rewritten (ticket 42)\n";
+
+fn all_failing() -> String {
+    let mut s = FLIPS.to_owned();
+    for c in [
+        "wrong-secret",
+        "zero-digest",
+        "header-changed",
+        "replayed-timestamp",
+        "no-colons",
+        "hmac",
+    ] {
+        s.push_str(&format!("- case: client.6.6.{c}\n  expect: \"step 1: expected the message to be ignored\"\n  reason: ticket 42\n"));
+    }
+    s
+}
+
+#[test]
+fn listed_failures_with_their_message_do_not_fail_the_run() {
+    let dir = tempdir("known-ok");
+    let (code, stdout, _) = run_known(&dir, &all_failing(), &[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("expected failures"), "{stdout}");
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        xml.contains("type=\"expected-failure\"")
+            && xml.contains("<property name=\"known-failure\" value=\"true\"/>")
+    );
+    assert!(xml.contains("ticket 42"));
+}
+
+#[test]
+fn an_unexpected_pass_a_changed_message_and_a_stale_entry_fail_the_run() {
+    let dir = tempdir("known-bad");
+    let passing = format!(
+        "{}- case: client.6.6.valid\n  expect: x\n  reason: r\n",
+        all_failing()
+    );
+    let (code, stdout, _) = run_known(&dir, &passing, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("known failure \"client.6.6.valid\": client.6.6.valid now passes"),
+        "{stdout}"
+    );
+
+    let changed = all_failing().replacen(
+        "expect: \"step 1: expected the message to be ignored\"",
+        "expect: \"step 1: something else\"",
+        1,
+    );
+    let (code, stdout, _) = run_known(&dir, &changed, &[]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("fails with another message"), "{stdout}");
+
+    let stale = format!(
+        "{}- case: client.6.6.gone\n  expect: x\n  reason: r\n",
+        all_failing()
+    );
+    let (code, stdout, _) = run_known(&dir, &stale, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("known failure \"client.6.6.gone\": no such case"),
+        "{stdout}"
+    );
+
+    let broad = "- case: \"client.6.6.*\"\n  expect: \"step 1\"\n  reason: r\n";
+    let (code, stdout, _) = run_known(&dir, broad, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("the glob covers client.6.6.valid, which does not fail: narrow it"),
+        "{stdout}"
+    );
+
+    let (code, _, _) = run_known(&dir, "- case: x\n  expect: y\n  reason: \"\"\n", &[]);
+    assert_eq!(code, Some(2), "a missing reason is bad input");
+}
+
+#[test]
+fn fix_known_failures_round_trips_keeping_reasons() {
+    let dir = tempdir("known-fix");
+    let start = format!("{FLIPS}- case: client.6.6.gone\n  expect: x\n  reason: r\n");
+    // The fixing run is judged by the list it started with; the next run by the fixed one.
+    let (code, _, known) = run_known(&dir, &start, &["--fix-known-failures"]);
+    assert_eq!(code, Some(1));
+    let fixed = std::fs::read_to_string(&known).unwrap();
+    assert!(!fixed.contains("client.6.6.gone"), "{fixed}");
+    assert!(
+        fixed.contains("client.6.6.flip-digest-bit-0")
+            && fixed.contains("the digest check is being rewritten (ticket 42)"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("client.6.6.wrong-secret") && fixed.contains("TODO"),
+        "{fixed}"
+    );
+    let (code, stdout, _) = run_known(&dir, &fixed, &[]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+#[test]
+fn a_reproducer_replays_against_the_reference_client() {
+    let dir = tempdir("repro");
+    dmnoti()
+        .args([
+            "run",
+            "--case",
+            "client.6.5.4.devdetail",
+            "--debug",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("-> {\"id\":4,\"op\":\"deliver\""))
+        .stdout(contains("[28..31]   option 3 (Requested-MO)"));
+    let repro = dir.join("repro-client.6.5.4.devdetail.json");
+    dmnoti()
+        .args(["replay", repro.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(contains("0 differ"));
+    let text = std::fs::read_to_string(&repro).unwrap().replace(
+        "\\\"session_id\\\":\\\"A01\\\"",
+        "\\\"session_id\\\":\\\"0A01\\\"",
+    );
+    std::fs::write(&repro, text).unwrap();
+    dmnoti()
+        .args(["replay", repro.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(contains("DIFFERS"));
+}
+
+#[test]
+fn the_matrix_names_who_breaks_which_item() {
+    let dir = tempdir("matrix");
+    let server = profile(&dir, "faulty-server", "server", &["wrong-secret"], "");
+    let client = profile(&dir, "faulty-client", "client", &["session-id-decimal"], "");
+    let out = dmnoti()
+        .args([
+            "matrix",
+            "--servers",
+            server.to_str().unwrap(),
+            "--clients",
+            client.to_str().unwrap(),
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = std::fs::read_to_string(dir.join("matrix.md")).unwrap();
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap()
+            .to_owned()
+    };
+    let reference = row("dmnoti-reference-server");
+    assert!(
+        reference.contains("| ✅ |") && reference.contains("SCR-DM-NOTI-C-008-M"),
+        "{reference}"
+    );
+    let faulty = row("faulty-server");
+    assert_eq!(faulty.matches("SCR-DM-NOTI-S-011-M").count(), 2, "{faulty}");
+    assert!(
+        std::fs::read_to_string(dir.join("matrix.html"))
+            .unwrap()
+            .contains("<table>")
+    );
+}
+
+fn write_suite(dir: &Path, cases: &[(&str, &str)]) {
+    let mut text = String::from("role: client\ntitle: t\ncases:\n");
+    for (id, body) in cases {
+        text.push_str(&format!("  - id: {id}\n    title: {id}\n    scrs: [SCR-DM-NOTI-C-018-M]\n{body}    steps:\n      - deliver: {{}}\n        expect: session\n"));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("a.yaml"), text).unwrap();
+}
+
+#[test]
+fn diff_lists_added_changed_removed_obsolete_and_undeclared() {
+    let dir = tempdir("diff");
+    let (old, new) = (dir.join("old"), dir.join("new"));
+    write_suite(
+        &old,
+        &[("x.same", ""), ("x.changed", ""), ("x.removed", "")],
+    );
+    write_suite(
+        &new,
+        &[
+            ("x.same", ""),
+            ("x.changed", "    requires: [SCR-DM-NOTI-C-011-O]\n"),
+            ("x.added", "    requires: [SCR-DM-NOTI-C-012-O]\n"),
+        ],
+    );
+    let known = dir.join("known.yaml");
+    std::fs::write(
+        &known,
+        "- case: x.removed\n  expect: a\n  reason: b\n- case: x.same\n  expect: a\n  reason: b\n",
+    )
+    .unwrap();
+    let p = profile(
+        &dir,
+        "p",
+        "client",
+        &[],
+        "claims:\n  SCR-DM-NOTI-C-011-O: true\n",
+    );
+    dmnoti()
+        .args([
+            "diff",
+            old.to_str().unwrap(),
+            "--suites",
+            new.to_str().unwrap(),
+            "--known-failures",
+            known.to_str().unwrap(),
+            "--iut",
+            p.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("1 added, 1 changed, 1 removed"))
+        .stdout(contains("added: x.added\n"))
+        .stdout(contains("changed: x.changed\n"))
+        .stdout(contains("removed: x.removed\n"))
+        .stdout(contains("obsolete known failures: x.removed\n"))
+        .stdout(contains(
+            "needs a claim the profile does not declare: x.added requires SCR-DM-NOTI-C-012-O",
+        ));
+    dmnoti()
+        .args(["diff", "no-such-rev-or-dir"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn retired_ids_are_refused() {
+    let dir = tempdir("retired");
+    write_suite(&dir, &[("x.old", "")]);
+    std::fs::write(dir.join("RETIRED"), "# retired\nx.old\n").unwrap();
+    dmnoti()
+        .args(["lint", "--suites", dir.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(contains("case id x.old is retired"));
+}
+
+#[test]
+fn claims_are_complete_and_checked_against_behaviour() {
+    let dir = tempdir("claims");
+    let partial = profile(
+        &dir,
+        "partial",
+        "client",
+        &[],
+        "claims:\n  SCR-DM-NOTI-C-007-O: true\n",
+    );
+    dmnoti()
+        .args([
+            "run",
+            "--iut",
+            partial.to_str().unwrap(),
+            "--filter",
+            "client.6.5.5",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("says nothing of SCR-DM-NOTI-C-009-O"));
+    // The reference client shows the Connect-Reason; this profile says it does not.
+    let claims: String = [
+        "007", "009", "011", "012", "014", "015", "017", "020", "021", "022", "023",
+    ]
+    .iter()
+    .map(|n| format!("  SCR-DM-NOTI-C-{n}-O: {}\n", *n != "015" && *n < "020"))
+    .collect();
+    let denying = profile(
+        &dir,
+        "denying",
+        "client",
+        &[],
+        &format!("claims:\n{claims}"),
+    );
+    let args = [
+        "run",
+        "--iut",
+        denying.to_str().unwrap(),
+        "--filter",
+        "client.6.5.5",
+        "--reports",
+        dir.to_str().unwrap(),
+    ];
+    dmnoti().args(args).assert().success().stdout(contains(
+        "warning: claim contradicted: denying claims not to implement SCR-DM-NOTI-C-015-O",
+    ));
+    let coverage = std::fs::read_to_string(dir.join("coverage.json")).unwrap();
+    assert!(coverage.contains("claims_contradicted") && coverage.contains("C-015-O"));
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        xml.contains("<property name=\"claim-contradicted\""),
+        "JUnit carries the warning too"
+    );
+    let json: serde_json::Value = serde_json::from_str(&coverage).unwrap();
+    assert_eq!(json["suites_hash"].as_str().map(str::len), Some(64));
+    dmnoti()
+        .args(args)
+        .arg("--strict-claims")
+        .assert()
+        .code(1)
+        .stdout(contains("CLAIM CONTRADICTED"));
+}
