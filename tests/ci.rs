@@ -1,31 +1,12 @@
 //! CI-grade features through the binary: strict known-failure lists, reproducers and replay, the
 //! interop matrix, suite diffs, retired ids, and claims checked against behaviour.
 
-use assert_cmd::Command;
+mod common;
+use common::{dmnoti, tempdir};
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_dmnoti");
-
-fn dmnoti() -> Command {
-    let mut c = Command::cargo_bin("dmnoti").unwrap();
-    c.current_dir(ROOT).timeout(Duration::from_secs(120));
-    c
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dmnoti-ci-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn profile(dir: &Path, name: &str, role: &str, faults: &[&str], claims: &str) -> PathBuf {
     let mut args = vec!["iut".to_owned(), role.to_owned()];

@@ -1,24 +1,9 @@
 //! The network adapters end to end, on loopback: the default suites over UDP and over HTTP against
 //! the reference IUT as network peers, and the packet capture read back with tshark.
 
-use assert_cmd::Command;
+mod common;
+use common::{dmnoti, have, tempdir};
 use dmnoti::codec::{parse_hex, wsp};
-use std::path::PathBuf;
-use std::time::Duration;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn dmnoti() -> Command {
-    let mut c = Command::cargo_bin("dmnoti").unwrap();
-    c.current_dir(ROOT).timeout(Duration::from_secs(300));
-    c
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dmnoti-net-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn every_suite_passes_over_udp_and_over_http() {
@@ -90,16 +75,7 @@ fn a_faulty_client_is_caught_over_udp() {
 /// DMNOTI_REQUIRE_TSHARK is set (as .ci/run does).
 #[test]
 fn the_capture_reads_back_in_tshark() {
-    if std::process::Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("DMNOTI_REQUIRE_TSHARK").is_none(),
-            "tshark is required but missing"
-        );
-        eprintln!("tshark not found: the capture was not read back");
+    if !have("tshark", "DMNOTI_REQUIRE_TSHARK") {
         return;
     }
     let dir = tempdir("pcap");

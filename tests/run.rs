@@ -1,30 +1,11 @@
 //! `dmnoti run`, `lint` and `selftest` through the binary, against the reference IUT, faulty and
 //! broken testees, and bad suites.
 
-use assert_cmd::Command;
+mod common;
+use common::{dmnoti, have, tempdir};
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn dmnoti() -> Command {
-    let mut c = Command::cargo_bin("dmnoti").unwrap();
-    c.current_dir(ROOT).timeout(Duration::from_secs(120));
-    c
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dmnoti-run-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -288,16 +269,7 @@ fn lint_checks_every_suite_and_the_example_profile() {
 /// The toy shim of the docs, driven through its profile: a vendor's first run.
 #[test]
 fn the_toy_shim_passes_the_digest_cases() {
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("DMNOTI_REQUIRE_PYTHON").is_none(),
-            "python3 is required but missing"
-        );
-        eprintln!("python3 not found: the toy shim was not run");
+    if !have("python3", "DMNOTI_REQUIRE_PYTHON") {
         return;
     }
     let dir = tempdir("toy");

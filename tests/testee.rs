@@ -1,6 +1,9 @@
 //! The stdio testee protocol end to end: the real `dmnoti iut` binary and the Python example shim,
 //! driven by the harness-side process client.
 
+mod common;
+use common::have;
+
 use dmnoti::codec::{self, CONTENT_TYPE_V13};
 use dmnoti::testee::process::{CommandSpec, TesteeError, TesteeProcess};
 use dmnoti::testee::{Account, HexBytes, NotifyRequest, Op, Outcome, Secret};
@@ -153,15 +156,7 @@ fn unknown_faults_are_refused_at_start() {
 /// (as .ci/run does), when a missing python3 is a failure.
 #[test]
 fn the_python_example_shim_runs() {
-    let python = std::process::Command::new("python3")
-        .arg("--version")
-        .output();
-    if python.is_err() {
-        assert!(
-            std::env::var_os("DMNOTI_REQUIRE_PYTHON").is_none(),
-            "python3 is required but missing"
-        );
-        eprintln!("python3 not found: the example shim was not run");
+    if !have("python3", "DMNOTI_REQUIRE_PYTHON") {
         return;
     }
     let spec = CommandSpec {

@@ -71,9 +71,7 @@ impl Device {
         });
         let tx = Mutex::new(tx);
         let http_bind = SocketAddr::new(bind.ip(), 0);
-        let me: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
-        let me_in = Arc::clone(&me);
-        let http = http::serve(http_bind, move |r| {
+        let http = http::serve(http_bind, capture, move |r| {
             let reply = Reply {
                 status: 204,
                 headers: vec![(
@@ -82,27 +80,6 @@ impl Device {
                 )],
                 body: Vec::new(),
             };
-            if let (Some(c), Ok(Some(me))) = (&capture, me_in.lock().map(|g| *g)) {
-                let head: String = r
-                    .headers
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}\r\n"))
-                    .collect();
-                c.tcp(
-                    r.peer,
-                    me,
-                    &[
-                        format!("{} {} HTTP/1.1\r\n{head}\r\n", r.method, r.path).as_bytes(),
-                        &r.body,
-                    ]
-                    .concat(),
-                );
-                c.tcp(
-                    me,
-                    r.peer,
-                    b"HTTP/1.1 204 No Content\r\nX-Wap-Push-Status: 400 Accepted\r\n\r\n",
-                );
-            }
             let arrival = Arrival::Push {
                 content_type: r.header("content-type").unwrap_or("").to_owned(),
                 body: r.body.clone(),
@@ -114,9 +91,6 @@ impl Device {
             reply
         })?;
         let http_addr = http.addr;
-        if let Ok(mut g) = me.lock() {
-            *g = Some(http_addr);
-        }
         Ok(Device {
             udp_addr,
             http_addr,

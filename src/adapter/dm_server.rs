@@ -51,9 +51,7 @@ impl DmServer {
     pub fn start(bind: SocketAddr, capture: Option<Capture>) -> std::io::Result<DmServer> {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
-        let own: std::sync::Arc<Mutex<Option<SocketAddr>>> = std::sync::Arc::default();
-        let own_in = std::sync::Arc::clone(&own);
-        let server = http::serve(bind, move |request| {
+        let server = http::serve(bind, capture, move |request| {
             let server_id = request
                 .path
                 .strip_prefix("/dm/")
@@ -72,42 +70,6 @@ impl DmServer {
                     body: e.clone().into_bytes(),
                 },
             };
-            if let (Some(c), Ok(Some(me))) = (&capture, own_in.lock().map(|g| *g)) {
-                let head: String = request
-                    .headers
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}\r\n"))
-                    .collect();
-                c.tcp(
-                    request.peer,
-                    me,
-                    &[
-                        format!("{} {} HTTP/1.1\r\n{head}\r\n", request.method, request.path)
-                            .as_bytes(),
-                        &request.body,
-                    ]
-                    .concat(),
-                );
-                let head: String = reply
-                    .headers
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}\r\n"))
-                    .collect();
-                c.tcp(
-                    me,
-                    request.peer,
-                    &[
-                        format!(
-                            "HTTP/1.1 {} \r\n{head}Content-Length: {}\r\n\r\n",
-                            reply.status,
-                            reply.body.len()
-                        )
-                        .as_bytes(),
-                        &reply.body,
-                    ]
-                    .concat(),
-                );
-            }
             if let Ok(tx) = tx.lock() {
                 let _ = tx.send(Posted {
                     server_id,
@@ -118,9 +80,6 @@ impl DmServer {
             }
             reply
         })?;
-        if let Ok(mut g) = own.lock() {
-            *g = Some(server.addr);
-        }
         Ok(DmServer {
             server,
             received: Mutex::new(rx),

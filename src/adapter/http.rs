@@ -1,6 +1,7 @@
 //! HTTP for the network adapters: a small server (hyper 1 on a tokio runtime of its own thread) and
 //! a blocking client over a std socket. Every read is bounded and every wait has a timeout.
 
+use super::capture::Capture;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -79,14 +80,63 @@ fn respond(reply: Reply) -> Response<Full<Bytes>> {
     r
 }
 
-/// Serves `handler` on `bind` (port 0: any free port) until dropped.
-pub fn serve<F>(bind: SocketAddr, handler: F) -> std::io::Result<HttpServer>
+impl Incoming1 {
+    /// The request as it stood on the wire (near enough for a capture).
+    pub fn wire(&self) -> Vec<u8> {
+        let head: String = self
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        [
+            format!("{} {} HTTP/1.1\r\n{head}\r\n", self.method, self.path).as_bytes(),
+            &self.body,
+        ]
+        .concat()
+    }
+}
+
+impl Reply {
+    pub fn wire(&self) -> Vec<u8> {
+        let head: String = self
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        [
+            format!(
+                "HTTP/1.1 {} \r\n{head}Content-Length: {}\r\n\r\n",
+                self.status,
+                self.body.len()
+            )
+            .as_bytes(),
+            &self.body,
+        ]
+        .concat()
+    }
+}
+
+/// Serves `handler` on `bind` (port 0: any free port) until dropped, recording every exchange in
+/// `capture` when given one.
+pub fn serve<F>(
+    bind: SocketAddr,
+    capture: Option<Capture>,
+    handler: F,
+) -> std::io::Result<HttpServer>
 where
     F: Fn(Incoming1) -> Reply + Send + Sync + 'static,
 {
     let listener = std::net::TcpListener::bind(bind)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let handler = move |request: Incoming1| {
+        let reply = handler(request.clone());
+        if let Some(c) = &capture {
+            c.tcp(request.peer, addr, &request.wire());
+            c.tcp(addr, request.peer, &reply.wire());
+        }
+        reply
+    };
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let handler = Arc::new(handler);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -142,6 +192,9 @@ where
 /// An answer to a request sent with [`post`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
+    /// The local end of the connection the request went over.
+    pub local: Option<SocketAddr>,
+    pub peer: SocketAddr,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -190,6 +243,7 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
     stream
         .write_all(request)
         .map_err(|e| format!("send to {host}: {e}"))?;
+    let local = stream.local_addr().ok();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
@@ -236,6 +290,8 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
                 }
                 let end = (head + length).min(buf.len());
                 return Ok(Answer {
+                    local,
+                    peer: addr,
                     status,
                     headers,
                     body: buf[head..end].to_vec(),
@@ -282,7 +338,7 @@ mod tests {
 
     #[test]
     fn a_round_trip_on_loopback() {
-        let server = serve("127.0.0.1:0".parse().unwrap(), |r| Reply {
+        let server = serve("127.0.0.1:0".parse().unwrap(), None, |r| Reply {
             status: 201,
             headers: vec![("X-Echo".into(), r.path.clone())],
             body: r.body,
@@ -302,7 +358,7 @@ mod tests {
 
     #[test]
     fn bodies_are_bounded() {
-        let server = serve("127.0.0.1:0".parse().unwrap(), |r| Reply {
+        let server = serve("127.0.0.1:0".parse().unwrap(), None, |r| Reply {
             status: if r.too_large { 413 } else { 200 },
             headers: vec![],
             body: vec![],
@@ -365,7 +421,7 @@ mod peers {
             "{err}"
         );
 
-        let failing = serve("127.0.0.1:0".parse().unwrap(), |_| Reply {
+        let failing = serve("127.0.0.1:0".parse().unwrap(), None, |_| Reply {
             status: 500,
             headers: vec![],
             body: b"boom".to_vec(),

@@ -51,26 +51,22 @@ pub fn push(
             let (host, path) = http::split_url(url)?;
             let request = ota_http::request(form, format, &host, &path, message);
             let answer = http::exchange(&host, &request, timeout)?;
-            if let Some(c) = capture {
-                if let (Ok(peer), Some(me)) = (host.parse::<SocketAddr>(), socket.local_addr().ok())
-                {
-                    let me = SocketAddr::new(me.ip(), 40_000 + (me.port() % 20_000));
-                    c.tcp(me, peer, &request);
-                    let head: String = answer
-                        .headers
-                        .iter()
-                        .map(|(k, v)| format!("{k}: {v}\r\n"))
-                        .collect();
-                    c.tcp(
-                        peer,
-                        me,
-                        &[
-                            format!("HTTP/1.1 {} \r\n{head}\r\n", answer.status).as_bytes(),
-                            &answer.body,
-                        ]
-                        .concat(),
-                    );
-                }
+            if let (Some(c), Some(local)) = (capture, answer.local) {
+                c.tcp(local, answer.peer, &request);
+                let head: String = answer
+                    .headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}\r\n"))
+                    .collect();
+                c.tcp(
+                    answer.peer,
+                    local,
+                    &[
+                        format!("HTTP/1.1 {} \r\n{head}\r\n", answer.status).as_bytes(),
+                        &answer.body,
+                    ]
+                    .concat(),
+                );
             }
             Ok(Some(answer))
         }

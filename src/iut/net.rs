@@ -103,7 +103,7 @@ impl NetClient {
             }
             NetAdapter::Http => {
                 let shared = Arc::clone(&client);
-                let server = http::serve(listen, move |r| {
+                let server = http::serve(listen, None, move |r| {
                     let content_type = r.header("content-type").unwrap_or("").to_owned();
                     match ota_http::decode_entity(&content_type, &r.body, 0) {
                         Ok(push) => {

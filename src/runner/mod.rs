@@ -256,7 +256,14 @@ pub fn run(
 }
 
 /// The reason a case stops early: its testee broke.
-struct Broken(String);
+enum Broken {
+    /// The harness could not set the case up: the IUT would not start or greet, a listener would
+    /// not bind, an account or a message of the suite would not build. The case is an error.
+    Setup(String),
+    /// The IUT broke during the case: it died, hung, refused provisioning or stopped answering.
+    /// The case fails.
+    Iut(String),
+}
 
 /// One job: a testee process, restarted when it breaks.
 struct Worker<'p> {
@@ -336,7 +343,7 @@ impl<'p> Worker<'p> {
     fn call(&mut self, op: Op, stderr: &mut Option<String>) -> Result<Response, Broken> {
         let timeout = self.timeout;
         let (result, lines, err) = {
-            let p = self.testee().map_err(Broken)?;
+            let p = self.testee().map_err(Broken::Setup)?;
             let result = p.call(op, timeout);
             let err = if result.is_err() {
                 p.stderr()
@@ -353,7 +360,7 @@ impl<'p> Worker<'p> {
                     *stderr = Some(err);
                 }
                 self.process = None;
-                Err(Broken(e.to_string()))
+                Err(Broken::Iut(e.to_string()))
             }
         }
     }
@@ -412,7 +419,7 @@ impl<'p> Worker<'p> {
         };
         let outcome = ctx.run();
         r.transcript = std::mem::take(&mut self.transcript);
-        if let Err(Broken(why)) = outcome {
+        if let Err(broken) = outcome {
             // Whatever broke, the next case starts on a new testee.
             if let Some(p) = self.process.take() {
                 let err = p.stderr();
@@ -420,13 +427,12 @@ impl<'p> Worker<'p> {
                     r.stderr = Some(err);
                 }
             }
-            // An IUT that cannot even be started is an error of the run's plumbing; one that
-            // breaks on a message fails the case.
-            if why.starts_with("cannot start") || why.starts_with("hello") {
-                r.verdict = Verdict::Error;
-                r.notes.push(why);
-            } else {
-                r.failures.push(Failure::case(why));
+            match broken {
+                Broken::Setup(why) => {
+                    r.verdict = Verdict::Error;
+                    r.notes.push(why);
+                }
+                Broken::Iut(why) => r.failures.push(Failure::case(why)),
             }
         }
         if r.verdict != Verdict::Error {
@@ -512,7 +518,7 @@ impl CaseRun<'_, '_, '_> {
         }
         if self.worker.profile.command.is_none() {
             // A network IUT with no control channel is provisioned by hand, and keeps its own time.
-            self.worker.ensure_net().map_err(Broken)?;
+            self.worker.ensure_net().map_err(Broken::Setup)?;
             self.now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
@@ -524,9 +530,9 @@ impl CaseRun<'_, '_, '_> {
             .iter()
             .map(|a| a.to_account())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Broken(format!("bad account: {e}")))?;
+            .map_err(|e| Broken::Setup(format!("bad account: {e}")))?;
         // A network client connects back to the mock DM server.
-        self.worker.testee().map_err(Broken)?;
+        self.worker.testee().map_err(Broken::Setup)?;
         if let Some(n) = &self.worker.net {
             for a in &mut accounts {
                 if let Some(uri) = n.server_uri(&a.server_id) {
@@ -539,7 +545,7 @@ impl CaseRun<'_, '_, '_> {
             now: None,
         })?;
         if r.ok == Some(false) {
-            return Err(Broken(format!(
+            return Err(Broken::Iut(format!(
                 "provision refused: {}",
                 r.error.unwrap_or_default()
             )));
@@ -592,7 +598,7 @@ impl CaseRun<'_, '_, '_> {
             Some(id) => match self.index.get(id.as_str()) {
                 Some(base) => spec.over(base),
                 None => {
-                    return Err(Broken(format!(
+                    return Err(Broken::Setup(format!(
                         "message from case {id:?}: no such case with a delivered message"
                     )));
                 }
@@ -613,7 +619,7 @@ impl CaseRun<'_, '_, '_> {
             timeout_unit_seconds: params.timeout_unit.unwrap_or_default().seconds(),
         };
         spec.build(&ctx)
-            .map_err(|e| Broken(format!("cannot build the message: {e}")))
+            .map_err(|e| Broken::Setup(format!("cannot build the message: {e}")))
     }
 
     fn step(&mut self, n: usize, step: &Step) -> Result<(), Broken> {
@@ -881,7 +887,7 @@ impl CaseRun<'_, '_, '_> {
         .unwrap_or_else(AccountSpec::default_account);
         let account = account_spec
             .to_account()
-            .map_err(|e| Broken(format!("bad account: {e}")))?;
+            .map_err(|e| Broken::Setup(format!("bad account: {e}")))?;
         let checked = checks::notification(
             &checks::NotificationCheck {
                 request,

@@ -159,7 +159,7 @@ impl CaseRun<'_, '_, '_> {
         self.worker
             .net
             .as_ref()
-            .ok_or_else(|| Broken("the network adapter is not running".into()))
+            .ok_or_else(|| Broken::Setup("the network adapter is not running".into()))
     }
 
     fn push(
@@ -170,9 +170,9 @@ impl CaseRun<'_, '_, '_> {
     ) -> Result<Option<adapter::http::Answer>, Broken> {
         let net = self.net()?;
         let target = net.target.as_ref().ok_or_else(|| {
-            Broken("the IUT's address is unknown: give address in the profile".into())
+            Broken::Setup("the IUT's address is unknown: give address in the profile".into())
         })?;
-        let pdu = framing(built.format, f, content_type).map_err(Broken)?;
+        let pdu = framing(built.format, f, content_type).map_err(Broken::Setup)?;
         let to = match (target, content_type) {
             (Delivery::Http { url, .. }, Some(_)) => Delivery::Http {
                 url: url.clone(),
@@ -184,7 +184,7 @@ impl CaseRun<'_, '_, '_> {
             // A plain push under the step's content type.
             return adapter::http::post(url, ct, &[], &built.bytes, self.worker.timeout)
                 .map(Some)
-                .map_err(|e| Broken(format!("push: {e}")));
+                .map_err(|e| Broken::Iut(format!("push: {e}")));
         }
         adapter::push(
             &net.socket,
@@ -195,7 +195,7 @@ impl CaseRun<'_, '_, '_> {
             self.worker.timeout,
             net.capture.as_ref(),
         )
-        .map_err(|e| Broken(format!("push: {e}")))
+        .map_err(|e| Broken::Iut(format!("push: {e}")))
     }
 
     /// Posts that arrive until the sentinel's session has, plus the grace; those for `ids`.
@@ -230,7 +230,7 @@ impl CaseRun<'_, '_, '_> {
             }
         }
         if grace_until.is_none() {
-            return Err(Broken(format!(
+            return Err(Broken::Iut(format!(
                 "no session for the valid sentinel message in {}: the IUT stopped answering",
                 super::seconds(timeout)
             )));
@@ -309,7 +309,7 @@ impl CaseRun<'_, '_, '_> {
             let device = net
                 .device
                 .as_ref()
-                .ok_or_else(|| Broken("no device listener".into()))?;
+                .ok_or_else(|| Broken::Setup("no device listener".into()))?;
             device.drain();
             match net.adapter {
                 Adapter::Http => (format!("http://{}/push", device.http_addr), "S-015-O"),
@@ -337,7 +337,8 @@ impl CaseRun<'_, '_, '_> {
                 .replace("{device}", &device_address)
                 .replace("{server_id}", request.server_id.as_deref().unwrap_or(""))
                 .replace("{request}", &json);
-            trigger(&command, self.worker.timeout).map_err(|e| Broken(format!("trigger: {e}")))?;
+            trigger(&command, self.worker.timeout)
+                .map_err(|e| Broken::Iut(format!("trigger: {e}")))?;
         }
         let timeout = self.worker.timeout;
         let arrival = self.net()?.device.as_ref().and_then(|d| d.next(timeout));

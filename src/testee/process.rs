@@ -163,39 +163,54 @@ impl TesteeProcess {
     pub fn call(&mut self, op: Op, timeout: Duration) -> Result<Response, TesteeError> {
         let id = self.next_id;
         self.next_id += 1;
-        let mut line = serde_json::to_string(&Request { id, op })
+        let line = serde_json::to_string(&Request { id, op })
             .map_err(|e| TesteeError::Garbage(format!("cannot encode the request: {e}")))?;
-        if self.keep_transcript {
-            self.transcript.push((true, line.clone()));
+        self.send(&line)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.read(deadline, timeout)?;
+            let response: Response =
+                serde_json::from_str(&text).map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
+            // An answer to an earlier request that timed out: not this one's.
+            if response.id.is_some_and(|rid| rid < id) {
+                continue;
+            }
+            return Ok(response);
         }
-        line.push('\n');
+    }
+
+    /// Sends one line as it is and returns the next non-empty line the testee writes (for replays).
+    pub fn exchange_line(&mut self, line: &str, timeout: Duration) -> Result<String, TesteeError> {
+        self.send(line)?;
+        self.read(Instant::now() + timeout, timeout)
+    }
+
+    fn send(&mut self, line: &str) -> Result<(), TesteeError> {
+        if self.keep_transcript {
+            self.transcript.push((true, line.to_owned()));
+        }
         let written = match self.stdin.as_mut() {
             Some(stdin) => stdin
-                .write_all(line.as_bytes())
+                .write_all(format!("{line}\n").as_bytes())
                 .and_then(|()| stdin.flush()),
             None => Err(std::io::Error::other("stdin closed")),
         };
-        if written.is_err() {
-            return Err(self.exited());
-        }
-        let deadline = Instant::now() + timeout;
+        written.map_err(|_| self.exited())
+    }
+
+    /// The next non-empty line, until `deadline` (`timeout` is what the error says).
+    fn read(&mut self, deadline: Instant, timeout: Duration) -> Result<String, TesteeError> {
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(Line::Text(text)) if text.trim().is_empty() => continue,
                 Ok(Line::Text(text)) => {
                     if self.keep_transcript {
                         self.transcript.push((false, text.clone()));
                     }
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    let response: Response = serde_json::from_str(&text)
-                        .map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
-                    // An answer to an earlier request that timed out: not this one's.
-                    if response.id.is_some_and(|rid| rid < id) {
-                        continue;
-                    }
-                    return Ok(response);
+                    return Ok(text);
                 }
                 Ok(Line::TooLong) => {
                     return Err(TesteeError::Garbage(format!(
@@ -225,36 +240,6 @@ impl TesteeProcess {
                     let _ = self.child.kill();
                     return TesteeError::Exited { status: None };
                 }
-            }
-        }
-    }
-
-    /// Sends one line as it is and returns the next non-empty line the testee writes (for replays).
-    pub fn exchange_line(&mut self, line: &str, timeout: Duration) -> Result<String, TesteeError> {
-        let written = match self.stdin.as_mut() {
-            Some(stdin) => stdin
-                .write_all(format!("{line}\n").as_bytes())
-                .and_then(|()| stdin.flush()),
-            None => Err(std::io::Error::other("stdin closed")),
-        };
-        if written.is_err() {
-            return Err(self.exited());
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(Line::Text(text)) if text.trim().is_empty() => continue,
-                Ok(Line::Text(text)) => return Ok(text),
-                Ok(Line::TooLong) => {
-                    return Err(TesteeError::Garbage(format!(
-                        "a line longer than {MAX_LINE} bytes"
-                    )));
-                }
-                Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => return Err(self.exited()),
-                Err(RecvTimeoutError::Timeout) => return Err(TesteeError::Timeout(timeout)),
             }
         }
     }

@@ -1,0 +1,46 @@
+//! Helpers the integration tests share.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The binary, run from the repository root, never for more than two minutes.
+pub fn dmnoti() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("dmnoti").unwrap();
+    c.current_dir(ROOT).timeout(Duration::from_secs(300));
+    c
+}
+
+/// A fresh directory for one test, left behind for inspection.
+pub fn tempdir(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "dmnoti-test-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Whether an outside tool is on PATH. `cargo test` needs nothing but cargo, so a test that needs
+/// one says so and checks nothing without it, unless `require_env` is set (as .ci/run sets it),
+/// when a missing tool is a failure.
+pub fn have(tool: &str, require_env: &str) -> bool {
+    if std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var_os(require_env).is_none(),
+        "{tool} is required ({require_env} is set) but missing"
+    );
+    eprintln!("{tool} not found: this test checked nothing");
+    false
+}
