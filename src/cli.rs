@@ -879,11 +879,11 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
                 .iter()
                 .find(|run| run.results.iter().any(|x| x.id == r.id))
                 .map(|run| run.profile.command());
-            let repro = serde_json::json!({
-                "case": r.id,
-                "testee": profile,
-                "lines": r.transcript.iter().map(|(sent, line)| serde_json::json!({"sent": sent, "line": line})).collect::<Vec<_>>(),
-            });
+            let repro = crate::testee::replay::reproducer(
+                &r.id,
+                &profile.unwrap_or_default(),
+                &r.transcript,
+            );
             std::fs::write(&path, serde_json::to_string_pretty(&repro)? + "\n")?;
             out.push_str(&format!(
                 "reproducer: {} (dmnoti replay {})\n\n",
@@ -979,50 +979,20 @@ fn debug_text(r: &crate::runner::CaseResult) -> String {
 }
 
 fn replay(args: &ReplayArgs) -> Result<u8> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let repro: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a reproducer", args.file.display()))?;
-    let spec: crate::testee::process::CommandSpec = serde_json::from_value(repro["testee"].clone())
-        .context("the reproducer names no testee")?;
-    let mut testee = crate::testee::process::TesteeProcess::spawn(&spec)?;
-    let lines = repro["lines"].as_array().cloned().unwrap_or_default();
-    let timeout = std::time::Duration::from_millis(args.timeout_ms);
-    let (mut same, mut differ) = (0, 0);
-    let mut expected = lines
-        .iter()
-        .filter(|l| l["sent"] == false)
-        .map(|l| l["line"].as_str().unwrap_or("").to_owned());
-    for l in lines.iter().filter(|l| l["sent"] == true) {
-        let line = l["line"].as_str().unwrap_or("");
-        println!("-> {line}");
-        let want = expected.next();
-        match testee.exchange_line(line, timeout) {
-            Ok(got) => {
-                let as_json = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
-                if want.as_deref().map(as_json) == Some(as_json(&got)) {
-                    println!("<- {got}");
-                    same += 1;
-                } else {
-                    println!(
-                        "<- {got}\n   DIFFERS from the recorded {}",
-                        want.unwrap_or_else(|| "(nothing)".into())
-                    );
-                    differ += 1;
-                }
-            }
-            Err(e) => {
-                println!(
-                    "   {e} (recorded: {})",
-                    want.unwrap_or_else(|| "(nothing)".into())
-                );
-                differ += 1;
-                break;
-            }
-        }
-    }
-    println!("replay: {same} answers as recorded, {differ} differ");
-    Ok(if differ == 0 { EXIT_OK } else { EXIT_FAIL })
+    let outcome = crate::testee::replay::replay(
+        &args.file,
+        std::time::Duration::from_millis(args.timeout_ms),
+        &mut |line| println!("{line}"),
+    )?;
+    println!(
+        "replay: {} answers as recorded, {} differ",
+        outcome.same, outcome.differ
+    );
+    Ok(if outcome.differ == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAIL
+    })
 }
 
 fn lint(args: &LintArgs) -> Result<u8> {

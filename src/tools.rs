@@ -7,7 +7,7 @@ use crate::codec::options::NotiOption;
 use crate::codec::options::number;
 use crate::codec::v12::{Draft12, RawTrigger};
 use crate::codec::v13::{self, Draft13, RawHeader, RawOption};
-use crate::codec::wsp::{self, PushBuilder};
+use crate::codec::wsp::PushBuilder;
 use crate::codec::{self, Format, Initiator, MoIndex, Transport, UiMode, ota_http};
 use std::borrow::Cow;
 use std::io::Read;
@@ -294,9 +294,6 @@ fn encode12(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
     }
     Ok(draft.encode())
 }
-
-/// The WSP port, for documentation and defaults.
-pub const WAP_PUSH_PORT: u16 = wsp::PORT;
 
 #[cfg(test)]
 mod tests {

@@ -74,7 +74,7 @@ impl Test {
 }
 
 fn scr(short: &str) -> &'static str {
-    // The catalog's ids; leaked once per distinct id at generation time is avoided by a table.
+    // The catalog's ids, as 'static strings the vectors can hold.
     match short {
         "C-002" => "SCR-DM-NOTI-C-002-M",
         "C-003" => "SCR-DM-NOTI-C-003-M",

@@ -7,6 +7,7 @@
 
 pub mod process;
 pub mod protocol;
+pub mod replay;
 
 pub use protocol::{
     Account, HexBytes, NotifyRequest, Op, Outcome, Request, Response, Secret, Session,
