@@ -154,3 +154,87 @@ fn the_capture_reads_back_in_tshark() {
     }
     assert!(sessions >= 13, "{sessions} Package #1 documents");
 }
+
+/// A device provisioned by hand, once, with no control channel: the harness only pushes to its
+/// address and listens where its DM server URI points (the README's real-device case). Session ids
+/// must then be fresh across the whole run, since the device is never provisioned again.
+#[test]
+fn a_hand_provisioned_device_without_a_control_channel() {
+    use dmnoti::testee::Op;
+    use dmnoti::testee::process::{CommandSpec, TesteeProcess};
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (udp_port, dm_port) = (
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(),
+        free(),
+    );
+    let listen = format!("127.0.0.1:{udp_port}");
+    // The "device": the reference client over UDP, provisioned once by this test.
+    let spec = CommandSpec {
+        command: env!("CARGO_BIN_EXE_dmnoti").into(),
+        args: vec![
+            "iut".into(),
+            "client".into(),
+            "--adapter".into(),
+            "udp".into(),
+            "--listen".into(),
+            listen.clone(),
+        ],
+        ..CommandSpec::default()
+    };
+    let mut device = TesteeProcess::spawn(&spec).unwrap();
+    let mut account = dmnoti::suite::AccountSpec::default_account();
+    account.server_uri = Some(format!(
+        "http://127.0.0.1:{dm_port}/dm/{}",
+        dmnoti::codec::hex(account.server_id.as_bytes())
+    ));
+    let t = std::time::Duration::from_secs(2);
+    assert_eq!(
+        device
+            .call(
+                Op::Provision {
+                    accounts: vec![account.to_account().unwrap()],
+                    now: None
+                },
+                t
+            )
+            .unwrap()
+            .ok,
+        Some(true)
+    );
+    let dir = tempdir("device");
+    let profile = dir.join("device.yaml");
+    let claims: String = [
+        "007", "009", "011", "012", "014", "015", "017", "020", "021", "022", "023",
+    ]
+    .iter()
+    .map(|n| format!("  SCR-DM-NOTI-C-{n}-O: {}\n", *n == "020"))
+    .collect();
+    std::fs::write(&profile, format!("name: device\nrole: client\nadapter: udp\naddress: udp://{listen}\ndm_server: 127.0.0.1:{dm_port}\nclaims:\n{claims}parameters:\n  digest_reading: literal-colons\n")).unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            profile.to_str().unwrap(),
+            "--filter",
+            "client.6.6",
+            "--jobs",
+            "1",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("13 passed, 0 failed"), "{stdout}");
+}

@@ -221,6 +221,16 @@ pub fn run(
         })
         .collect();
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..cases.len()).collect()));
+    // Seeded from the clock, so that runs against the same device do not reuse each other's ids.
+    let run_ids = profile.command.is_none().then(|| {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Arc::new(std::sync::atomic::AtomicU16::new(
+            (seed.wrapping_mul(40_503) as u16) | 0x0100,
+        ))
+    });
     let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
     let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
     std::thread::scope(|scope| {
@@ -228,8 +238,9 @@ pub fn run(
             let queue = Arc::clone(&queue);
             let tx = tx.clone();
             let (cases, index) = (&cases, &index);
+            let run_ids = run_ids.clone();
             scope.spawn(move || {
-                let mut worker = Worker::new(profile, opts);
+                let mut worker = Worker::new(profile, opts, run_ids);
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                     let Some(i) = next else { break };
@@ -276,6 +287,8 @@ struct Worker<'p> {
     debug: bool,
     /// The current case's protocol lines, when debugging.
     transcript: Vec<(bool, String)>,
+    /// Session ids shared by the run's workers, for IUTs that cannot be provisioned again.
+    run_ids: Option<Arc<std::sync::atomic::AtomicU16>>,
 }
 
 /// `2 s`, `0.3 s`.
@@ -289,8 +302,13 @@ pub(crate) fn seconds(d: Duration) -> String {
 }
 
 impl<'p> Worker<'p> {
-    fn new(profile: &'p Profile, opts: &Options) -> Worker<'p> {
+    fn new(
+        profile: &'p Profile,
+        opts: &Options,
+        run_ids: Option<Arc<std::sync::atomic::AtomicU16>>,
+    ) -> Worker<'p> {
         Worker {
+            run_ids,
             profile,
             timeout: opts.step_timeout.unwrap_or_else(|| profile.step_timeout()),
             explain: opts.explain,
@@ -584,6 +602,16 @@ impl CaseRun<'_, '_, '_> {
     }
 
     fn fresh_session(&mut self) -> u16 {
+        if let Some(shared) = &self.worker.run_ids {
+            // No control channel: the IUT is never provisioned again and remembers every session
+            // id, so ids must be fresh across the whole run, not only the case.
+            loop {
+                let id = shared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if id != 0 {
+                    return id;
+                }
+            }
+        }
         let id = self.next_session;
         self.next_session = if self.next_session >= 0x0FFF {
             FIRST_SESSION_ID
