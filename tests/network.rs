@@ -238,3 +238,36 @@ fn a_hand_provisioned_device_without_a_control_channel() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("13 passed, 0 failed"), "{stdout}");
 }
+
+/// A server with no control channel, made to notify by a trigger command (here a fresh reference
+/// server per notification, fed the request as JSON); the harness, as the device, takes the push.
+#[test]
+fn a_server_triggered_by_a_command() {
+    let dir = tempdir("trigger");
+    let secret = dmnoti::codec::hex(b"dmnoti-notification-secret");
+    let trigger = format!(
+        "printf '%s\\n' '{{\"id\":1,\"op\":\"provision\",\"accounts\":[{{\"server_id\":\"com.example.dm\",\"secret\":\"{secret}\"}}]}}' '{{\"id\":2,\"op\":\"notify\",\"request\":{{request}}}}' | {} iut server --adapter udp > /dev/null",
+        env!("CARGO_BIN_EXE_dmnoti")
+    );
+    let profile = dir.join("server.yaml");
+    let text = format!(
+        "name: triggered\nrole: server\nadapter: udp\ntrigger: {}\nclaims:\n  SCR-DM-NOTI-S-007-O: true\n  SCR-DM-NOTI-S-009-O: true\n  SCR-DM-NOTI-S-012-O: true\n  SCR-DM-NOTI-S-013-O: false\n  SCR-DM-NOTI-S-014-O: false\n  SCR-DM-NOTI-S-015-O: false\nparameters:\n  digest_reading: literal-colons\n",
+        serde_json::to_string(&trigger).unwrap()
+    );
+    std::fs::write(&profile, text).unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            profile.to_str().unwrap(),
+            "--filter",
+            "server.6.5",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
