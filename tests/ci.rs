@@ -2,7 +2,8 @@
 //! interop matrix, suite diffs, retired ids, and claims checked against behaviour.
 
 mod common;
-use common::{dmnoti, tempdir};
+use common::{claims_yaml, dmnoti, tempdir};
+use dmnoti::scr::Role;
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
 
@@ -317,19 +318,11 @@ fn claims_are_complete_and_checked_against_behaviour() {
         .code(2)
         .stderr(contains("says nothing of SCR-DM-NOTI-C-009-O"));
     // The reference client shows the Connect-Reason; this profile says it does not.
-    let claims: String = [
-        "007", "009", "011", "012", "014", "015", "017", "020", "021", "022", "023",
-    ]
-    .iter()
-    .map(|n| format!("  SCR-DM-NOTI-C-{n}-O: {}\n", *n != "015" && *n < "020"))
-    .collect();
-    let denying = profile(
-        &dir,
-        "denying",
-        "client",
-        &[],
-        &format!("claims:\n{claims}"),
+    let claims = claims_yaml(
+        Role::Client,
+        &["C-007", "C-009", "C-011", "C-012", "C-014", "C-017"],
     );
+    let denying = profile(&dir, "denying", "client", &[], &claims);
     let args = [
         "run",
         "--iut",

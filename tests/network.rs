@@ -2,7 +2,7 @@
 //! the reference IUT as network peers, and the packet capture read back with tshark.
 
 mod common;
-use common::{dmnoti, have, tempdir};
+use common::{claims_yaml, dmnoti, have, tempdir};
 use dmnoti::codec::{parse_hex, wsp};
 
 #[test]
@@ -213,13 +213,8 @@ fn a_hand_provisioned_device_without_a_control_channel() {
     );
     let dir = tempdir("device");
     let profile = dir.join("device.yaml");
-    let claims: String = [
-        "007", "009", "011", "012", "014", "015", "017", "020", "021", "022", "023",
-    ]
-    .iter()
-    .map(|n| format!("  SCR-DM-NOTI-C-{n}-O: {}\n", *n == "020"))
-    .collect();
-    std::fs::write(&profile, format!("name: device\nrole: client\nadapter: udp\naddress: udp://{listen}\ndm_server: 127.0.0.1:{dm_port}\nclaims:\n{claims}parameters:\n  digest_reading: literal-colons\n")).unwrap();
+    let claims = claims_yaml(dmnoti::scr::Role::Client, &["C-020"]);
+    std::fs::write(&profile, format!("name: device\nrole: client\nadapter: udp\naddress: udp://{listen}\ndm_server: 127.0.0.1:{dm_port}\n{claims}parameters:\n  digest_reading: literal-colons\n")).unwrap();
     let out = dmnoti()
         .args([
             "run",
@@ -251,8 +246,9 @@ fn a_server_triggered_by_a_command() {
     );
     let profile = dir.join("server.yaml");
     let text = format!(
-        "name: triggered\nrole: server\nadapter: udp\ntrigger: {}\nclaims:\n  SCR-DM-NOTI-S-007-O: true\n  SCR-DM-NOTI-S-009-O: true\n  SCR-DM-NOTI-S-012-O: true\n  SCR-DM-NOTI-S-013-O: false\n  SCR-DM-NOTI-S-014-O: false\n  SCR-DM-NOTI-S-015-O: false\nparameters:\n  digest_reading: literal-colons\n",
-        serde_json::to_string(&trigger).unwrap()
+        "name: triggered\nrole: server\nadapter: udp\ntrigger: {}\n{}parameters:\n  digest_reading: literal-colons\n",
+        serde_json::to_string(&trigger).unwrap(),
+        claims_yaml(dmnoti::scr::Role::Server, &["S-007", "S-009", "S-012"])
     );
     std::fs::write(&profile, text).unwrap();
     let out = dmnoti()

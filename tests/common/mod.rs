@@ -44,3 +44,21 @@ pub fn have(tool: &str, require_env: &str) -> bool {
     eprintln!("{tool} not found: this test checked nothing");
     false
 }
+
+/// A `claims:` block saying true for `claimed` and false for every other optional item of the role,
+/// from the catalog itself.
+pub fn claims_yaml(role: dmnoti::scr::Role, claimed: &[&str]) -> String {
+    let catalog = dmnoti::scr::Catalog::builtin();
+    let mut out = String::from("claims:\n");
+    for item in catalog
+        .role(role)
+        .filter(|i| i.status == dmnoti::scr::Status::Optional)
+    {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            item.id,
+            claimed.iter().any(|c| item.id.contains(c))
+        ));
+    }
+    out
+}
