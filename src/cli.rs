@@ -783,9 +783,7 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
     opts.filters = args.filter.clone();
     opts.partition = args.partition;
     opts.debug = args.debug;
-    if let Some(case) = &args.case {
-        opts.filters = vec![case.clone()];
-    }
+    opts.case = args.case.clone();
     let capture = args
         .pcap
         .as_ref()
@@ -794,19 +792,13 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
     let tty = std::io::stdout().is_terminal();
     let mut runs = Vec::new();
     for profile in &profiles {
-        let mut total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
-        if let Some(case) = &args.case {
-            total = crate::runner::select(&suites, profile.role, &opts)
-                .iter()
-                .filter(|(_, c)| &c.id == case)
-                .count() as u64;
-            if total == 0 && profiles.len() == 1 {
-                bail!(
-                    "no {} case {case:?} in {}",
-                    profile.role,
-                    args.suite.suites.display()
-                );
-            }
+        let total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
+        if let (Some(case), 0, 1) = (&args.case, total, profiles.len()) {
+            bail!(
+                "no {} case {case:?} in {}",
+                profile.role,
+                args.suite.suites.display()
+            );
         }
         let bar = if tty && !args.debug {
             indicatif::ProgressBar::new(total)
@@ -819,14 +811,11 @@ fn run_suites(args: &RunArgs) -> Result<u8> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(profile.role.to_string());
-        let mut run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
+        let run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
             bar.inc(1);
             bar.set_message(r.id.clone());
         });
         bar.finish_and_clear();
-        if let Some(case) = &args.case {
-            run.results.retain(|r| &r.id == case);
-        }
         runs.push(run);
     }
     let problems = match &known {

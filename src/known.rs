@@ -86,14 +86,6 @@ pub fn first_message(r: &CaseResult) -> String {
         .unwrap_or_default()
 }
 
-/// The first failure's message alone (for reports of expected failures).
-pub fn first_message_of_failures(r: &CaseResult) -> String {
-    r.failures
-        .first()
-        .map(|f| f.message.clone())
-        .unwrap_or_default()
-}
-
 /// Marks expected failures in the runs and returns what is wrong with the list.
 pub fn apply(entries: &[Entry], runs: &mut [Run]) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -115,8 +107,7 @@ pub fn apply(entries: &[Entry], runs: &mut [Run]) -> Vec<Problem> {
             match r.verdict {
                 Verdict::Fail | Verdict::Error if first_message(r).starts_with(&entry.expect) => {
                     r.verdict = Verdict::ExpectedFailure;
-                    r.notes
-                        .insert(0, format!("expected failure: {}", entry.reason));
+                    r.known_reason = Some(entry.reason.clone());
                 }
                 Verdict::Fail | Verdict::Error => problems.push(Problem {
                     entry: entry.clone(),
@@ -154,30 +145,18 @@ pub fn fixed(entries: &[Entry], runs: &[Run]) -> Vec<Entry> {
             )
         })
         .collect();
-    let mut out: Vec<Entry> = Vec::new();
-    for r in failing {
-        let message = first_message(r);
-        let message = message
-            .strip_prefix("expected failure: ")
-            .map(str::to_owned)
-            .unwrap_or(message);
-        let message = r
-            .failures
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or(message);
-        let reason = entries
-            .iter()
-            .find(|e| glob(&e.case, &r.id))
-            .map(|e| e.reason.clone())
-            .unwrap_or_else(|| "TODO: say why this failure is accepted".into());
-        out.push(Entry {
+    failing
+        .into_iter()
+        .map(|r| Entry {
             case: r.id.clone(),
-            expect: message.chars().take(80).collect(),
-            reason,
-        });
-    }
-    out
+            expect: first_message(r).chars().take(80).collect(),
+            reason: entries
+                .iter()
+                .find(|e| glob(&e.case, &r.id))
+                .map(|e| e.reason.clone())
+                .unwrap_or_else(|| "TODO: say why this failure is accepted".into()),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -19,6 +19,15 @@ fn files() -> Vec<(String, Value)> {
         .collect()
 }
 
+fn flags(t: &Value) -> Vec<&str> {
+    t["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect()
+}
+
 fn bytes(v: &Value, key: &str) -> Vec<u8> {
     parse_hex(v[key].as_str().unwrap_or("")).unwrap()
 }
@@ -135,12 +144,7 @@ fn judge13(group: &Value, t: &Value, out: &mut Outcome) {
             }
         }
         _ => {
-            let flags: Vec<&str> = t["flags"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| f.as_str().unwrap())
-                .collect();
+            let flags = flags(t);
             assert!(decoded.is_ok(), "{id}");
             if flags.contains(&"ReservedBits") {
                 assert!(literal.is_ok(), "{id}");
@@ -167,12 +171,7 @@ fn judge12(group: &Value, t: &Value, out: &mut Outcome) {
         nonce: &nonce,
         server_id_override: None,
     };
-    let flags: Vec<&str> = t["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let flags = flags(t);
     let verify = |server_override: Option<&[u8]>| {
         let m = v12::decode_with(&input, Leniency { version_12: true }).ok()?;
         v12::verify(

@@ -80,16 +80,39 @@ fn respond(reply: Reply) -> Response<Full<Bytes>> {
     r
 }
 
+/// `Name: value` lines, each ended by CRLF.
+fn header_lines(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect()
+}
+
+/// A response as it stands on the wire (near enough for a capture).
+fn response_wire(status: u16, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status} \r\n{}", header_lines(headers)).into_bytes();
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
 impl Incoming1 {
     /// The request as it stood on the wire (near enough for a capture).
     pub fn wire(&self) -> Vec<u8> {
-        let head: String = self
-            .headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
         [
-            format!("{} {} HTTP/1.1\r\n{head}\r\n", self.method, self.path).as_bytes(),
+            format!(
+                "{} {} HTTP/1.1\r\n{}\r\n",
+                self.method,
+                self.path,
+                header_lines(&self.headers)
+            )
+            .as_bytes(),
             &self.body,
         ]
         .concat()
@@ -98,21 +121,7 @@ impl Incoming1 {
 
 impl Reply {
     pub fn wire(&self) -> Vec<u8> {
-        let head: String = self
-            .headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
-        [
-            format!(
-                "HTTP/1.1 {} \r\n{head}Content-Length: {}\r\n\r\n",
-                self.status,
-                self.body.len()
-            )
-            .as_bytes(),
-            &self.body,
-        ]
-        .concat()
+        response_wire(self.status, &self.headers, &self.body)
     }
 }
 
@@ -201,6 +210,10 @@ pub struct Answer {
 }
 
 impl Answer {
+    pub fn wire(&self) -> Vec<u8> {
+        response_wire(self.status, &self.headers, &self.body)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -53,20 +53,7 @@ pub fn push(
             let answer = http::exchange(&host, &request, timeout)?;
             if let (Some(c), Some(local)) = (capture, answer.local) {
                 c.tcp(local, answer.peer, &request);
-                let head: String = answer
-                    .headers
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}\r\n"))
-                    .collect();
-                c.tcp(
-                    answer.peer,
-                    local,
-                    &[
-                        format!("HTTP/1.1 {} \r\n{head}\r\n", answer.status).as_bytes(),
-                        &answer.body,
-                    ]
-                    .concat(),
-                );
+                c.tcp(answer.peer, local, &answer.wire());
             }
             Ok(Some(answer))
         }

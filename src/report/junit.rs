@@ -41,12 +41,9 @@ fn status(r: &CaseResult) -> TestCaseStatus {
         Verdict::ExpectedFailure => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(format!(
-                "{} ({})",
-                r.notes
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or("expected failure"),
-                crate::known::first_message_of_failures(r)
+                "expected failure: {} ({})",
+                r.known_reason.as_deref().unwrap_or(""),
+                crate::known::first_message(r)
             ));
             s.set_type("expected-failure");
             s
@@ -169,6 +166,7 @@ mod tests {
             duration: Duration::ZERO,
             stderr: None,
             unobservable: false,
+            known_reason: None,
             transcript: Vec::new(),
         }
     }

@@ -81,14 +81,6 @@ pub(crate) fn mo_root(index: u16) -> Option<&'static str> {
     })
 }
 
-/// The text of the first `<name>` element of an XML document (enough for SyncHdr fields).
-pub fn element<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))?;
-    Some(xml[start..start + end].trim())
-}
-
 /// A session against the message that started it and what the step expects.
 pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
     let mut f = Vec::new();
@@ -111,21 +103,20 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
         }
     }
     if let Some(p1) = &s.package1 {
-        match element(p1, "SessionID") {
-            Some(id) if id == s.session_id => {}
-            Some(id) => f.push(Failure::of(
+        match crate::syncml::parse_package1(p1) {
+            Ok(doc) if doc.session_id.as_deref() == Some(s.session_id.as_str()) => {}
+            Ok(doc) => f.push(Failure::of(
                 "C-008-M",
                 format!(
-                    "Package #1 SessionID {id:?} differs from the session's {:?}",
+                    "Package #1 SessionID {:?} differs from the session's {:?}",
+                    doc.session_id.unwrap_or_default(),
                     s.session_id
                 ),
             )),
-            None => f.push(Failure::of(
-                "C-001-M",
-                "Package #1 has no SessionID element",
-            )),
+            Err(e) => f.push(Failure::of("C-001-M", e.to_string())),
         }
     }
+
     if let Some(want) = &e.session_id {
         if &s.session_id != want {
             f.push(Failure::of(
@@ -528,9 +519,38 @@ mod tests {
     }
 
     #[test]
-    fn elements_are_read() {
-        let xml = "<SyncML><SyncHdr><SessionID> 1A </SessionID></SyncHdr></SyncML>";
-        assert_eq!(element(xml, "SessionID"), Some("1A"));
-        assert_eq!(element(xml, "MsgID"), None);
+    fn package1_must_carry_the_sessions_id() {
+        let built = Built {
+            format: Format::V13,
+            bytes: crate::tools::encode(&crate::tools::EncodeSpec {
+                server_id: "dm".into(),
+                session_id: 0x0A01,
+                secret: Some(b"k".to_vec()),
+                ..Default::default()
+            })
+            .unwrap(),
+        };
+        let record = |p1: &str| Session {
+            server_id: "dm".into(),
+            session_id: "A01".into(),
+            package1: Some(p1.into()),
+            ..Session::default()
+        };
+        let items = |p1: &str| {
+            session(&record(p1), &built, &SessionExpect::default())
+                .into_iter()
+                .map(|f| f.scr.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert!(items("<SyncML><SyncHdr><SessionID>A01</SessionID></SyncHdr></SyncML>").is_empty());
+        assert_eq!(
+            items("<SyncML><SyncHdr><SessionID>0A01</SessionID></SyncHdr></SyncML>"),
+            ["SCR-DM-NOTI-C-008-M"]
+        );
+        assert_eq!(
+            items("<SyncML><SyncHdr></SyncHdr></SyncML>"),
+            ["SCR-DM-NOTI-C-001-M"]
+        );
+        assert_eq!(items("not xml <"), ["SCR-DM-NOTI-C-001-M"]);
     }
 }

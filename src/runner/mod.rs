@@ -89,6 +89,9 @@ pub struct CaseResult {
     /// Skipped because the transport cannot show what the case checks.
     #[serde(skip)]
     pub unobservable: bool,
+    /// The known-failure list's reason, for an expected failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_reason: Option<String>,
     /// With `debug`: every protocol line exchanged with the testee, (sent, line).
     #[serde(skip)]
     pub transcript: Vec<(bool, String)>,
@@ -135,6 +138,8 @@ pub struct Options {
     pub jobs: usize,
     /// Case ids, suite names or SCR items (substrings); all cases when empty.
     pub filters: Vec<String>,
+    /// Only the case with exactly this id.
+    pub case: Option<String>,
     /// Run only part K of N (1-based).
     pub partition: Option<(usize, usize)>,
     /// Step timeout; the profile's (or 2 s) when absent.
@@ -153,6 +158,7 @@ impl Default for Options {
         Options {
             jobs: 2,
             filters: Vec::new(),
+            case: None,
             partition: None,
             step_timeout: None,
             progress: false,
@@ -179,6 +185,7 @@ pub fn select<'s>(suites: &'s [Suite], role: Role, opts: &Options) -> Vec<(&'s S
         .iter()
         .filter(|s| s.role == role)
         .flat_map(|s| s.cases.iter().map(move |c| (s, c)))
+        .filter(|(_, c)| opts.case.as_ref().is_none_or(|id| &c.id == id))
         .filter(|(s, c)| {
             opts.filters.is_empty()
                 || opts.filters.iter().any(|f| {
@@ -262,7 +269,7 @@ pub fn run(
         profile: profile.clone(),
         results: results.into_iter().flatten().collect(),
         wall: started.elapsed(),
-        partial: !opts.filters.is_empty() || opts.partition.is_some(),
+        partial: !opts.filters.is_empty() || opts.case.is_some() || opts.partition.is_some(),
     }
 }
 
@@ -404,6 +411,7 @@ impl<'p> Worker<'p> {
             duration: Duration::ZERO,
             stderr: None,
             unobservable: false,
+            known_reason: None,
             transcript: Vec::new(),
         };
         if let Some(skip) = self.skip_reason(case, catalog) {
