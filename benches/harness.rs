@@ -3,7 +3,8 @@
 //! generated malformed messages one stdio testee takes per second. Prints figures, asserts nothing.
 
 use dmnoti::profile::Profile;
-use dmnoti::runner::{self, Options, Verdict};
+use dmnoti::report::result::Verdict;
+use dmnoti::runner::{self, Options};
 use dmnoti::scr::{Catalog, Role};
 use dmnoti::suite::message::{self, BuildContext, MessageSpec};
 use dmnoti::suite::{AccountSpec, MutationClass};
@@ -88,7 +89,7 @@ fn main() {
             timeouts += c
                 .failures
                 .iter()
-                .filter(|f| f.message.contains("no answer"))
+                .filter(|f| f.observed.contains("no answer"))
                 .count();
         }
     }

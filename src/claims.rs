@@ -4,7 +4,7 @@
 //! under `--strict-claims`.
 
 use crate::profile::Profile;
-use crate::runner::{Run, Verdict};
+use crate::report::result::{Run, Verdict};
 use crate::scr::{Catalog, Status};
 
 /// Optional items of the profile's role it says nothing about.

@@ -4,7 +4,7 @@
 //! naming the entry. Globs (`*`) are allowed only as narrow as they need to be: one that also
 //! covers a case that does not fail as listed is an error.
 
-use crate::runner::{CaseResult, Run, Verdict};
+use crate::report::result::{CaseResult, Run, Verdict};
 use crate::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -79,11 +79,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 /// The message a failed case is listed by.
 pub fn first_message(r: &CaseResult) -> String {
-    r.failures
-        .first()
-        .map(|f| f.message.clone())
-        .or_else(|| r.notes.first().cloned())
-        .unwrap_or_default()
+    r.why()
 }
 
 /// Marks expected failures in the runs and returns what is wrong with the list.

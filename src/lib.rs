@@ -23,5 +23,6 @@ pub mod suite;
 pub mod syncml;
 pub mod testee;
 pub mod tools;
+pub mod transport;
 pub mod vectors;
 pub mod yaml;

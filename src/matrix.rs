@@ -151,7 +151,7 @@ pub fn run(servers: &[Profile], clients: &[Profile], timeout: Duration) -> Matri
                         let failures = checks::session(&s, &built, &SessionExpect::default());
                         match failures.first() {
                             None => cell(true, format!("session {}", s.session_id), None),
-                            Some(f) => cell(false, f.message.clone(), f.scr.clone()),
+                            Some(f) => cell(false, f.message(), Some(f.scr.clone())),
                         }
                     }
                     _ => {

@@ -7,20 +7,12 @@ use crate::iut::client::TimeoutUnit;
 use crate::scr::{Catalog, Role, Status};
 use crate::suite::AccountSpec;
 use crate::testee::process::CommandSpec;
+pub use crate::transport::TransportProfile;
 use crate::yaml::{self, YamlError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Adapter {
-    #[default]
-    Stdio,
-    Udp,
-    Http,
-}
 
 /// Readings of what the spec leaves open, as the IUT takes them. Declared readings make the
 /// ambiguous cases strict: the other outcome is a failure, not inconclusive.
@@ -42,7 +34,7 @@ pub struct Profile {
     pub name: String,
     pub role: Role,
     #[serde(default)]
-    pub adapter: Adapter,
+    pub adapter: TransportProfile,
     /// stdio: the testee command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<PathBuf>,
@@ -82,17 +74,13 @@ pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(2);
 impl Profile {
     /// The reference client or server, as `dmnoti iut` runs it, with `faults`.
     pub fn reference(role: Role, faults: &[String]) -> Profile {
-        Profile::reference_over(role, faults, Adapter::Stdio)
+        Profile::reference_over(role, faults, TransportProfile::Stdio)
     }
 
     /// The reference client or server as a network peer over `adapter` (stdio controls it).
-    pub fn reference_over(role: Role, faults: &[String], adapter: Adapter) -> Profile {
+    pub fn reference_over(role: Role, faults: &[String], adapter: TransportProfile) -> Profile {
         let command = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dmnoti"));
-        let name = match adapter {
-            Adapter::Stdio => "stdio",
-            Adapter::Udp => "udp",
-            Adapter::Http => "http",
-        };
+        let name = adapter.name();
         let mut args = vec![
             "iut".to_owned(),
             role.to_string(),
@@ -110,16 +98,16 @@ impl Profile {
         };
         let transports = match role {
             Role::Client => [
-                ("C-020-O", Adapter::Udp),
-                ("C-021-O", Adapter::Stdio),
-                ("C-022-O", Adapter::Stdio),
-                ("C-023-O", Adapter::Http),
+                ("C-020-O", TransportProfile::Udp),
+                ("C-021-O", TransportProfile::Stdio),
+                ("C-022-O", TransportProfile::Stdio),
+                ("C-023-O", TransportProfile::Http),
             ],
             Role::Server => [
-                ("S-012-O", Adapter::Udp),
-                ("S-013-O", Adapter::Stdio),
-                ("S-014-O", Adapter::Stdio),
-                ("S-015-O", Adapter::Http),
+                ("S-012-O", TransportProfile::Udp),
+                ("S-013-O", TransportProfile::Stdio),
+                ("S-014-O", TransportProfile::Stdio),
+                ("S-015-O", TransportProfile::Http),
             ],
         };
         let claims = claimed
@@ -128,12 +116,12 @@ impl Profile {
             .chain(transports.iter().map(|(c, a)| {
                 (
                     format!("SCR-DM-NOTI-{c}"),
-                    *a != Adapter::Stdio && *a == adapter,
+                    *a != TransportProfile::Stdio && *a == adapter,
                 )
             }))
             .collect();
         Profile {
-            name: if adapter == Adapter::Stdio {
+            name: if adapter == TransportProfile::Stdio {
                 format!("dmnoti-reference-{role}")
             } else {
                 format!("dmnoti-reference-{role}-{name}")
@@ -199,10 +187,10 @@ impl Profile {
                 ));
             }
         }
-        if self.adapter == Adapter::Stdio && self.command.is_none() {
+        if self.adapter == TransportProfile::Stdio && self.command.is_none() {
             return Err(("adapter".into(), "adapter stdio needs a command".into()));
         }
-        if self.adapter != Adapter::Stdio && self.command.is_none() {
+        if self.adapter != TransportProfile::Stdio && self.command.is_none() {
             if self.role == Role::Client && self.address.is_none() {
                 return Err((
                     "adapter".into(),

@@ -271,9 +271,115 @@ impl Catalog {
     }
 }
 
+/// An SCR item as the code names it (checks, faults, vectors, the reference profiles). The ids
+/// are written once, in [`id`]; a test holds that table to the built-in catalog both ways, so a
+/// typo is a compile error or a failing test, never a silent fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ScrId(&'static str);
+
+impl ScrId {
+    /// The full id, `SCR-DM-NOTI-C-008-M`.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// The id without its prefix, `C-008-M`.
+    pub fn short(self) -> &'static str {
+        self.0.strip_prefix("SCR-DM-NOTI-").unwrap_or(self.0)
+    }
+
+    /// The table's id for a full or short id (`SCR-DM-NOTI-C-008-M`, `C-008-M`).
+    pub fn find(text: &str) -> Option<ScrId> {
+        id::ALL
+            .iter()
+            .copied()
+            .find(|i| i.0 == text || i.short() == text)
+    }
+}
+
+impl fmt::Display for ScrId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl From<ScrId> for String {
+    fn from(id: ScrId) -> String {
+        id.0.to_owned()
+    }
+}
+
+impl PartialEq<str> for ScrId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+/// Every item of Appendix B, in the tables' order (B.1 client, then B.2 server).
+pub mod id {
+    use super::ScrId;
+
+    pub const C_001_M: ScrId = ScrId("SCR-DM-NOTI-C-001-M");
+    pub const C_002_M: ScrId = ScrId("SCR-DM-NOTI-C-002-M");
+    pub const C_003_M: ScrId = ScrId("SCR-DM-NOTI-C-003-M");
+    pub const C_004_M: ScrId = ScrId("SCR-DM-NOTI-C-004-M");
+    pub const C_005_M: ScrId = ScrId("SCR-DM-NOTI-C-005-M");
+    pub const C_006_M: ScrId = ScrId("SCR-DM-NOTI-C-006-M");
+    pub const C_007_O: ScrId = ScrId("SCR-DM-NOTI-C-007-O");
+    pub const C_008_M: ScrId = ScrId("SCR-DM-NOTI-C-008-M");
+    pub const C_009_O: ScrId = ScrId("SCR-DM-NOTI-C-009-O");
+    pub const C_010_M: ScrId = ScrId("SCR-DM-NOTI-C-010-M");
+    pub const C_011_O: ScrId = ScrId("SCR-DM-NOTI-C-011-O");
+    pub const C_012_O: ScrId = ScrId("SCR-DM-NOTI-C-012-O");
+    pub const C_013_M: ScrId = ScrId("SCR-DM-NOTI-C-013-M");
+    pub const C_014_O: ScrId = ScrId("SCR-DM-NOTI-C-014-O");
+    pub const C_015_O: ScrId = ScrId("SCR-DM-NOTI-C-015-O");
+    pub const C_016_M: ScrId = ScrId("SCR-DM-NOTI-C-016-M");
+    pub const C_017_O: ScrId = ScrId("SCR-DM-NOTI-C-017-O");
+    pub const C_018_M: ScrId = ScrId("SCR-DM-NOTI-C-018-M");
+    pub const C_019_M: ScrId = ScrId("SCR-DM-NOTI-C-019-M");
+    pub const C_020_O: ScrId = ScrId("SCR-DM-NOTI-C-020-O");
+    pub const C_021_O: ScrId = ScrId("SCR-DM-NOTI-C-021-O");
+    pub const C_022_O: ScrId = ScrId("SCR-DM-NOTI-C-022-O");
+    pub const C_023_O: ScrId = ScrId("SCR-DM-NOTI-C-023-O");
+    pub const S_001_M: ScrId = ScrId("SCR-DM-NOTI-S-001-M");
+    pub const S_002_M: ScrId = ScrId("SCR-DM-NOTI-S-002-M");
+    pub const S_003_M: ScrId = ScrId("SCR-DM-NOTI-S-003-M");
+    pub const S_004_M: ScrId = ScrId("SCR-DM-NOTI-S-004-M");
+    pub const S_005_M: ScrId = ScrId("SCR-DM-NOTI-S-005-M");
+    pub const S_006_M: ScrId = ScrId("SCR-DM-NOTI-S-006-M");
+    pub const S_007_O: ScrId = ScrId("SCR-DM-NOTI-S-007-O");
+    pub const S_008_M: ScrId = ScrId("SCR-DM-NOTI-S-008-M");
+    pub const S_009_O: ScrId = ScrId("SCR-DM-NOTI-S-009-O");
+    pub const S_010_M: ScrId = ScrId("SCR-DM-NOTI-S-010-M");
+    pub const S_011_M: ScrId = ScrId("SCR-DM-NOTI-S-011-M");
+    pub const S_012_O: ScrId = ScrId("SCR-DM-NOTI-S-012-O");
+    pub const S_013_O: ScrId = ScrId("SCR-DM-NOTI-S-013-O");
+    pub const S_014_O: ScrId = ScrId("SCR-DM-NOTI-S-014-O");
+    pub const S_015_O: ScrId = ScrId("SCR-DM-NOTI-S-015-O");
+    pub const ALL: [ScrId; 38] = [
+        C_001_M, C_002_M, C_003_M, C_004_M, C_005_M, C_006_M, C_007_O, C_008_M, C_009_O, C_010_M,
+        C_011_O, C_012_O, C_013_M, C_014_O, C_015_O, C_016_M, C_017_O, C_018_M, C_019_M, C_020_O,
+        C_021_O, C_022_O, C_023_O, S_001_M, S_002_M, S_003_M, S_004_M, S_005_M, S_006_M, S_007_O,
+        S_008_M, S_009_O, S_010_M, S_011_M, S_012_O, S_013_O, S_014_O, S_015_O,
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_table_is_the_catalog() {
+        let c = Catalog::builtin();
+        let table: Vec<&str> = id::ALL.iter().map(|i| i.as_str()).collect();
+        let catalog: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(table, catalog);
+        assert_eq!(ScrId::find("C-008-M"), Some(id::C_008_M));
+        assert_eq!(ScrId::find("SCR-DM-NOTI-S-011-M"), Some(id::S_011_M));
+        assert_eq!(ScrId::find("C-008"), None);
+    }
 
     #[test]
     fn catalog_holds_every_item_with_its_status() {

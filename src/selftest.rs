@@ -4,7 +4,8 @@
 
 use crate::iut::faults::Fault;
 use crate::profile::Profile;
-use crate::runner::{self, Options, Run, Verdict};
+use crate::report::result::{Run, Verdict};
+use crate::runner::{self, Options};
 use crate::scr::{Catalog, Role};
 use crate::suite::Suite;
 use std::collections::BTreeSet;
@@ -116,7 +117,7 @@ pub fn run(
     suites: &[Suite],
     catalog: &Catalog,
     opts: &Options,
-    adapter: crate::profile::Adapter,
+    adapter: crate::transport::TransportProfile,
     progress: &mut dyn FnMut(&str),
 ) -> SelfTest {
     let mut conformant = Vec::new();
@@ -133,7 +134,8 @@ pub fn run(
     let mut faults = Vec::new();
     for fault in Fault::ALL {
         progress(fault.name());
-        if adapter != crate::profile::Adapter::Stdio && !fault.observable_over_network() {
+        if adapter != crate::transport::TransportProfile::Stdio && !fault.observable_over_network()
+        {
             faults.push(FaultResult {
                 fault,
                 failed_cases: 0,

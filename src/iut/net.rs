@@ -10,15 +10,10 @@ use crate::adapter::http::{self, Reply};
 use crate::codec::wsp::{self, PushBuilder};
 use crate::codec::{Format, ota_http};
 use crate::testee::{Op, Reply as TesteeReply, Response, Testee};
+use crate::transport::TransportProfile;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetAdapter {
-    Udp,
-    Http,
-}
 
 const POST_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -73,12 +68,12 @@ pub struct NetClient {
 impl NetClient {
     pub fn start(
         client: ReferenceClient,
-        adapter: NetAdapter,
+        adapter: TransportProfile,
         listen: SocketAddr,
     ) -> std::io::Result<NetClient> {
         let client = Arc::new(Mutex::new(client));
         match adapter {
-            NetAdapter::Udp => {
+            TransportProfile::Udp => {
                 let socket = UdpSocket::bind(listen)?;
                 let address = format!("udp://{}", socket.local_addr()?);
                 let shared = Arc::clone(&client);
@@ -101,7 +96,13 @@ impl NetClient {
                     _http: None,
                 })
             }
-            NetAdapter::Http => {
+            other @ (TransportProfile::Stdio | TransportProfile::Obex | TransportProfile::Sip) => {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    format!("the reference client listens over udp or http, not {other}"),
+                ))
+            }
+            TransportProfile::Http => {
                 let shared = Arc::clone(&client);
                 let server = http::serve(listen, None, move |r| {
                     let content_type = r.header("content-type").unwrap_or("").to_owned();

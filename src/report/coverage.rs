@@ -2,7 +2,7 @@
 //! passed, failed or were skipped, and a verdict: PASS, FAIL, NOT CLAIMED, NOT COVERED. A mandatory
 //! (or claimed) item that is not PASS fails the run.
 
-use crate::runner::{CaseResult, Run, Verdict};
+use crate::report::result::{CaseResult, Run, Verdict};
 use crate::scr::{Catalog, Role, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -114,7 +114,7 @@ impl Coverage {
                     ItemVerdict::NotCovered
                 };
                 // Items whose cases the transport cannot observe are left to a stdio run, unless mandatory.
-                let unobservable = !listing.is_empty() && listing.iter().all(|r| r.unobservable);
+                let unobservable = !listing.is_empty() && listing.iter().all(|r| r.unobservable());
                 let fails_run = verdict == ItemVerdict::Fail
                     || (verdict == ItemVerdict::NotCovered
                         && !run.partial
@@ -146,10 +146,8 @@ impl Coverage {
                             let message = r
                                 .failures
                                 .iter()
-                                .find(|f| {
-                                    f.scr.as_deref() == Some(item.id.as_str()) || f.scr.is_none()
-                                })
-                                .map(|f| f.message.clone())
+                                .find(|f| f.scr == item.id)
+                                .map(|f| f.message())
                                 .or_else(|| r.notes.first().cloned())
                                 .unwrap_or_default();
                             (r.id.clone(), message)
@@ -359,12 +357,7 @@ impl Coverage {
                     esc(&r.title)
                 );
                 for f in &r.failures {
-                    let _ = write!(
-                        out,
-                        "<pre>[{}] {}</pre>",
-                        esc(f.scr.as_deref().unwrap_or("case")),
-                        esc(&f.message)
-                    );
+                    let _ = write!(out, "<pre>[{}] {}</pre>", esc(&f.scr), esc(&f.message()));
                 }
                 for n in &r.notes {
                     let _ = write!(out, "<pre>{}</pre>", esc(n));

@@ -3,7 +3,7 @@
 //! and `explain` text) in system-out. Inconclusive cases are reported as skipped with the reading
 //! the IUT took, so CI viewers show them apart from passes.
 
-use crate::runner::{CaseResult, Run, Verdict};
+use crate::report::result::{CaseResult, Run, Verdict};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write as _;
 
@@ -15,14 +15,14 @@ fn status(r: &CaseResult) -> TestCaseStatus {
             s.set_message(
                 r.failures
                     .first()
-                    .map(|f| f.message.as_str())
-                    .unwrap_or("failed"),
+                    .map(|f| f.message())
+                    .unwrap_or_else(|| "failed".into()),
             );
             s.set_type(r.failed_items().into_iter().collect::<Vec<_>>().join(" "));
             s.set_description(
                 r.failures
                     .iter()
-                    .map(|f| format!("[{}] {}", f.scr.as_deref().unwrap_or("case"), f.message))
+                    .map(|f| format!("[{}] {}", f.scr, f.message()))
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
@@ -140,8 +140,8 @@ pub fn to_xml_with(runs: &[Run], warnings: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::profile::Profile;
-    use crate::runner::Exchange;
-    use crate::runner::checks::Failure;
+    use crate::report::result::Exchange;
+    use crate::report::result::Failure;
     use crate::scr::Role;
     use std::time::Duration;
 
@@ -165,7 +165,7 @@ mod tests {
             }],
             duration: Duration::ZERO,
             stderr: None,
-            unobservable: false,
+            skip: None,
             known_reason: None,
             transcript: Vec::new(),
         }
@@ -183,10 +183,14 @@ mod tests {
                 result(
                     "a.fail",
                     Verdict::Fail,
-                    vec![Failure::of(
-                        "C-019-M",
-                        "step 1: expected the message to be ignored; the client started session \"A01\"",
-                    )],
+                    vec![
+                        Failure::new(
+                            crate::scr::id::C_019_M,
+                            "the message to be ignored",
+                            "the client started session \"A01\"",
+                        )
+                        .at_step(1),
+                    ],
                     vec![],
                 ),
                 result(

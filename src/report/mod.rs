@@ -4,8 +4,9 @@
 
 pub mod coverage;
 pub mod junit;
+pub mod result;
 
-use crate::runner::Run;
+use crate::report::result::Run;
 use std::path::{Path, PathBuf};
 
 /// Writes junit.xml, coverage.json, coverage.md and coverage.html into `dir`; returns the paths.

@@ -292,51 +292,151 @@ pub struct ProvisionStep {
     pub now: Option<u64>,
 }
 
-/// One step of a case: exactly one action (`deliver`, `notify`, `generate`, `provision`, `clock`)
-/// and what it expects.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One step of a case: exactly one action and, where the action has one, what it expects.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "StepRepr")]
 pub struct Step {
-    #[serde(default)]
-    pub deliver: Option<MessageSpec>,
-    /// Deliver with this content type instead of the format's.
-    #[serde(default)]
-    pub content_type: Option<String>,
-    /// UDP: the WAP push framing of the delivery, when not the conformant one.
-    #[serde(default)]
-    pub framing: Option<Framing>,
-    #[serde(default)]
-    pub notify: Option<NotifyRequest>,
-    #[serde(default)]
-    pub generate: Option<Generate>,
-    #[serde(default)]
-    pub provision: Option<ProvisionStep>,
-    /// Set the clock: POSIX seconds.
-    #[serde(default)]
-    pub clock: Option<u64>,
-    #[serde(default, deserialize_with = "expect_de")]
-    pub expect: Option<Expect>,
-    /// Server checks; all of them when absent.
-    #[serde(default)]
-    pub checks: Option<Vec<Check>>,
-    /// The spec is ambiguous here: the other outcome is inconclusive, not a failure, unless the
-    /// profile declares how the IUT reads the point.
-    #[serde(default)]
-    pub ambiguous: Option<Ambiguity>,
+    pub action: Action,
 }
 
-impl Step {
-    fn actions(&self) -> usize {
-        [
-            self.deliver.is_some(),
-            self.notify.is_some(),
-            self.generate.is_some(),
-            self.provision.is_some(),
-            self.clock.is_some(),
+/// What a step does, one variant per step kind (docs/suites.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Client role: deliver a Package #0 and judge what the client does with it.
+    Deliver {
+        message: MessageSpec,
+        /// Deliver with this content type instead of the format's.
+        content_type: Option<String>,
+        /// Over WAP push: the framing, when not the conformant one.
+        framing: Option<Framing>,
+        expect: Expect,
+        /// The spec is ambiguous here: the other outcome is inconclusive, not a failure, unless
+        /// the profile declares how the IUT reads the point.
+        ambiguous: Option<Ambiguity>,
+    },
+    /// Client role: generated malformed messages, each to be ignored, then a valid sentinel.
+    Generate(Generate),
+    /// Server role: ask for a notification and check it.
+    Notify {
+        request: NotifyRequest,
+        /// The checks made; all of them when the suite names none.
+        checks: Vec<Check>,
+    },
+    /// Provision accounts (and set the clock).
+    Provision(ProvisionStep),
+    /// Set the clock: POSIX seconds.
+    Clock(u64),
+}
+
+impl Action {
+    /// The step key that names this action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Deliver { .. } => "deliver",
+            Action::Generate(_) => "generate",
+            Action::Notify { .. } => "notify",
+            Action::Provision(_) => "provision",
+            Action::Clock(_) => "clock",
+        }
+    }
+
+    /// The role whose suites may use this action; `None`: both.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Action::Deliver { .. } | Action::Generate(_) => Some(Role::Client),
+            Action::Notify { .. } => Some(Role::Server),
+            Action::Provision(_) | Action::Clock(_) => None,
+        }
+    }
+
+    /// The message a deliver or generate step builds on.
+    pub fn message(&self) -> Option<&MessageSpec> {
+        match self {
+            Action::Deliver { message, .. } => Some(message),
+            Action::Generate(g) => Some(&g.message),
+            _ => None,
+        }
+    }
+}
+
+/// A step as YAML writes it: every key optional; [`Step`] checks that they make one action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepRepr {
+    #[serde(default)]
+    deliver: Option<MessageSpec>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    framing: Option<Framing>,
+    #[serde(default)]
+    notify: Option<NotifyRequest>,
+    #[serde(default)]
+    generate: Option<Generate>,
+    #[serde(default)]
+    provision: Option<ProvisionStep>,
+    #[serde(default)]
+    clock: Option<u64>,
+    #[serde(default, deserialize_with = "expect_de")]
+    expect: Option<Expect>,
+    #[serde(default)]
+    checks: Option<Vec<Check>>,
+    #[serde(default)]
+    ambiguous: Option<Ambiguity>,
+}
+
+impl TryFrom<StepRepr> for Step {
+    type Error = String;
+
+    fn try_from(r: StepRepr) -> Result<Step, String> {
+        let count = [
+            r.deliver.is_some(),
+            r.notify.is_some(),
+            r.generate.is_some(),
+            r.provision.is_some(),
+            r.clock.is_some(),
         ]
         .iter()
         .filter(|b| **b)
-        .count()
+        .count();
+        let only_deliver = |key: &str, set: bool| {
+            if set && r.deliver.is_none() {
+                Err(format!("`{key}` belongs to a deliver step"))
+            } else {
+                Ok(())
+            }
+        };
+        if count == 1 {
+            only_deliver("expect", r.expect.is_some())?;
+            only_deliver("content_type", r.content_type.is_some())?;
+            only_deliver("framing", r.framing.is_some())?;
+            only_deliver("ambiguous", r.ambiguous.is_some())?;
+            if r.checks.is_some() && r.notify.is_none() {
+                return Err("`checks` belongs to a notify step".into());
+            }
+        }
+        let action = match (r.deliver, r.notify, r.generate, r.provision, r.clock) {
+            (Some(message), None, None, None, None) => Action::Deliver {
+                message,
+                content_type: r.content_type,
+                framing: r.framing,
+                expect: r.expect.ok_or("deliver needs an expect")?,
+                ambiguous: r.ambiguous,
+            },
+            (None, Some(request), None, None, None) => Action::Notify {
+                request,
+                checks: r.checks.unwrap_or_else(|| Check::ALL.to_vec()),
+            },
+            (None, None, Some(g), None, None) => Action::Generate(g),
+            (None, None, None, Some(p), None) => Action::Provision(p),
+            (None, None, None, None, Some(now)) => Action::Clock(now),
+            _ => {
+                return Err(format!(
+                    "{count} actions; a step has exactly one of deliver, notify, generate, provision, clock"
+                ));
+            }
+        };
+        Ok(Step { action })
     }
 }
 
@@ -376,17 +476,6 @@ impl SessionExpect {
     }
 }
 
-/// Transports a case needs beyond stdio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Transport {
-    Stdio,
-    Udp,
-    Http,
-    Obex,
-    Sip,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
@@ -398,7 +487,7 @@ pub struct Case {
     pub requires: Vec<String>,
     /// The transport the case needs (stdio when absent).
     #[serde(default)]
-    pub transport: Option<Transport>,
+    pub transport: Option<crate::transport::TransportProfile>,
     pub steps: Vec<Step>,
     /// 1-based line of the case in its file (set by the loader).
     #[serde(skip)]
@@ -493,45 +582,20 @@ impl Suite {
                 return Err(err(line, "steps", format!("case {} has no steps", case.id)));
             }
             for (i, step) in case.steps.iter().enumerate() {
-                let n = step.actions();
-                if n != 1 {
+                if step.action.role().is_some_and(|r| r != suite.role) {
                     return Err(err(
                         line,
                         "steps",
                         format!(
-                            "case {} step {}: {n} actions; a step has exactly one of deliver, notify, generate, provision, clock",
-                            case.id,
-                            i + 1
-                        ),
-                    ));
-                }
-                let client_step = step.deliver.is_some() || step.generate.is_some();
-                if client_step && suite.role == Role::Server
-                    || step.notify.is_some() && suite.role == Role::Client
-                {
-                    return Err(err(
-                        line,
-                        "steps",
-                        format!(
-                            "case {} step {}: not a step for a {} suite",
+                            "case {} step {}: {} is not a step for a {} suite",
                             case.id,
                             i + 1,
+                            step.action.name(),
                             suite.role
                         ),
                     ));
                 }
-                if step.deliver.is_some() && step.expect.is_none() {
-                    return Err(err(
-                        line,
-                        "deliver",
-                        format!("case {} step {}: deliver needs an expect", case.id, i + 1),
-                    ));
-                }
-                if let Some(spec) = step
-                    .deliver
-                    .as_ref()
-                    .or(step.generate.as_ref().map(|g| &g.message))
-                {
+                if let Some(spec) = step.action.message() {
                     spec.check().map_err(|m| {
                         err(
                             line,
@@ -651,19 +715,22 @@ mod tests {
     fn a_suite_parses() {
         let s = parse(GOOD).unwrap();
         assert_eq!(s.cases[0].line, 4);
-        assert_eq!(
-            s.cases[0].steps[0].expect,
-            Some(Expect::Session(Box::default()))
-        );
-        assert_eq!(s.cases[0].steps[1].expect, Some(Expect::Ignored));
-        assert_eq!(
-            s.cases[0].steps[1].ambiguous,
-            Some(Ambiguity::DigestReading)
-        );
-        assert_eq!(
-            s.cases[0].steps[0].deliver.as_ref().unwrap().session_id,
-            Some(0xAB)
-        );
+        let Action::Deliver {
+            message, expect, ..
+        } = &s.cases[0].steps[0].action
+        else {
+            panic!("{:?}", s.cases[0].steps[0])
+        };
+        assert_eq!(*expect, Expect::Session(Box::default()));
+        assert_eq!(message.session_id, Some(0xAB));
+        let Action::Deliver {
+            expect, ambiguous, ..
+        } = &s.cases[0].steps[1].action
+        else {
+            panic!("{:?}", s.cases[0].steps[1])
+        };
+        assert_eq!(*expect, Expect::Ignored);
+        assert_eq!(*ambiguous, Some(Ambiguity::DigestReading));
     }
 
     #[test]
@@ -697,5 +764,24 @@ mod tests {
         assert!(e.message.contains("deliver needs an expect"), "{e}");
         let e = parse(&GOOD.replace("expect: session", "expect: maybe")).unwrap_err();
         assert!(e.message.contains("expect is"), "{e}");
+        let e = parse(&GOOD.replace(
+            "      - deliver: {session_id: 0x00AB}\n        expect: session\n",
+            "      - clock: 5\n        ambiguous: digest-reading\n",
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("`ambiguous` belongs to a deliver step"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace(
+            "      - deliver: {flip_digest_bit: 3}\n        expect: ignored\n        ambiguous: digest-reading\n",
+            "      - notify: {}\n",
+        ))
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("notify is not a step for a client suite"),
+            "{e}"
+        );
     }
 }

@@ -1,0 +1,55 @@
+//! `dmnoti decode` (alias `explain`): a field-by-field breakdown of a message.
+
+use super::args::*;
+use super::*;
+use crate::explain::{self, Input, Keys};
+use crate::tools::{self};
+use anyhow::Result;
+use clap::Args;
+use std::io::Write;
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Hex on the command line, a file (binary or hex text), or - for stdin.
+    pub input: String,
+    /// What the input is; detected when auto.
+    #[arg(long = "as", value_enum, default_value = "auto")]
+    pub input_kind: InputKind,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Key the 1.2 digest with this name (SRVCRED AAuthName) instead of the message's ServerID.
+    #[arg(long)]
+    pub digest_server_id: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
+    let bytes = tools::read_input(&args.input)?;
+    let keys = Keys {
+        secret: args.keys.secret()?,
+        reading: args.keys.reading.into(),
+        password: args.keys.password()?,
+        nonce: args.keys.nonce()?,
+        server_id_override: args
+            .digest_server_id
+            .as_ref()
+            .map(|s| s.as_bytes().to_vec()),
+    };
+    let input = match args.input_kind {
+        InputKind::Auto => Input::Auto,
+        InputKind::V13 => Input::V13,
+        InputKind::V12 => Input::V12,
+        InputKind::Wsp => Input::Wsp,
+        InputKind::Http => Input::Http,
+    };
+    let e = explain::explain(&bytes, input, &keys);
+    let text = if args.json {
+        serde_json::to_string_pretty(&e)? + "\n"
+    } else {
+        e.to_text()
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(if e.conformant { EXIT_OK } else { EXIT_FAIL })
+}

@@ -1,0 +1,47 @@
+//! `dmnoti diff`: what changed in the suites since an older set.
+
+use super::*;
+use crate::scr::Catalog;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older suite set: a directory, or a git revision of this repository (its suites/).
+    pub old: String,
+    /// The current suites.
+    #[arg(long, default_value = "suites")]
+    pub suites: PathBuf,
+    /// A known-failure list to check for entries the changes made obsolete.
+    #[arg(long)]
+    pub known_failures: Option<PathBuf>,
+    /// A profile to check for claims the new cases need and it never declared.
+    #[arg(long)]
+    pub iut: Option<PathBuf>,
+}
+
+pub(super) fn diff(args: &DiffArgs) -> Result<u8> {
+    let catalog = Catalog::builtin();
+    let new = load_suites(&args.suites, &catalog)?;
+    let old_dir = if std::path::Path::new(&args.old).is_dir() {
+        PathBuf::from(&args.old)
+    } else {
+        crate::diff::checkout(&args.old, &args.suites)?
+    };
+    let old = load_suites(&old_dir, &catalog)?;
+    let known = args
+        .known_failures
+        .as_ref()
+        .map(|p| crate::known::load(p))
+        .transpose()?
+        .unwrap_or_default();
+    let profile = args
+        .iut
+        .as_ref()
+        .map(|p| crate::profile::Profile::load(p, &catalog))
+        .transpose()?;
+    let d = crate::diff::diff(&old, &new, &known, profile.as_ref());
+    print!("{}", d.to_text());
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,197 @@
+//! `dmnoti encode`: a message from field values, conformant by default or wrong on purpose.
+
+use super::args::*;
+use super::*;
+use crate::codec::{self, Format, Initiator, Transport, UiMode};
+use crate::tools::{self, EncodeSpec, Framing, parse_bounded};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::io::Write;
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    #[arg(long, value_enum, default_value = "1.3")]
+    pub format: FormatArg,
+    #[arg(long)]
+    pub server_id: String,
+    /// SESSIONID, decimal or 0x-hex (0 builds a wrong message).
+    #[arg(long, default_value = "1")]
+    pub session_id: String,
+    #[arg(long, value_enum, default_value = "not-specified")]
+    pub ui_mode: UiModeArg,
+    #[arg(long, value_enum, default_value = "server")]
+    pub initiator: InitiatorArg,
+    #[arg(long, value_enum, default_value = "not-specified")]
+    pub transport: TransportArg,
+    /// TIMEOUT in minutes (0: none).
+    #[arg(long, default_value = "0")]
+    pub timeout: String,
+    /// TIMESTAMP, POSIX seconds; the current time when absent.
+    #[arg(long)]
+    pub timestamp: Option<String>,
+    /// Requested-MO index (repeatable); 0x000B DevDetail when none is given.
+    #[arg(long)]
+    pub requested_mo: Vec<String>,
+    /// Targeted-MO index (repeatable).
+    #[arg(long)]
+    pub targeted_mo: Vec<String>,
+    /// Preferred-Bearer value (repeatable, in priority order).
+    #[arg(long)]
+    pub bearer: Vec<String>,
+    #[arg(long)]
+    pub connect_reason: Option<String>,
+    #[arg(long)]
+    pub vendor_info: Option<String>,
+    /// An option appended as given: NUMBER:HEXVALUE (repeatable).
+    #[arg(long)]
+    pub raw_option: Vec<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// 1.2 vendor-specific body, hex.
+    #[arg(long)]
+    pub vendor_body: Option<String>,
+    /// Raw VER (1.3) or V (1.2) value.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Raw OPC value.
+    #[arg(long)]
+    pub opc: Option<String>,
+    /// Raw RESERVED (1.3) or FUTURE (1.2) bits.
+    #[arg(long)]
+    pub reserved: Option<String>,
+    /// Raw TRA bits.
+    #[arg(long)]
+    pub transport_bits: Option<String>,
+    /// Digest bytes as hex, instead of computing them.
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Bytes appended after the digest, hex.
+    #[arg(long)]
+    pub append: Option<String>,
+    /// Bytes cut off the end.
+    #[arg(long, default_value_t = 0)]
+    pub truncate: usize,
+    /// Frame as a connectionless WAP push PDU.
+    #[arg(long, conflicts_with_all = ["http", "http_plain"])]
+    pub wsp: bool,
+    /// Frame as an OTA-HTTP push request.
+    #[arg(long, conflicts_with = "http_plain")]
+    pub http: bool,
+    /// Frame as a plain HTTP POST of the notification.
+    #[arg(long)]
+    pub http_plain: bool,
+    /// WSP transaction id.
+    #[arg(long, default_value = "1")]
+    pub tid: String,
+    #[arg(long, value_enum, default_value = "hex")]
+    pub output: OutputArg,
+}
+
+fn hex_arg(value: &Option<String>, name: &str) -> Result<Vec<u8>> {
+    value
+        .as_deref()
+        .map(|v| codec::parse_hex(v).with_context(|| name.to_owned()))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+fn numbers<T: TryFrom<u64>>(values: &[String], what: &str) -> Result<Vec<T>> {
+    values.iter().map(|v| Ok(parse_bounded(v, what)?)).collect()
+}
+
+fn optional<T: TryFrom<u64>>(value: &Option<String>, what: &str) -> Result<Option<T>> {
+    value
+        .as_deref()
+        .map(|v| Ok(parse_bounded(v, what)?))
+        .transpose()
+}
+
+pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
+    let raw_options = args
+        .raw_option
+        .iter()
+        .map(|o| {
+            let (n, v) = o
+                .split_once(':')
+                .with_context(|| format!("--raw-option {o:?}: expected NUMBER:HEX"))?;
+            let n: u8 = parse_bounded(n, "option number")?;
+            if n > 15 {
+                bail!("--raw-option {o:?}: option numbers have 4 bits");
+            }
+            Ok((
+                n,
+                codec::parse_hex(v).with_context(|| format!("--raw-option {o:?}"))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().min(u64::from(u32::MAX)) as u32)
+        .unwrap_or(0);
+    let spec = EncodeSpec {
+        format: Some(match args.format {
+            FormatArg::V13 => Format::V13,
+            FormatArg::V12 => Format::V12,
+        }),
+        server_id: args.server_id.clone(),
+        session_id: parse_bounded(&args.session_id, "session id")?,
+        ui_mode: match args.ui_mode {
+            UiModeArg::NotSpecified => UiMode::NotSpecified,
+            UiModeArg::Background => UiMode::Background,
+            UiModeArg::Informative => UiMode::Informative,
+            UiModeArg::UserInteraction => UiMode::UserInteraction,
+        },
+        initiator: Some(match args.initiator {
+            InitiatorArg::User => Initiator::User,
+            InitiatorArg::Server => Initiator::Server,
+        }),
+        transport: Some(match args.transport {
+            TransportArg::NotSpecified => Transport::NotSpecified,
+            TransportArg::Http => Transport::Http,
+            TransportArg::Https => Transport::Https,
+            TransportArg::Obex => Transport::Obex,
+            TransportArg::Wsp => Transport::Wsp,
+        }),
+        timeout: parse_bounded(&args.timeout, "timeout")?,
+        timestamp: optional(&args.timestamp, "timestamp")?.unwrap_or(now),
+        requested_mo: numbers(&args.requested_mo, "Requested-MO")?,
+        targeted_mo: numbers(&args.targeted_mo, "Targeted-MO")?,
+        bearers: numbers(&args.bearer, "Preferred-Bearer")?,
+        connect_reason: args.connect_reason.clone(),
+        vendor_info: args.vendor_info.clone(),
+        raw_options,
+        secret: args.keys.secret()?,
+        reading: args.keys.reading.into(),
+        password: args.keys.password()?,
+        nonce: args.keys.nonce()?.unwrap_or_default(),
+        vendor_body: hex_arg(&args.vendor_body, "--vendor-body")?,
+        version: optional(&args.version, "version")?,
+        opc: optional(&args.opc, "OPC")?,
+        reserved: optional(&args.reserved, "reserved bits")?,
+        transport_bits: optional(&args.transport_bits, "TRA bits")?,
+        digest: args
+            .digest
+            .as_deref()
+            .map(|d| codec::parse_hex(d).context("--digest"))
+            .transpose()?,
+        append: hex_arg(&args.append, "--append")?,
+        truncate: args.truncate,
+        framing: if args.wsp {
+            Framing::Wsp
+        } else if args.http {
+            Framing::OtaHttp
+        } else if args.http_plain {
+            Framing::PlainHttp
+        } else {
+            Framing::None
+        },
+        tid: parse_bounded(&args.tid, "TID")?,
+    };
+    let bytes = tools::encode(&spec)?;
+    let mut out = std::io::stdout();
+    match args.output {
+        OutputArg::Hex => writeln!(out, "{}", codec::hex(&bytes))?,
+        OutputArg::Raw => out.write_all(&bytes)?,
+    }
+    Ok(EXIT_OK)
+}

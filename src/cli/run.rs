@@ -1,0 +1,267 @@
+//! `dmnoti run`: the suites against an IUT, with reports.
+
+use super::*;
+use crate::scr::{Catalog, Role};
+use crate::transport::TransportProfile;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The implementation under test; the reference client and server when absent.
+    #[arg(long)]
+    pub iut: Option<PathBuf>,
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Where reports go.
+    #[arg(long, default_value = "reports")]
+    pub reports: PathBuf,
+    /// Only cases whose id, suite or SCR item contains this (repeatable).
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Run part K of N of the cases (K/N), to split a run across CI jobs.
+    #[arg(long, value_parser = parse_partition)]
+    pub partition: Option<(usize, usize)>,
+    /// Without --iut: run the reference client and server as network peers over this adapter.
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub adapter: TransportProfile,
+    /// Record every datagram and HTTP exchange as a pcap file (raw IPv4).
+    #[arg(long)]
+    pub pcap: Option<PathBuf>,
+    /// A known-failure list: listed failures do not fail the run; stale entries do.
+    #[arg(long)]
+    pub known_failures: Option<PathBuf>,
+    /// Rewrite the known-failure list to match this run, keeping reasons.
+    #[arg(long, requires = "known_failures")]
+    pub fix_known_failures: bool,
+    /// Run this one case.
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Print every byte and protocol line of each case, and write reproducers into the reports.
+    #[arg(long)]
+    pub debug: bool,
+    /// Optional items the profile says nothing of count as not claimed.
+    #[arg(long)]
+    pub assume_unclaimed: bool,
+    /// Behaviour that contradicts a claim fails the run.
+    #[arg(long)]
+    pub strict_claims: bool,
+}
+
+pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
+    use crate::report::result::Verdict;
+    use std::io::IsTerminal;
+    let catalog = Catalog::builtin();
+    let suites = load_suites(&args.suite.suites, &catalog)?;
+    let profiles = match &args.iut {
+        Some(path) => {
+            let profile = crate::profile::Profile::load(path, &catalog)?;
+            let unset = crate::claims::unset(&profile, &catalog);
+            if !unset.is_empty() && !args.assume_unclaimed {
+                bail!(
+                    "{}: the profile says nothing of {}: claim each optional item true or false (or give --assume-unclaimed)",
+                    path.display(),
+                    unset.join(", ")
+                );
+            }
+            vec![profile]
+        }
+        None => {
+            let adapter = args.adapter;
+            vec![
+                crate::profile::Profile::reference_over(Role::Client, &[], adapter),
+                crate::profile::Profile::reference_over(Role::Server, &[], adapter),
+            ]
+        }
+    };
+    let known = args
+        .known_failures
+        .as_ref()
+        .map(|p| crate::known::load(p))
+        .transpose()?;
+    let mut opts = options(&args.suite);
+    opts.filters = args.filter.clone();
+    opts.partition = args.partition;
+    opts.debug = args.debug;
+    opts.case = args.case.clone();
+    let capture = args
+        .pcap
+        .as_ref()
+        .map(|_| crate::adapter::capture::Capture::default());
+    opts.capture = capture.clone();
+    let tty = std::io::stdout().is_terminal();
+    let mut runs = Vec::new();
+    for profile in &profiles {
+        let total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
+        if let (Some(case), 0, 1) = (&args.case, total, profiles.len()) {
+            bail!(
+                "no {} case {case:?} in {}",
+                profile.role,
+                args.suite.suites.display()
+            );
+        }
+        let bar = if tty && !args.debug {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(profile.role.to_string());
+        let run = crate::runner::run(profile, &suites, &catalog, &opts, &mut |r| {
+            bar.inc(1);
+            bar.set_message(r.id.clone());
+        });
+        bar.finish_and_clear();
+        runs.push(run);
+    }
+    let problems = match &known {
+        Some(entries) => crate::known::apply(entries, &mut runs),
+        None => Vec::new(),
+    };
+    if let (true, Some(path), Some(entries)) =
+        (args.fix_known_failures, &args.known_failures, &known)
+    {
+        let fixed = crate::known::fixed(entries, &runs);
+        std::fs::write(path, serde_yaml::to_string(&fixed)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("{}: {} entries written", path.display(), fixed.len());
+    }
+    if let (Some(path), Some(capture)) = (&args.pcap, &capture) {
+        std::fs::write(path, capture.to_pcap())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("capture: {} packets in {}", capture.len(), path.display());
+    }
+    let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
+    coverage.suites_hash = crate::suite::suites_hash(&suites);
+    coverage.seeds = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .flat_map(|c| {
+            c.steps.iter().filter_map(move |st| match &st.action {
+                crate::suite::Action::Generate(g) => Some((c.id.clone(), g.seed)),
+                _ => None,
+            })
+        })
+        .collect();
+    coverage.known_failure_problems = if args.fix_known_failures {
+        Vec::new()
+    } else {
+        problems.iter().map(ToString::to_string).collect()
+    };
+    coverage.claims_contradicted = runs
+        .iter()
+        .flat_map(|r| crate::claims::contradictions(r, &catalog))
+        .collect();
+    let strict_failed = args.strict_claims && !coverage.claims_contradicted.is_empty();
+    coverage.ok = coverage.ok && coverage.known_failure_problems.is_empty() && !strict_failed;
+    let written = crate::report::write_all(&args.reports, &runs, &coverage)
+        .with_context(|| format!("writing reports to {}", args.reports.display()))?;
+    let mut out = String::new();
+    if args.debug {
+        for r in runs.iter().flat_map(|r| &r.results) {
+            out.push_str(&debug_text(r));
+            let path = args.reports.join(format!("repro-{}.json", r.id));
+            let profile = runs
+                .iter()
+                .find(|run| run.results.iter().any(|x| x.id == r.id))
+                .map(|run| run.profile.command());
+            let repro = crate::testee::replay::reproducer(
+                &r.id,
+                &profile.unwrap_or_default(),
+                &r.transcript,
+            );
+            std::fs::write(&path, serde_json::to_string_pretty(&repro)? + "\n")?;
+            out.push_str(&format!(
+                "reproducer: {} (dmnoti replay {})\n\n",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    for run in &runs {
+        for r in run
+            .results
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
+        {
+            out.push_str(&r.headline());
+            out.push('\n');
+        }
+    }
+    for p in &coverage.known_failure_problems {
+        out.push_str(&format!("KNOWN-FAILURE LIST: {p}\n"));
+    }
+    for c in &coverage.claims_contradicted {
+        out.push_str(&format!(
+            "{}: {c}\n",
+            if args.strict_claims {
+                "CLAIM CONTRADICTED"
+            } else {
+                "warning: claim contradicted"
+            }
+        ));
+    }
+    out.push('\n');
+    out.push_str(&coverage.to_text());
+    let count = |v: Verdict| {
+        runs.iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.verdict == v)
+            .count()
+    };
+    let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
+    out.push_str(&format!(
+        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors in {:.2} s: {}\nreports: {}\n",
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Inconclusive),
+        count(Verdict::Skipped),
+        count(Verdict::ExpectedFailure),
+        count(Verdict::Error),
+        wall.as_secs_f64(),
+        if coverage.ok { "every mandatory and claimed item passes" } else { "NOT every mandatory and claimed item passes" },
+        written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    ));
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
+}
+
+/// One case in full: every message with its breakdown, and every protocol line.
+fn debug_text(r: &crate::report::result::CaseResult) -> String {
+    let mut out = format!(
+        "== {} ({}): {}\n{}\n",
+        r.id,
+        r.scrs.join(", "),
+        r.verdict.word(),
+        r.title
+    );
+    for e in &r.exchanges {
+        out.push_str(&format!(
+            "-- step {} {} {}\n",
+            e.step,
+            e.op,
+            e.content_type.as_deref().unwrap_or("")
+        ));
+        if let Some(m) = &e.message {
+            out.push_str(&format!("bytes: {m}\n"));
+        }
+        if let Some(x) = &e.explain {
+            out.push_str(x);
+        }
+        out.push_str(&format!("answer: {}\n", e.response));
+    }
+    out.push_str("-- protocol lines\n");
+    for (sent, line) in &r.transcript {
+        out.push_str(&format!("{} {line}\n", if *sent { "->" } else { "<-" }));
+    }
+    for f in &r.failures {
+        out.push_str(&format!("FAIL [{}] {}\n", f.scr, f.message()));
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! `dmnoti vectors generate|check`: test vectors for implementers' own unit tests.
+
+use super::*;
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsCommand {
+    /// Write the vector files.
+    Generate {
+        #[arg(long, default_value = "vectors")]
+        dir: PathBuf,
+        /// json (the committed files) or yaml.
+        #[arg(long, value_enum, default_value = "json")]
+        format: VectorFormat,
+    },
+    /// Regenerate in memory and compare with the files: exit 1 at the first difference.
+    Check {
+        #[arg(long, default_value = "vectors")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VectorFormat {
+    Json,
+    Yaml,
+}
+
+pub(super) fn vectors(cmd: &VectorsCommand) -> Result<u8> {
+    match cmd {
+        VectorsCommand::Generate { dir, format } => {
+            let written = crate::vectors::write(dir, matches!(format, VectorFormat::Yaml))
+                .with_context(|| format!("writing {}", dir.display()))?;
+            let total: u64 = crate::vectors::generate()
+                .iter()
+                .map(|f| f.value["numberOfTests"].as_u64().unwrap_or(0))
+                .sum();
+            println!(
+                "{total} vectors in {} files under {}",
+                written.len(),
+                dir.display()
+            );
+            Ok(EXIT_OK)
+        }
+        VectorsCommand::Check { dir } => match crate::vectors::check(dir) {
+            Ok(n) => {
+                println!(
+                    "{n} vectors under {} match a fresh generation",
+                    dir.display()
+                );
+                Ok(EXIT_OK)
+            }
+            Err(diff) => {
+                println!("{diff}");
+                Ok(EXIT_FAIL)
+            }
+        },
+    }
+}

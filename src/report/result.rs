@@ -1,0 +1,250 @@
+//! What a run produced, as the reports read it: a verdict per case with its structured failures
+//! (each on exactly one SCR item), the reason a case was skipped, and the exchanges it made. The
+//! case engine (`runner::engine`) fills these in; every report renders from them.
+
+use crate::profile::Profile;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Inconclusive,
+    Skipped,
+    /// A failure listed in the known-failure list, with its message.
+    ExpectedFailure,
+    Fail,
+    Error,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Skipped => "skipped",
+            Verdict::ExpectedFailure => "expected failure",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// A broken expectation: the step it broke at, the one SCR item it stands for, what was expected
+/// and what was seen. The message people read is rendered from these, never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// 1-based step of the case; `None` when the case broke before its first step.
+    pub step: Option<usize>,
+    /// The SCR item, full id. Every failure names exactly one.
+    pub scr: String,
+    /// What the expectation was, when it can be said in a few words.
+    pub expected: Option<String>,
+    /// What the IUT did.
+    pub observed: String,
+}
+
+impl Failure {
+    /// A failure of `scr`: `observed`, where `expected` was wanted.
+    pub fn new(
+        scr: impl Into<String>,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            step: None,
+            scr: scr.into(),
+            expected: Some(expected.into()).filter(|e: &String| !e.is_empty()),
+            observed: observed.into(),
+        }
+    }
+
+    /// A failure that is only an observation (the IUT died, a rule broke).
+    pub fn observed(scr: impl Into<String>, observed: impl Into<String>) -> Failure {
+        Failure {
+            step: None,
+            scr: scr.into(),
+            expected: None,
+            observed: observed.into(),
+        }
+    }
+
+    pub fn at_step(mut self, step: usize) -> Failure {
+        self.step = Some(step);
+        self
+    }
+
+    /// `step 2: SessionID "a01"; expected "A01"`.
+    pub fn message(&self) -> String {
+        let mut out = String::new();
+        if let Some(n) = self.step {
+            out.push_str(&format!("step {n}: "));
+        }
+        out.push_str(&self.observed);
+        if let Some(e) = &self.expected {
+            out.push_str("; expected ");
+            out.push_str(e);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl Serialize for Failure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Failure", 5)?;
+        st.serialize_field("step", &self.step)?;
+        st.serialize_field("scr", &self.scr)?;
+        st.serialize_field("expected", &self.expected)?;
+        st.serialize_field("observed", &self.observed)?;
+        st.serialize_field("message", &self.message())?;
+        st.end()
+    }
+}
+
+/// Why a case did not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// It needs an optional item the profile does not claim.
+    NotClaimed(String),
+    /// It needs another transport than the run's.
+    Transport { needs: String, have: String },
+    /// It expects a session field this link cannot show (how the device ran the session).
+    NotObservable { field: &'static str },
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::NotClaimed(id) => write!(f, "not claimed: {id}"),
+            Skip::Transport { needs, have } => {
+                write!(f, "needs the {needs} transport; this run uses {have}")
+            }
+            Skip::NotObservable { field } => {
+                write!(
+                    f,
+                    "not observable over the network: {field} (run over stdio)"
+                )
+            }
+        }
+    }
+}
+
+/// One message sent and what came back, for reports and reproducers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub step: usize,
+    pub op: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The message sent (client role) or received (server role), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `dmnoti explain` of that message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+    pub response: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub suite: String,
+    pub file: String,
+    pub id: String,
+    pub title: String,
+    pub scrs: Vec<String>,
+    pub verdict: Verdict,
+    pub failures: Vec<Failure>,
+    /// Why skipped.
+    #[serde(skip)]
+    pub skip: Option<Skip>,
+    /// Why inconclusive or in error (and, for a skip, its reason as text).
+    pub notes: Vec<String>,
+    pub exchanges: Vec<Exchange>,
+    pub duration: Duration,
+    /// The testee's stderr, when the case broke it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
+    /// The known-failure list's reason, for an expected failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_reason: Option<String>,
+    /// With `debug`: every protocol line exchanged with the testee, (sent, line).
+    #[serde(skip)]
+    pub transcript: Vec<(bool, String)>,
+}
+
+impl CaseResult {
+    /// A result with nothing in it yet: the engine fills it in.
+    pub fn new(suite: &crate::suite::Suite, case: &crate::suite::Case) -> CaseResult {
+        CaseResult {
+            suite: suite.name.clone(),
+            file: suite.file.display().to_string(),
+            id: case.id.clone(),
+            title: case.title.clone(),
+            scrs: case.scrs.clone(),
+            verdict: Verdict::Pass,
+            failures: Vec::new(),
+            skip: None,
+            notes: Vec::new(),
+            exchanges: Vec::new(),
+            duration: Duration::ZERO,
+            stderr: None,
+            known_reason: None,
+            transcript: Vec::new(),
+        }
+    }
+
+    /// Skipped because the link cannot show what the case checks.
+    pub fn unobservable(&self) -> bool {
+        matches!(self.skip, Some(Skip::NotObservable { .. }))
+    }
+
+    /// The SCR items this case failed: the item of each failure.
+    pub fn failed_items(&self) -> BTreeSet<String> {
+        self.failures.iter().map(|f| f.scr.clone()).collect()
+    }
+
+    /// The first reason for the verdict: a failure's message, else a note.
+    pub fn why(&self) -> String {
+        self.failures
+            .first()
+            .map(Failure::message)
+            .or_else(|| self.notes.first().cloned())
+            .unwrap_or_default()
+    }
+
+    /// One line for the summary: the verdict, the id, the items it concerns, why.
+    pub fn headline(&self) -> String {
+        let items: Vec<String> = if self.failures.is_empty() {
+            self.scrs.clone()
+        } else {
+            self.failed_items().into_iter().collect()
+        };
+        format!(
+            "{} {} [{}]: {}",
+            self.verdict.word().to_uppercase(),
+            self.id,
+            items.join(", "),
+            self.why()
+        )
+    }
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub profile: Profile,
+    pub results: Vec<CaseResult>,
+    pub wall: Duration,
+    /// Filters or a partition left cases out: items none of its cases touch are not judged.
+    pub partial: bool,
+}

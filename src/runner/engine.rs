@@ -1,0 +1,607 @@
+//! The case engine: walks one case's steps, asks a [`Link`] to provision, set the clock, deliver,
+//! deliver a batch or notify, and judges what comes back with [`checks`]. It does no I/O and reads
+//! no clock: the caller passes the real time in ([`CaseContext::wall_clock`]) and times the case.
+//!
+//! Attribution: a check names its own SCR item; an outcome the case itself expects (ignored, a
+//! session, a notification) and a testee that breaks fall on the case's first item, the one it
+//! targets. Problems a link saw on its wire fall on the item of that transport.
+
+use super::checks;
+use super::link::{Batch, Broken, ClockSet, Delivery, Link, Notified, Problem, Provisioned};
+use crate::codec::{Format, hex};
+use crate::explain;
+use crate::profile::Profile;
+use crate::report::result::{CaseResult, Exchange, Failure, Skip, Verdict};
+use crate::scr::{Catalog, ScrId, id};
+use crate::suite::message::{self, BuildContext, Built, MessageSpec};
+use crate::suite::{AccountSpec, Action, Ambiguity, Case, Check, Expect, Framing, Suite};
+use crate::testee::{Account, NotifyRequest, Outcome, Response};
+use crate::transport::TransportProfile;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+/// The testee's clock at the start of a case, unless the suite says otherwise.
+pub const DEFAULT_NOW: u64 = 1_700_000_000;
+/// The first session id of a case: hex digits with letters and a leading zero to drop, so that
+/// decimal, lower-case and zero-padded SessionIDs all show.
+pub const FIRST_SESSION_ID: u16 = 0x0A01;
+
+/// What a case runs with, besides its link.
+pub struct CaseContext<'a> {
+    pub profile: &'a Profile,
+    pub catalog: &'a Catalog,
+    /// The delivered message of every case, by id, for `from: CASE`.
+    pub index: &'a HashMap<&'a str, &'a MessageSpec>,
+    /// The real time, POSIX seconds: the clock of an IUT that keeps its own.
+    pub wall_clock: u64,
+    /// Session ids shared by the whole run, for an IUT that is never provisioned again and so
+    /// remembers every id it saw.
+    pub run_ids: Option<&'a AtomicU16>,
+    /// Keep the `explain` text of every message.
+    pub explain: bool,
+}
+
+/// The delivered message of every case that has one, by case id.
+pub fn message_index(suites: &[Suite]) -> HashMap<&str, &MessageSpec> {
+    suites
+        .iter()
+        .flat_map(|s| s.cases.iter())
+        .filter_map(|c| {
+            c.steps.iter().find_map(|s| match &s.action {
+                Action::Deliver { message, .. } => Some((c.id.as_str(), message)),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// Why the case cannot run on this link with this profile, if it cannot.
+pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip> {
+    let have = link.transport();
+    if let Some(needs) = case.transport {
+        if needs != have {
+            return Some(Skip::Transport {
+                needs: needs.name().into(),
+                have: have.name().into(),
+            });
+        }
+    }
+    if !link.shows_session_details() {
+        let hidden = case.steps.iter().find_map(|s| match &s.action {
+            Action::Deliver {
+                expect: Expect::Session(e),
+                ..
+            } => e.unobservable(),
+            _ => None,
+        });
+        if let Some(field) = hidden {
+            return Some(Skip::NotObservable { field });
+        }
+    }
+    case.requires
+        .iter()
+        .find(|id| !ctx.profile.claims(id, ctx.catalog))
+        .map(|id| Skip::NotClaimed(ctx.catalog.get(id).map_or(id.clone(), |i| i.id.clone())))
+}
+
+/// Runs one case over `link`. The result's duration is the caller's to set.
+pub fn run_case(
+    suite: &Suite,
+    case: &Case,
+    ctx: &CaseContext<'_>,
+    link: &mut dyn Link,
+) -> CaseResult {
+    let mut result = CaseResult::new(suite, case);
+    if let Some(why) = skip(case, ctx, link) {
+        result.verdict = Verdict::Skipped;
+        result.notes.push(why.to_string());
+        result.skip = Some(why);
+        return result;
+    }
+    let accounts = if !ctx.profile.accounts.is_empty() {
+        ctx.profile.accounts.clone()
+    } else if !suite.defaults.accounts.is_empty() {
+        suite.defaults.accounts.clone()
+    } else {
+        vec![AccountSpec::default_account()]
+    };
+    let target = case.scrs.first().cloned().unwrap_or_default();
+    let mut run = CaseRun {
+        ctx,
+        link,
+        case,
+        target,
+        accounts,
+        now: suite.defaults.now.unwrap_or(DEFAULT_NOW),
+        next_session: FIRST_SESSION_ID,
+        earlier: Vec::new(),
+        step: 0,
+        result: &mut result,
+    };
+    let outcome = run.run();
+    let step = run.step;
+    let target = run.target.clone();
+    result.transcript = link.take_transcript();
+    if let Err(broken) = outcome {
+        if result.stderr.is_none() {
+            result.stderr = link.stderr();
+        }
+        // Whatever broke, the next case starts on a fresh testee.
+        link.reset();
+        match broken {
+            Broken::Setup(why) => {
+                result.verdict = Verdict::Error;
+                result.notes.push(why.to_string());
+            }
+            Broken::Iut(why) => {
+                let f = Failure::observed(target, why.to_string());
+                result
+                    .failures
+                    .push(if step > 0 { f.at_step(step) } else { f });
+            }
+        }
+    }
+    if result.verdict != Verdict::Error {
+        result.verdict = if !result.failures.is_empty() {
+            Verdict::Fail
+        } else if !result.notes.is_empty() {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        };
+    }
+    result
+}
+
+/// One case in progress.
+struct CaseRun<'r, 'c> {
+    ctx: &'r CaseContext<'c>,
+    link: &'r mut dyn Link,
+    case: &'r Case,
+    /// The item the case targets (its first): outcomes the case expects fall on it.
+    target: String,
+    accounts: Vec<AccountSpec>,
+    now: u64,
+    next_session: u16,
+    /// Session ids of the case's earlier notifications (server role).
+    earlier: Vec<u16>,
+    /// The step under way, 1-based; 0 while provisioning.
+    step: usize,
+    result: &'r mut CaseResult,
+}
+
+impl CaseRun<'_, '_> {
+    fn run(&mut self) -> Result<(), Broken> {
+        self.provision(None, Some(self.now))?;
+        for (i, step) in self.case.steps.iter().enumerate() {
+            self.step = i + 1;
+            self.action(&step.action)?;
+        }
+        Ok(())
+    }
+
+    fn action(&mut self, action: &Action) -> Result<(), Broken> {
+        match action {
+            Action::Provision(p) => self.provision(
+                Some(&p.accounts)
+                    .filter(|a| !a.is_empty())
+                    .map(Vec::as_slice),
+                p.now,
+            ),
+            Action::Clock(now) => self.clock(*now),
+            Action::Deliver {
+                message,
+                content_type,
+                framing,
+                expect,
+                ambiguous,
+            } => {
+                let built = self.build(message)?;
+                self.deliver(
+                    &built,
+                    content_type.as_deref(),
+                    framing.as_ref(),
+                    expect,
+                    *ambiguous,
+                )
+            }
+            Action::Generate(g) => self.generate(g),
+            Action::Notify { request, checks } => self.notify(request, checks),
+        }
+    }
+
+    fn fail(&mut self, f: Failure) {
+        let f = f.at_step(self.step);
+        self.result.failures.push(f);
+    }
+
+    /// A failure of the item the case targets.
+    fn fail_target(&mut self, expected: &str, observed: String) {
+        let f = Failure::new(self.target.clone(), expected, observed);
+        self.fail(f);
+    }
+
+    fn note(&mut self, text: String) {
+        let text = if self.step > 0 {
+            format!("step {}: {text}", self.step)
+        } else {
+            text
+        };
+        if !self.result.notes.contains(&text) {
+            self.result.notes.push(text);
+        }
+    }
+
+    fn problem(&mut self, p: Problem) {
+        let transport_item = match self.link.transport() {
+            TransportProfile::Http => id::S_015_O,
+            _ => id::S_012_O,
+        };
+        let (item, observed): (ScrId, String) = match p {
+            Problem::UnreadablePackage1(e) => (
+                id::C_001_M,
+                format!("the client connected with a Package #1 that cannot be read: {e}"),
+            ),
+            Problem::NotWapPush(e) => (
+                transport_item,
+                format!("the datagram is not a WAP push: {e}"),
+            ),
+            Problem::SenderRule(e) => (transport_item, e),
+            Problem::NotOtaHttp(e) => (
+                transport_item,
+                format!("the push is not an OTA-HTTP push: {e}"),
+            ),
+        };
+        self.fail(Failure::observed(item, observed));
+    }
+
+    fn provision(
+        &mut self,
+        accounts: Option<&[AccountSpec]>,
+        now: Option<u64>,
+    ) -> Result<(), Broken> {
+        if let Some(a) = accounts {
+            self.accounts = a.to_vec();
+        }
+        let accounts = self
+            .accounts
+            .iter()
+            .map(AccountSpec::to_account)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(super::link::SetupError::Account)?;
+        match self.link.provision(accounts)? {
+            // Provisioned by hand, the IUT keeps its own time.
+            Provisioned::ByHand => self.now = self.ctx.wall_clock,
+            Provisioned::Done => {
+                if let Some(now) = now {
+                    self.clock(now)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn clock(&mut self, now: u64) -> Result<(), Broken> {
+        match self.link.set_clock(now)? {
+            ClockSet::Set => self.now = now,
+            ClockSet::ByHand => {}
+            ClockSet::Refused(why) => {
+                // A testee that cannot fake its clock runs on real time; messages follow it.
+                self.now = self.ctx.wall_clock;
+                self.note(format!(
+                    "the IUT's clock cannot be set ({why}); using the real time"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn fresh_session(&mut self) -> u16 {
+        if let Some(shared) = self.ctx.run_ids {
+            loop {
+                let id = shared.fetch_add(1, Ordering::Relaxed);
+                if id != 0 {
+                    return id;
+                }
+            }
+        }
+        let id = self.next_session;
+        self.next_session = if self.next_session >= 0x0FFF {
+            FIRST_SESSION_ID
+        } else {
+            self.next_session + 1
+        };
+        id
+    }
+
+    fn build(&mut self, spec: &MessageSpec) -> Result<Built, Broken> {
+        let spec = match &spec.from {
+            Some(id) => match self.ctx.index.get(id.as_str()) {
+                Some(base) => spec.over(base),
+                None => return Err(super::link::SetupError::NoSuchCase(id.clone()).into()),
+            },
+            None => spec.clone(),
+        };
+        let account = self
+            .accounts
+            .first()
+            .cloned()
+            .unwrap_or_else(AccountSpec::default_account);
+        let params = &self.ctx.profile.parameters;
+        let ctx = BuildContext {
+            account: &account,
+            now: self.now,
+            reading: params.digest_reading.unwrap_or_default(),
+            fresh_session_id: self.fresh_session(),
+            timeout_unit_seconds: params.timeout_unit.unwrap_or_default().seconds(),
+        };
+        spec.build(&ctx)
+            .map_err(|e| super::link::SetupError::Build(e.to_string()).into())
+    }
+
+    /// A valid message with a fresh session id that none of `avoid` has, when the link needs one.
+    fn sentinel(&mut self, format: Format, avoid: &[u16]) -> Result<Option<Built>, Broken> {
+        if !self.link.needs_sentinel() {
+            return Ok(None);
+        }
+        loop {
+            let s = self.build(&MessageSpec {
+                format: Some(format),
+                ..MessageSpec::default()
+            })?;
+            if !s.wire_session_id().is_some_and(|id| avoid.contains(&id)) {
+                return Ok(Some(s));
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        op: &'static str,
+        content_type: Option<&str>,
+        message: Option<&[u8]>,
+        format: Option<Format>,
+        response: &Response,
+    ) {
+        let explained = match (message, self.ctx.explain) {
+            (Some(bytes), true) => {
+                let input = match format {
+                    Some(Format::V12) => explain::Input::V12,
+                    _ => explain::Input::V13,
+                };
+                Some(explain::explain(bytes, input, &explain::Keys::default()).to_text())
+            }
+            _ => None,
+        };
+        self.result.exchanges.push(Exchange {
+            step: self.step,
+            op,
+            content_type: content_type.map(str::to_owned),
+            message: message.map(hex),
+            explain: explained,
+            response: serde_json::to_string(response).unwrap_or_default(),
+        });
+    }
+
+    /// Delivers one message and judges the answer.
+    fn deliver(
+        &mut self,
+        built: &Built,
+        content_type: Option<&str>,
+        framing: Option<&Framing>,
+        expect: &Expect,
+        ambiguous: Option<Ambiguity>,
+    ) -> Result<(), Broken> {
+        let id = built.wire_session_id().unwrap_or(0);
+        let sentinel = self.sentinel(built.format, &[id])?;
+        let delivered = self.link.deliver(Delivery {
+            message: built,
+            content_type,
+            framing,
+            sentinel: sentinel.as_ref(),
+        })?;
+        for p in delivered.problems {
+            self.problem(p);
+        }
+        let r = delivered.response;
+        let shown_type = content_type.unwrap_or(built.format.content_type());
+        self.record(
+            "deliver",
+            Some(shown_type),
+            Some(&built.bytes),
+            Some(built.format),
+            &r,
+        );
+        let declared = ambiguous.is_some_and(|a| a.declared(&self.ctx.profile.parameters));
+        let other_outcome = |this: &mut Self, expected: &str, observed: String| match ambiguous {
+            Some(a) if !declared => this.note(format!("{observed}; {}", a.explain())),
+            _ => this.fail_target(expected, observed),
+        };
+        match (r.outcome, expect) {
+            (Some(Outcome::Ignored), Expect::Ignored) => {}
+            (Some(Outcome::Session), Expect::Ignored) => {
+                let sid = r
+                    .session
+                    .as_ref()
+                    .map(|s| s.session_id.clone())
+                    .unwrap_or_default();
+                other_outcome(
+                    self,
+                    "the message to be ignored",
+                    format!("the client started session {sid:?}"),
+                );
+            }
+            (Some(Outcome::Ignored), Expect::Session(_)) => {
+                other_outcome(
+                    self,
+                    "a session",
+                    format!(
+                        "the client ignored the message ({})",
+                        r.reason.unwrap_or_default()
+                    ),
+                );
+            }
+            (Some(Outcome::Session), Expect::Session(e)) => match &r.session {
+                Some(s) => {
+                    for f in checks::session(s, built, e) {
+                        self.fail(f);
+                    }
+                }
+                None => self.fail_target(
+                    "a session record",
+                    "outcome session without a session record".into(),
+                ),
+            },
+            _ => self.fail_target(
+                "an outcome (session or ignored)",
+                format!(
+                    "the answer has no outcome: {}",
+                    r.error
+                        .clone()
+                        .unwrap_or_else(|| serde_json::to_string(&r).unwrap_or_default())
+                ),
+            ),
+        }
+        Ok(())
+    }
+
+    /// Generated malformed messages, each to be ignored, then a valid sentinel that must still
+    /// start a session: the IUT survived them.
+    fn generate(&mut self, g: &crate::suite::Generate) -> Result<(), Broken> {
+        let base = self.build(&g.message)?;
+        let variants = message::generate(&base, g.class, g.count, g.seed);
+        let ids: Vec<u16> = variants.iter().filter_map(Built::wire_session_id).collect();
+        let sentinel = self.sentinel(base.format, &ids)?;
+        let Batch {
+            accepted,
+            alive,
+            problems,
+        } = self.link.deliver_batch(&variants, sentinel.as_ref())?;
+        for p in problems {
+            self.problem(p);
+        }
+        if let Some((first, r)) = accepted.first() {
+            if let Some(v) = variants.get(*first) {
+                self.record(
+                    "deliver",
+                    Some(v.format.content_type()),
+                    Some(&v.bytes),
+                    Some(v.format),
+                    r,
+                );
+            }
+            let first = *first;
+            self.fail_target(
+                "every variant to be ignored",
+                format!(
+                    "{} of {} generated {:?} variants were not ignored (first: variant {first})",
+                    accepted.len(),
+                    variants.len(),
+                    g.class,
+                ),
+            );
+        }
+        if alive {
+            return Ok(());
+        }
+        let sentinel = self.build(&MessageSpec {
+            format: Some(base.format),
+            ..MessageSpec::default()
+        })?;
+        self.deliver(
+            &sentinel,
+            None,
+            None,
+            &Expect::Session(Box::default()),
+            None,
+        )
+    }
+
+    fn notify(&mut self, request: &NotifyRequest, checks: &[Check]) -> Result<(), Broken> {
+        let (content_type, bytes, said) = match self.link.notify(request)? {
+            Notified::Arrived {
+                content_type,
+                message,
+                session_id,
+                response,
+                problems,
+            } => {
+                self.record(
+                    "notify",
+                    content_type.as_deref(),
+                    Some(&message),
+                    request.format,
+                    &response,
+                );
+                for p in problems {
+                    self.problem(p);
+                }
+                (content_type, message, session_id)
+            }
+            Notified::Refused { response, error } => {
+                self.record(
+                    "notify",
+                    response.content_type.as_deref(),
+                    response.message.as_ref().map(|m| m.0.as_slice()),
+                    request.format,
+                    &response,
+                );
+                self.fail(Failure::new(
+                    id::S_002_M,
+                    "a notification",
+                    format!("no notification: {error}"),
+                ));
+                return Ok(());
+            }
+            Notified::NothingArrived { device, waited } => {
+                let item = match self.link.transport() {
+                    TransportProfile::Http => id::S_015_O,
+                    _ => id::S_012_O,
+                };
+                self.fail(Failure::new(
+                    item,
+                    "a notification at the device",
+                    format!(
+                        "nothing reached the device ({device}) in {}",
+                        super::seconds(waited)
+                    ),
+                ));
+                return Ok(());
+            }
+            Notified::Unreadable(p) => {
+                self.problem(p);
+                return Ok(());
+            }
+        };
+        let account: Account = match &request.server_id {
+            Some(id) => self.accounts.iter().find(|a| &a.server_id == id).cloned(),
+            None => self.accounts.first().cloned(),
+        }
+        .unwrap_or_else(AccountSpec::default_account)
+        .to_account()
+        .map_err(super::link::SetupError::Account)?;
+        let checked = checks::notification(
+            &checks::NotificationCheck {
+                request,
+                account: &account,
+                content_type: content_type.as_deref(),
+                message: &bytes,
+                session_id: said.as_deref(),
+                now: self.now,
+                earlier: &self.earlier,
+                reading: self.ctx.profile.parameters.digest_reading,
+            },
+            checks,
+        );
+        if let Some(id) = checked.session_id {
+            self.earlier.push(id);
+        }
+        for f in checked.failures {
+            self.fail(f);
+        }
+        for note in checked.inconclusive {
+            self.note(note);
+        }
+        Ok(())
+    }
+}

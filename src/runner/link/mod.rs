@@ -1,0 +1,204 @@
+//! Links: how the case engine reaches an IUT. The engine decides what to send and judges what
+//! comes back; a link only moves it, over the stdio testee protocol ([`stdio`]), over the network
+//! as a device or server meets it ([`net`]), or straight into a [`Testee`](crate::testee::Testee)
+//! in this process ([`control::InProcess`], for unit tests). A new transport of section 7 is a new
+//! link; the engine does not change.
+//!
+//! A link reports what it saw in its own words ([`Problem`]); which SCR item that touches is the
+//! engine's business, so no link names an item.
+
+pub mod control;
+pub mod net;
+pub mod stdio;
+
+use crate::suite::Framing;
+use crate::suite::message::Built;
+use crate::testee::process::TesteeError;
+use crate::testee::{Account, NotifyRequest, Response};
+use std::time::Duration;
+
+pub use control::{Control, InProcess, ProcessControl};
+pub use net::NetLink;
+pub use stdio::StdioLink;
+
+pub use crate::transport::TransportProfile;
+
+/// The harness could not set a case up: the case is an error, not the IUT's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    Start(TesteeError),
+    #[error("hello: {0}")]
+    Hello(TesteeError),
+    #[error("the IUT says it is a {said}, the profile says {profile}")]
+    WrongRole {
+        said: crate::scr::Role,
+        profile: crate::scr::Role,
+    },
+    #[error("{what} ({at}): {source}")]
+    Listener {
+        what: &'static str,
+        at: String,
+        source: std::io::Error,
+    },
+    #[error("address {0:?}: expected udp://HOST:PORT or http://HOST:PORT/PATH")]
+    Address(String),
+    #[error("the IUT's address is unknown: give address in the profile")]
+    NoAddress,
+    #[error("the {0} is not running")]
+    NotRunning(&'static str),
+    #[error("bad account: {0}")]
+    Account(String),
+    #[error("message from case {0:?}: no such case with a delivered message")]
+    NoSuchCase(String),
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    #[error("framing: {0}")]
+    Framing(String),
+    #[error("no link speaks {0} yet")]
+    NoLink(TransportProfile),
+}
+
+/// The IUT broke during a case: it died, hung, refused provisioning or stopped answering. The case
+/// fails, and the next one starts on a fresh testee.
+#[derive(Debug, thiserror::Error)]
+pub enum IutError {
+    #[error("{0}")]
+    Testee(TesteeError),
+    #[error("provision refused: {0}")]
+    ProvisionRefused(String),
+    #[error("push: {0}")]
+    Push(String),
+    #[error("no session for the valid sentinel message in {}: the IUT stopped answering", crate::runner::seconds(*.0))]
+    SentinelLost(Duration),
+    #[error("trigger: {0}")]
+    Trigger(String),
+}
+
+/// Why a case stops early.
+#[derive(Debug, thiserror::Error)]
+pub enum Broken {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Iut(#[from] IutError),
+}
+
+/// What a link saw on its wire that is wrong, in the link's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Client role: the client posted a Package #1 that cannot be read.
+    UnreadablePackage1(String),
+    /// Server role: what reached the device is not a WAP push PDU.
+    NotWapPush(String),
+    /// Server role: a WAP push breaks a sender rule of 7.1.
+    SenderRule(String),
+    /// Server role: what reached the device is not an OTA-HTTP push.
+    NotOtaHttp(String),
+}
+
+/// How provisioning went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provisioned {
+    /// The IUT took the accounts.
+    Done,
+    /// The IUT has no control channel: it was provisioned by hand and keeps its own time.
+    ByHand,
+}
+
+/// How setting the clock went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockSet {
+    Set,
+    /// The IUT cannot set its clock, and said why; it runs on real time.
+    Refused(String),
+    /// The IUT has no control channel; it keeps its own time.
+    ByHand,
+}
+
+/// One message to deliver.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    pub message: &'a Built,
+    /// The content type the step asks for, when not the format's.
+    pub content_type: Option<&'a str>,
+    pub framing: Option<&'a Framing>,
+    /// A valid message with a fresh session id, for links that must prove "ignored" by a session
+    /// that did start ([`Link::needs_sentinel`]).
+    pub sentinel: Option<&'a Built>,
+}
+
+/// What a client did with a delivery, as the stdio protocol would answer it, and what the link saw.
+#[derive(Debug, Clone, Default)]
+pub struct Delivered {
+    pub response: Response,
+    pub problems: Vec<Problem>,
+}
+
+/// What a batch of generated messages did.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The variants not ignored: (index, answer).
+    pub accepted: Vec<(usize, Response)>,
+    /// The link's own sentinel started a session after the batch: the IUT survived it.
+    pub alive: bool,
+    pub problems: Vec<Problem>,
+}
+
+/// What a server's notification request gave.
+#[derive(Debug, Clone)]
+pub enum Notified {
+    /// A notification, with the SessionID the server says it expects, if it says.
+    Arrived {
+        content_type: Option<String>,
+        message: Vec<u8>,
+        session_id: Option<String>,
+        /// The answer as recorded in the report.
+        response: Response,
+        problems: Vec<Problem>,
+    },
+    /// The server answered, but with no notification.
+    Refused { response: Response, error: String },
+    /// Nothing reached the device in time.
+    NothingArrived { device: String, waited: Duration },
+    /// Something arrived that is not a push of the link's kind.
+    Unreadable(Problem),
+}
+
+/// A way to reach an IUT. Every method has a deadline inside the link; none reads the suites.
+pub trait Link {
+    /// The transport this link carries messages over.
+    fn transport(&self) -> TransportProfile;
+
+    /// Whether the link shows how the device ran a session (UI mode, bearer, the reason shown...).
+    /// Over the network it does not.
+    fn shows_session_details(&self) -> bool;
+
+    /// Whether "ignored" must be proven by a valid sentinel that did start a session.
+    fn needs_sentinel(&self) -> bool;
+
+    /// Replaces the IUT's accounts (and forgets its earlier sessions).
+    fn provision(&mut self, accounts: Vec<Account>) -> Result<Provisioned, Broken>;
+
+    fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken>;
+
+    fn deliver(&mut self, d: Delivery<'_>) -> Result<Delivered, Broken>;
+
+    /// Delivers every variant; `sentinel` (for links that need one) follows the batch.
+    fn deliver_batch(
+        &mut self,
+        variants: &[Built],
+        sentinel: Option<&Built>,
+    ) -> Result<Batch, Broken>;
+
+    fn notify(&mut self, request: &NotifyRequest) -> Result<Notified, Broken>;
+
+    /// The protocol lines exchanged since the last call, (sent, line), when debugging.
+    fn take_transcript(&mut self) -> Vec<(bool, String)>;
+
+    /// The end of the IUT's stderr, if it has one and wrote any.
+    fn stderr(&self) -> Option<String>;
+
+    /// After a case that broke the IUT: the next case starts on a fresh one.
+    fn reset(&mut self);
+}

@@ -1,0 +1,594 @@
+//! The network link (7.1 connectionless WAP push over UDP, 7.4 OTA-HTTP push): messages go to a
+//! client as a device meets them, and the client's answer is the Package #1 it posts to the mock
+//! DM server; a server's notifications arrive at the harness playing the device. The IUT may have
+//! a control channel (a [`Control`], used for provisioning and for asking a server to notify) or
+//! none (a device provisioned by hand; a server made to notify by a trigger command).
+//!
+//! "Ignored" is not proven by waiting out a timeout: after each message the link sends the valid
+//! sentinel the engine gave it; once the sentinel's session has arrived (and a short grace for
+//! reordering has passed), a message without a session was ignored.
+//!
+//! The sockets are behind [`Wire`], so that the sentinel logic can be tested over a simulated one.
+
+use super::{
+    Batch, Broken, ClockSet, Control, Delivered, Delivery, IutError, Link, Notified, Problem,
+    Provisioned, SetupError, TransportProfile,
+};
+use crate::adapter::capture::Capture;
+use crate::adapter::device::{Arrival, Device};
+use crate::adapter::dm_server::{DmServer, Posted};
+use crate::adapter::{self, http::Answer};
+use crate::codec::wsp::{self, AppId, ContentType, PushBuilder};
+use crate::codec::{self, Format, ota_http};
+use crate::profile::Profile;
+use crate::scr::Role;
+use crate::suite::Framing;
+use crate::suite::message::Built;
+use crate::testee::{Account, NotifyRequest, Op, Outcome, Response, Session};
+use crate::transport::TransportProfile as Adapter;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+/// How long after the sentinel's session other sessions may still arrive.
+const GRACE: Duration = Duration::from_millis(10);
+
+/// The sockets of a network link.
+pub trait Wire {
+    /// Client role: where the client takes pushes, from its hello, unless the profile named one.
+    fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken>;
+
+    /// Client role: pushes one message; an OTA-HTTP push gives the client's HTTP answer.
+    fn push(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        framing: Option<&Framing>,
+    ) -> Result<Option<Answer>, Broken>;
+
+    /// Client role: the next Package #1 posted to the mock DM server within `wait`.
+    fn next_post(&mut self, wait: Duration) -> Option<Posted>;
+
+    /// Client role: the URI the mock DM server takes an account's sessions at.
+    fn server_uri(&self, server_id: &str) -> Option<String>;
+
+    /// Server role: the device address a server is to notify, with nothing pending there.
+    fn device(&mut self) -> Result<String, Broken>;
+
+    /// Server role: the next thing that reached the device within `wait`.
+    fn next_arrival(&mut self, wait: Duration) -> Option<Arrival>;
+}
+
+pub struct NetLink<C, W> {
+    control: Option<C>,
+    wire: Option<W>,
+    start: Box<dyn FnMut() -> Result<W, Broken>>,
+    transport: TransportProfile,
+    /// A command that makes a server without a control channel notify.
+    trigger: Option<String>,
+    timeout: Duration,
+}
+
+impl<C: Control, W: Wire> NetLink<C, W> {
+    /// `start` brings the wire up when the link is first used.
+    pub fn new(
+        control: Option<C>,
+        start: Box<dyn FnMut() -> Result<W, Broken>>,
+        profile: &Profile,
+        timeout: Duration,
+    ) -> Self {
+        NetLink {
+            control,
+            wire: None,
+            start,
+            transport: match profile.adapter {
+                Adapter::Http => TransportProfile::Http,
+                _ => TransportProfile::Udp,
+            },
+            trigger: profile.trigger.clone(),
+            timeout,
+        }
+    }
+
+    /// The wire, started (and told the IUT's address) when it is not yet.
+    fn wire(&mut self) -> Result<&mut W, Broken> {
+        let hello = match self.control.as_mut() {
+            Some(c) => c.ensure()?,
+            None => None,
+        };
+        if self.wire.is_none() {
+            let mut w = (self.start)()?;
+            w.learn(None)?;
+            self.wire = Some(w);
+        }
+        let w = self
+            .wire
+            .as_mut()
+            .ok_or(SetupError::NotRunning("network adapter"))?;
+        if let Some(h) = hello {
+            w.learn(h.address.as_deref())?;
+        }
+        Ok(w)
+    }
+
+    /// Posts that arrive until the sentinel's session has, plus the grace; those for `ids`.
+    fn collect(
+        &mut self,
+        ids: &[u16],
+        sentinel: u16,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Vec<Posted>, Broken> {
+        let timeout = self.timeout;
+        let wire = self.wire()?;
+        let deadline = Instant::now() + timeout;
+        let mut grace_until: Option<Instant> = None;
+        let mut found = Vec::new();
+        loop {
+            let until = grace_until.unwrap_or(deadline).min(deadline);
+            let Some(p) = wire.next_post(until.saturating_duration_since(Instant::now())) else {
+                break;
+            };
+            match &p.package1 {
+                Ok(p1) => {
+                    let c = candidates(p1.session_id.as_deref().unwrap_or(""));
+                    if c.contains(&sentinel) && grace_until.is_none() {
+                        grace_until = Some(Instant::now() + GRACE);
+                    } else if ids.iter().any(|id| c.contains(id)) {
+                        found.push(p);
+                    }
+                }
+                Err(e) => problems.push(Problem::UnreadablePackage1(e.clone())),
+            }
+        }
+        if grace_until.is_none() {
+            return Err(IutError::SentinelLost(timeout).into());
+        }
+        Ok(found)
+    }
+}
+
+fn sentinel_of(s: Option<&Built>) -> Result<&Built, Broken> {
+    s.ok_or_else(|| SetupError::Build("the network link needs a sentinel message".into()).into())
+}
+
+impl<C: Control, W: Wire> Link for NetLink<C, W> {
+    fn transport(&self) -> TransportProfile {
+        self.transport
+    }
+
+    fn shows_session_details(&self) -> bool {
+        false
+    }
+
+    fn needs_sentinel(&self) -> bool {
+        true
+    }
+
+    fn provision(&mut self, mut accounts: Vec<Account>) -> Result<Provisioned, Broken> {
+        let wire = self.wire()?;
+        // A network client connects back to the mock DM server.
+        for a in &mut accounts {
+            if let Some(uri) = wire.server_uri(&a.server_id) {
+                a.server_uri = Some(uri);
+            }
+        }
+        let Some(control) = self.control.as_mut() else {
+            // A network IUT with no control channel is provisioned by hand.
+            return Ok(Provisioned::ByHand);
+        };
+        super::stdio::provision(control, accounts)
+    }
+
+    fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
+        match self.control.as_mut() {
+            Some(c) => super::stdio::set_clock(c, now),
+            None => Ok(ClockSet::ByHand),
+        }
+    }
+
+    fn deliver(&mut self, d: Delivery<'_>) -> Result<Delivered, Broken> {
+        let sentinel = sentinel_of(d.sentinel)?;
+        let id = d.message.wire_session_id().unwrap_or(0);
+        let wire = self.wire()?;
+        let answer = wire.push(d.message, d.content_type, d.framing)?;
+        wire.push(sentinel, None, None)?;
+        let mut problems = Vec::new();
+        let found = self.collect(
+            &[id],
+            sentinel.wire_session_id().unwrap_or(0),
+            &mut problems,
+        )?;
+        let response = match found.into_iter().next() {
+            Some(p) => Response {
+                outcome: Some(Outcome::Session),
+                session: Some(session(&p, d.message)),
+                ..Response::default()
+            },
+            None => Response {
+                outcome: Some(Outcome::Ignored),
+                reason: Some(match &answer {
+                    Some(a) => format!(
+                        "no session arrived, while the sentinel's did; the push was answered {}",
+                        a.status
+                    ),
+                    None => "no session arrived, while the sentinel's did".into(),
+                }),
+                ..Response::default()
+            },
+        };
+        Ok(Delivered { response, problems })
+    }
+
+    fn deliver_batch(
+        &mut self,
+        variants: &[Built],
+        sentinel: Option<&Built>,
+    ) -> Result<Batch, Broken> {
+        let sentinel = sentinel_of(sentinel)?;
+        let ids: Vec<u16> = variants.iter().filter_map(Built::wire_session_id).collect();
+        let wire = self.wire()?;
+        for v in variants {
+            wire.push(v, None, None)?;
+        }
+        wire.push(sentinel, None, None)?;
+        let mut batch = Batch {
+            alive: true,
+            ..Batch::default()
+        };
+        let found = self.collect(
+            &ids,
+            sentinel.wire_session_id().unwrap_or(0),
+            &mut batch.problems,
+        )?;
+        for p in found {
+            let id = p
+                .package1
+                .as_ref()
+                .ok()
+                .and_then(|p1| p1.session_id.as_deref())
+                .map(candidates)
+                .unwrap_or_default();
+            let index = variants
+                .iter()
+                .position(|v| v.wire_session_id().is_some_and(|w| id.contains(&w)))
+                .unwrap_or(0);
+            let response = Response {
+                outcome: Some(Outcome::Session),
+                session: variants.get(index).map(|v| session(&p, v)),
+                ..Response::default()
+            };
+            batch.accepted.push((index, response));
+        }
+        Ok(batch)
+    }
+
+    fn notify(&mut self, request: &NotifyRequest) -> Result<Notified, Broken> {
+        let timeout = self.timeout;
+        let device = self.wire()?.device()?;
+        let mut request = request.clone();
+        request.device = Some(device.clone());
+        let mut said = None;
+        if let Some(control) = self.control.as_mut() {
+            let r = control.call(Op::Notify {
+                request: request.clone(),
+            })?;
+            if r.ok == Some(false) || r.outcome != Some(Outcome::Notification) {
+                return Ok(Notified::Refused {
+                    error: r.error.clone().unwrap_or_default(),
+                    response: r,
+                });
+            }
+            said = r.session_id;
+        } else if let Some(template) = &self.trigger {
+            let json = serde_json::to_string(&request).unwrap_or_default();
+            let command = template
+                .replace("{device}", &device)
+                .replace("{server_id}", request.server_id.as_deref().unwrap_or(""))
+                .replace("{request}", &json);
+            trigger(&command, timeout).map_err(IutError::Trigger)?;
+        }
+        let Some(arrival) = self.wire()?.next_arrival(timeout) else {
+            return Ok(Notified::NothingArrived {
+                device,
+                waited: timeout,
+            });
+        };
+        let arrived = Response {
+            outcome: Some(Outcome::Notification),
+            reason: Some("arrived at the device".into()),
+            ..Response::default()
+        };
+        Ok(match arrival {
+            Arrival::Datagram { bytes, .. } => match wsp::decode(&bytes) {
+                Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
+                Ok(push) => Notified::Arrived {
+                    problems: wsp::sender_rules(&push)
+                        .into_iter()
+                        .map(|e| Problem::SenderRule(e.to_string()))
+                        .collect(),
+                    content_type: Some(
+                        wsp::route(&push)
+                            .unwrap_or(Format::V13)
+                            .content_type()
+                            .to_owned(),
+                    ),
+                    message: push.body.to_vec(),
+                    session_id: said,
+                    response: arrived,
+                },
+            },
+            Arrival::Push {
+                content_type, body, ..
+            } => match ota_http::decode_entity(&content_type, &body, 0) {
+                Err(e) => Notified::Unreadable(Problem::NotOtaHttp(e.to_string())),
+                Ok(push) => Notified::Arrived {
+                    content_type: Some(push.format.content_type().to_owned()),
+                    message: push.message.to_vec(),
+                    session_id: said,
+                    problems: Vec::new(),
+                    response: arrived,
+                },
+            },
+        })
+    }
+
+    fn take_transcript(&mut self) -> Vec<(bool, String)> {
+        self.control
+            .as_mut()
+            .map(Control::take_transcript)
+            .unwrap_or_default()
+    }
+
+    fn stderr(&self) -> Option<String> {
+        self.control.as_ref().and_then(Control::stderr)
+    }
+
+    fn reset(&mut self) {
+        if let Some(c) = self.control.as_mut() {
+            c.reset();
+        }
+    }
+}
+
+/// The session ids a SessionID text may stand for: its hex value whatever the case and padding,
+/// and its decimal value (so that a wrong mapping is still attributed, and then judged).
+fn candidates(text: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    if let Ok(v) = u16::from_str_radix(text, 16) {
+        out.push(v);
+    }
+    if let Ok(v) = text.parse::<u16>() {
+        out.push(v);
+    }
+    out
+}
+
+/// The session record of a Package #1, with what the network shows: the server by the path posted
+/// to, SessionID as sent, the format by VerProto, the requested MOs whose subtrees it carries.
+fn session(p: &Posted, built: &Built) -> Session {
+    let p1 = p.package1.as_ref().ok();
+    let roots = p1.map(|p| p.roots()).unwrap_or_default();
+    let requested: Vec<u16> = crate::codec::v13::decode(&built.bytes)
+        .map(|m| m.requested_mo().map(|x| x.0).collect())
+        .unwrap_or_default();
+    Session {
+        server_id: p.server_id.clone().unwrap_or_default(),
+        session_id: p1.and_then(|p| p.session_id.clone()).unwrap_or_default(),
+        format: p1.and_then(|p| p.ver_proto.as_deref()).map(|v| {
+            if v.ends_with("1.2") {
+                Format::V12
+            } else {
+                Format::V13
+            }
+        }),
+        // An index whose subtree's root the harness cannot name is taken as carried.
+        requested_mo: requested
+            .into_iter()
+            .filter(|i| {
+                crate::runner::checks::mo_root(*i).is_none_or(|r| roots.iter().any(|x| x == r))
+            })
+            .collect(),
+        package1: Some(String::from_utf8_lossy(&p.body).into_owned()),
+        ..Session::default()
+    }
+}
+
+/// Runs a trigger command, killing it after `timeout`.
+fn trigger(command: &str, timeout: Duration) -> Result<(), String> {
+    let mut child = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("exited with {status}")),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "still running after {}",
+                    crate::runner::seconds(timeout)
+                ));
+            }
+        }
+    }
+}
+
+/// The real wire: a UDP socket to push from, and the mock DM server (client role) or the device
+/// listener (server role), on loopback unless the profile binds them elsewhere.
+pub struct Sockets {
+    socket: UdpSocket,
+    dm: Option<DmServer>,
+    device: Option<Device>,
+    target: Option<adapter::Delivery>,
+    /// The profile names the IUT's address: a hello's does not override it.
+    fixed_target: bool,
+    capture: Option<Capture>,
+    adapter: Adapter,
+    timeout: Duration,
+}
+
+/// Where an `udp://` or `http://` address points.
+fn delivery(address: &str) -> Result<adapter::Delivery, SetupError> {
+    if let Some(a) = address.strip_prefix("udp://") {
+        a.parse::<SocketAddr>()
+            .map(adapter::Delivery::Udp)
+            .map_err(|_| SetupError::Address(address.to_owned()))
+    } else if address.starts_with("http://") {
+        Ok(adapter::Delivery::Http {
+            url: address.to_owned(),
+            plain: false,
+        })
+    } else {
+        Err(SetupError::Address(address.to_owned()))
+    }
+}
+
+impl Sockets {
+    pub fn start(
+        profile: &Profile,
+        capture: Option<Capture>,
+        timeout: Duration,
+    ) -> Result<Sockets, SetupError> {
+        let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let listener = |what: &'static str, at: SocketAddr| {
+            move |source| SetupError::Listener {
+                what,
+                at: at.to_string(),
+                source,
+            }
+        };
+        let socket = UdpSocket::bind(loopback).map_err(listener("UDP socket", loopback))?;
+        let (dm, device) = match profile.role {
+            Role::Client => {
+                let at = profile.dm_server.unwrap_or(loopback);
+                (
+                    Some(
+                        DmServer::start(at, capture.clone())
+                            .map_err(listener("mock DM server", at))?,
+                    ),
+                    None,
+                )
+            }
+            Role::Server => {
+                let at = profile.device.unwrap_or(loopback);
+                (
+                    None,
+                    Some(
+                        Device::start(at, capture.clone())
+                            .map_err(listener("device listener", at))?,
+                    ),
+                )
+            }
+        };
+        let target = profile.address.as_deref().map(delivery).transpose()?;
+        Ok(Sockets {
+            socket,
+            dm,
+            device,
+            fixed_target: target.is_some(),
+            target,
+            capture,
+            adapter: profile.adapter,
+            timeout,
+        })
+    }
+}
+
+/// The WAP push framing a step asks for.
+fn framing(
+    format: Format,
+    f: Option<&Framing>,
+    content_type: Option<&str>,
+) -> Result<PushBuilder, SetupError> {
+    let mut b = PushBuilder::new(format);
+    if let Some(ct) = content_type {
+        b.content_type = match Format::from_content_type(ct) {
+            Some(f) => ContentType::Code(f.wsp_code()),
+            None => ContentType::Text(ct.to_owned()),
+        };
+    }
+    if let Some(f) = f {
+        if f.text_content_type {
+            b.content_type = wsp::text_content_type(format);
+        }
+        if let Some(h) = &f.extra_headers {
+            b.extra_headers = codec::parse_hex(h)
+                .map_err(|e| SetupError::Framing(format!("extra_headers: {e}")))?;
+        }
+        if let Some(id) = f.app_id {
+            b.app_id = Some(AppId::Code(id));
+        }
+        if let Some(text) = &f.app_id_text {
+            b.app_id = Some(AppId::Text(text.clone()));
+        }
+        if f.no_app_id {
+            b.app_id = None;
+        }
+    }
+    Ok(b)
+}
+
+impl Wire for Sockets {
+    fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
+        if !self.fixed_target {
+            if let Some(a) = hello_address {
+                self.target = Some(delivery(a)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        f: Option<&Framing>,
+    ) -> Result<Option<Answer>, Broken> {
+        let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
+        let pdu = framing(message.format, f, content_type)?;
+        if let (adapter::Delivery::Http { url, .. }, Some(ct)) = (target, content_type) {
+            // A plain push under the step's content type.
+            return adapter::http::post(url, ct, &[], &message.bytes, self.timeout)
+                .map(Some)
+                .map_err(|e| IutError::Push(e).into());
+        }
+        adapter::push(
+            &self.socket,
+            target,
+            message.format,
+            &pdu,
+            &message.bytes,
+            self.timeout,
+            self.capture.as_ref(),
+        )
+        .map_err(|e| IutError::Push(e).into())
+    }
+
+    fn next_post(&mut self, wait: Duration) -> Option<Posted> {
+        self.dm.as_ref().and_then(|d| d.next(wait))
+    }
+
+    fn server_uri(&self, server_id: &str) -> Option<String> {
+        self.dm.as_ref().map(|d| d.uri_for(server_id))
+    }
+
+    fn device(&mut self) -> Result<String, Broken> {
+        let device = self
+            .device
+            .as_ref()
+            .ok_or(SetupError::NotRunning("device listener"))?;
+        device.drain();
+        Ok(match self.adapter {
+            Adapter::Http => format!("http://{}/push", device.http_addr),
+            _ => format!("udp://{}", device.udp_addr),
+        })
+    }
+
+    fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
+        self.device.as_ref().and_then(|d| d.next(wait))
+    }
+}

@@ -1,0 +1,123 @@
+//! The worker pool: `--jobs` threads take cases from one queue, each with its own link (and so its
+//! own testee process), and send results back in the order they finish. This is the driver of the
+//! case engine: it makes the links, reads the real clock and times each case.
+
+use super::engine::{self, CaseContext};
+use super::link::net::Sockets;
+use super::link::{Broken, Link, NetLink, ProcessControl, SetupError, StdioLink};
+use super::{Options, select};
+use crate::profile::Profile;
+use crate::report::result::{CaseResult, Run};
+use crate::scr::Catalog;
+use crate::suite::Suite;
+use crate::transport::TransportProfile as Adapter;
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicU16;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The real time, POSIX seconds.
+fn wall_clock() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(engine::DEFAULT_NOW)
+}
+
+/// The link a worker reaches the profile's IUT by.
+fn link(profile: &Profile, opts: &Options, timeout: Duration) -> Result<Box<dyn Link>, SetupError> {
+    let control = || ProcessControl::new(profile.command(), profile.role, timeout, opts.debug);
+    Ok(match profile.adapter {
+        Adapter::Stdio => Box::new(StdioLink::new(control())),
+        other @ (Adapter::Obex | Adapter::Sip) => return Err(SetupError::NoLink(other)),
+        Adapter::Udp | Adapter::Http => {
+            let control = profile.command.as_ref().map(|_| control());
+            let (profile_c, capture) = (profile.clone(), opts.capture.clone());
+            Box::new(NetLink::new(
+                control,
+                Box::new(move || {
+                    Sockets::start(&profile_c, capture.clone(), timeout).map_err(Broken::from)
+                }),
+                profile,
+                timeout,
+            ))
+        }
+    })
+}
+
+/// Runs the profile's role's cases of `suites`. `on_result` sees each result as it comes (for
+/// progress); the returned run has them in suite order.
+pub fn run(
+    profile: &Profile,
+    suites: &[Suite],
+    catalog: &Catalog,
+    opts: &Options,
+    on_result: &mut dyn FnMut(&CaseResult),
+) -> Run {
+    let started = Instant::now();
+    let cases = select::select(suites, profile.role, opts);
+    let index = engine::message_index(suites);
+    let timeout = opts.step_timeout.unwrap_or_else(|| profile.step_timeout());
+    let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..cases.len()).collect()));
+    // An IUT without a control channel is never provisioned again: session ids must be fresh
+    // across the run. Seeded from the clock, so that runs against the same device do not reuse
+    // each other's ids.
+    let run_ids = profile
+        .command
+        .is_none()
+        .then(|| AtomicU16::new((wall_clock().wrapping_mul(40_503) as u16) | 0x0100));
+    let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
+    let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1).min(cases.len().max(1)) {
+            let queue = Arc::clone(&queue);
+            let tx = tx.clone();
+            let (cases, index, run_ids) = (&cases, &index, run_ids.as_ref());
+            scope.spawn(move || {
+                let mut link = link(profile, opts, timeout);
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some(i) = next else { break };
+                    let (suite, case) = cases[i];
+                    let link = match link.as_mut() {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let mut r = CaseResult::new(suite, case);
+                            r.verdict = crate::report::result::Verdict::Error;
+                            r.notes.push(e.to_string());
+                            if tx.send((i, r)).is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                    };
+                    let ctx = CaseContext {
+                        profile,
+                        catalog,
+                        index,
+                        wall_clock: wall_clock(),
+                        run_ids,
+                        explain: opts.explain,
+                    };
+                    let began = Instant::now();
+                    let mut result = engine::run_case(suite, case, &ctx, link.as_mut());
+                    result.duration = began.elapsed();
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, result) in rx {
+            on_result(&result);
+            results[i] = Some(result);
+        }
+    });
+    Run {
+        profile: profile.clone(),
+        results: results.into_iter().flatten().collect(),
+        wall: started.elapsed(),
+        partial: !opts.filters.is_empty() || opts.case.is_some() || opts.partition.is_some(),
+    }
+}

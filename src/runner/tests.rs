@@ -1,0 +1,468 @@
+//! The case engine over in-process links: every verdict, a testee that breaks mid-case, a clock
+//! that cannot be set, and "ignored" proven by the sentinel over a simulated network wire. The
+//! reference client and server run in this process, so each test takes microseconds.
+
+use super::engine::{self, CaseContext, run_case};
+use super::link::net::Wire;
+use super::link::{Broken, InProcess, Link, NetLink, StdioLink};
+use crate::adapter::device::Arrival;
+use crate::adapter::dm_server::Posted;
+use crate::adapter::http::Answer;
+use crate::iut::client::{ClientSettings, ReferenceClient};
+use crate::iut::device::DeviceTree;
+use crate::iut::faults::Faults;
+use crate::iut::server::ReferenceServer;
+use crate::profile::Profile;
+use crate::report::result::{CaseResult, Skip, Verdict};
+use crate::scr::{Catalog, Role, id};
+use crate::suite::message::Built;
+use crate::suite::{Framing, Suite};
+use crate::testee::{HexBytes, Op, Reply, Response, Testee};
+use crate::transport::TransportProfile;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+const WALL_CLOCK: u64 = 1_800_000_000;
+
+fn suite(role: Role, cases: &str) -> Suite {
+    let text = format!("role: {role}\ntitle: t\ncases:\n{cases}");
+    Suite::parse(Path::new("t.yaml"), &text, "t", &Catalog::builtin())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn client(faults: &[&str]) -> ReferenceClient {
+    let names: Vec<String> = faults.iter().map(|f| (*f).to_owned()).collect();
+    ReferenceClient::new(
+        DeviceTree::default(),
+        ClientSettings::default(),
+        Faults::parse(&names, Role::Client).expect("fault names"),
+    )
+}
+
+fn in_process_client(faults: &'static [&'static str]) -> impl Link {
+    StdioLink::new(InProcess::new(Role::Client, move || client(faults)))
+}
+
+fn in_process_server(faults: &'static [&'static str]) -> impl Link {
+    StdioLink::new(InProcess::new(Role::Server, move || {
+        let names: Vec<String> = faults.iter().map(|f| (*f).to_owned()).collect();
+        ReferenceServer::new(Faults::parse(&names, Role::Server).expect("fault names"))
+    }))
+}
+
+/// Runs every case of `suite` over `link`, in order, as one worker does.
+fn run(suite: &Suite, profile: &Profile, link: &mut dyn Link) -> Vec<CaseResult> {
+    let catalog = Catalog::builtin();
+    let suites = std::slice::from_ref(suite);
+    let index = engine::message_index(suites);
+    let ctx = CaseContext {
+        profile,
+        catalog: &catalog,
+        index: &index,
+        wall_clock: WALL_CLOCK,
+        run_ids: None,
+        explain: false,
+    };
+    suite
+        .cases
+        .iter()
+        .map(|c| run_case(suite, c, &ctx, link))
+        .collect()
+}
+
+fn reference(role: Role) -> Profile {
+    Profile::reference(role, &[])
+}
+
+const VALID_THEN_BAD_DIGEST: &str = r#"  - id: t.pass
+    title: a valid message starts a session; a flipped digest is ignored
+    scrs: ["SCR-DM-NOTI-C-019-M"]
+    steps:
+      - deliver: {}
+        expect: session
+      - deliver: {flip_digest_bit: 3}
+        expect: ignored
+"#;
+
+#[test]
+fn a_conformant_client_passes() {
+    let s = suite(Role::Client, VALID_THEN_BAD_DIGEST);
+    let r = run(&s, &reference(Role::Client), &mut in_process_client(&[]));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert_eq!(r[0].exchanges.len(), 2);
+}
+
+#[test]
+fn a_fault_fails_on_the_item_of_its_check_naming_the_step() {
+    let s = suite(Role::Client, VALID_THEN_BAD_DIGEST);
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut in_process_client(&["session-id-lowercase"]),
+    );
+    assert_eq!(r[0].verdict, Verdict::Fail);
+    let f = &r[0].failures[0];
+    // The SessionID check names C-008, not the case's own C-019.
+    assert_eq!(f.scr, id::C_008_M.as_str());
+    assert_eq!(f.step, Some(1));
+    assert_eq!(
+        f.message(),
+        "step 1: SessionID \"a01\": lower-case hex digits; 6.4.8 requires upper-case A-F; \
+         expected \"A01\""
+    );
+
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut in_process_client(&["accept-bad-digest"]),
+    );
+    let f = &r[0].failures[0];
+    // An outcome the case expects falls on the case's own item.
+    assert_eq!((f.scr.as_str(), f.step), (id::C_019_M.as_str(), Some(2)));
+    assert!(f.observed.starts_with("the client started session"), "{f}");
+    assert_eq!(f.expected.as_deref(), Some("the message to be ignored"));
+}
+
+#[test]
+fn an_undeclared_ambiguity_is_inconclusive_and_a_declared_one_fails() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.ambiguous
+    title: the digest reading
+    scrs: ["SCR-DM-NOTI-C-018-M"]
+    steps:
+      - deliver: {}
+        expect: session
+        ambiguous: digest-reading
+"#,
+    );
+    let no_colons = || {
+        StdioLink::new(InProcess::new(Role::Client, || {
+            ReferenceClient::new(
+                DeviceTree::default(),
+                ClientSettings {
+                    reading: crate::codec::digest::DigestReading::NoColons,
+                    ..ClientSettings::default()
+                },
+                Faults::default(),
+            )
+        }))
+    };
+    let mut undeclared = reference(Role::Client);
+    undeclared.parameters.digest_reading = None;
+    let r = run(&s, &undeclared, &mut no_colons());
+    assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
+    assert!(r[0].notes[0].contains("erratum 9"), "{:?}", r[0].notes);
+    let r = run(&s, &reference(Role::Client), &mut no_colons());
+    assert_eq!(r[0].verdict, Verdict::Fail);
+}
+
+#[test]
+fn skips_say_why() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.ui
+    title: needs UI mode
+    scrs: ["SCR-DM-NOTI-C-007-O"]
+    requires: ["SCR-DM-NOTI-C-007-O"]
+    steps:
+      - deliver: {ui_mode: informative}
+        expect: {session: {ui_mode: informative}}
+  - id: t.udp
+    title: needs UDP
+    scrs: ["SCR-DM-NOTI-C-020-O"]
+    transport: udp
+    steps:
+      - deliver: {}
+        expect: session
+"#,
+    );
+    let mut profile = reference(Role::Client);
+    profile
+        .claims
+        .insert(id::C_007_O.as_str().to_owned(), false);
+    let r = run(&s, &profile, &mut in_process_client(&[]));
+    assert_eq!(r[0].verdict, Verdict::Skipped);
+    assert_eq!(
+        r[0].skip,
+        Some(Skip::NotClaimed(id::C_007_O.as_str().into()))
+    );
+    assert_eq!(
+        r[1].skip,
+        Some(Skip::Transport {
+            needs: "udp".into(),
+            have: "stdio".into()
+        })
+    );
+    assert_eq!(r[1].notes, ["needs the udp transport; this run uses stdio"]);
+}
+
+#[test]
+fn a_suite_that_cannot_be_built_is_an_error_not_a_failure() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.from
+    title: from a case that does not exist
+    scrs: ["SCR-DM-NOTI-C-005-M"]
+    steps:
+      - deliver: {from: no.such.case}
+        expect: session
+"#,
+    );
+    let r = run(&s, &reference(Role::Client), &mut in_process_client(&[]));
+    assert_eq!(r[0].verdict, Verdict::Error);
+    assert!(r[0].failures.is_empty());
+    assert!(r[0].notes[0].contains("no.such.case"), "{:?}", r[0].notes);
+}
+
+#[test]
+fn a_testee_that_breaks_mid_case_fails_it_and_the_next_case_starts_afresh() {
+    let s = suite(
+        Role::Client,
+        &format!(
+            r#"  - id: t.crash
+    title: a long Server-ID
+    scrs: ["SCR-DM-NOTI-C-010-M"]
+    steps:
+      - deliver: {{}}
+        expect: session
+      - deliver: {{server_id: "{}"}}
+        expect: ignored
+{VALID_THEN_BAD_DIGEST}"#,
+            "x".repeat(200)
+        ),
+    );
+    let mut link = in_process_client(&["crash-on-long-server-id"]);
+    let r = run(&s, &reference(Role::Client), &mut link);
+    assert_eq!(r[0].verdict, Verdict::Fail, "{:?}", r[0]);
+    let f = &r[0].failures[0];
+    assert_eq!((f.scr.as_str(), f.step), (id::C_010_M.as_str(), Some(2)));
+    assert!(f.observed.starts_with("IUT exited"), "{f}");
+    // The crashed testee was replaced: the next case runs on a fresh one.
+    assert_eq!(r[1].verdict, Verdict::Pass, "{:?}", r[1]);
+
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.hang
+    title: Vendor-Info
+    scrs: ["SCR-DM-NOTI-C-012-O"]
+    steps:
+      - deliver: {vendor_info: "v"}
+        expect: session
+"#,
+    );
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut in_process_client(&["hang-on-vendor-info"]),
+    );
+    assert!(r[0].failures[0].observed.starts_with("no answer in"));
+}
+
+/// A client whose clock cannot be set: the case runs on the real time the caller passed in.
+struct FixedClock(ReferenceClient);
+
+impl Testee for FixedClock {
+    fn hello(&self) -> Response {
+        self.0.hello()
+    }
+
+    fn handle(&mut self, id: u64, op: Op) -> Reply {
+        match op {
+            Op::Clock { .. } => Reply::answer(Response::error(Some(id), "no fake clock here")),
+            op => self.0.handle(id, op),
+        }
+    }
+}
+
+#[test]
+fn a_clock_that_cannot_be_set_runs_on_the_passed_in_time() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.clock
+    title: any
+    scrs: ["SCR-DM-NOTI-C-005-M"]
+    steps:
+      - deliver: {}
+        expect: session
+"#,
+    );
+    let mut link = StdioLink::new(InProcess::new(Role::Client, || FixedClock(client(&[]))));
+    let r = run(&s, &reference(Role::Client), &mut link);
+    assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
+    assert!(r[0].notes[0].contains("no fake clock here"));
+    // The message carried the wall clock the engine was given, not the suite's time.
+    let hex = r[0].exchanges[0].message.clone().unwrap_or_default();
+    let bytes = crate::codec::parse_hex(&hex).unwrap();
+    let m = crate::codec::v13::decode(&bytes).unwrap();
+    assert_eq!(u64::from(m.header.timestamp), WALL_CLOCK);
+}
+
+#[test]
+fn a_server_is_judged_on_its_notification() {
+    let s = suite(
+        Role::Server,
+        r#"  - id: t.notify
+    title: a notification
+    scrs: ["SCR-DM-NOTI-S-002-M"]
+    steps:
+      - notify: {requested_mo: [11]}
+"#,
+    );
+    let r = run(&s, &reference(Role::Server), &mut in_process_server(&[]));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    let r = run(
+        &s,
+        &reference(Role::Server),
+        &mut in_process_server(&["wrong-secret"]),
+    );
+    assert_eq!(r[0].failures[0].scr, id::S_011_M.as_str());
+}
+
+/// The reference client shared by the control channel (provisioning) and the simulated wire.
+#[derive(Clone)]
+struct Shared(Rc<RefCell<ReferenceClient>>);
+
+impl Testee for Shared {
+    fn hello(&self) -> Response {
+        self.0.borrow().hello()
+    }
+
+    fn handle(&mut self, id: u64, op: Op) -> Reply {
+        self.0.borrow_mut().handle(id, op)
+    }
+}
+
+/// A network with no sockets: a push reaches the client at once; its session is "posted".
+/// `mute` drops every push, as a device that stopped answering does.
+struct SimWire {
+    client: Shared,
+    posts: VecDeque<Posted>,
+    mute: bool,
+}
+
+impl Wire for SimWire {
+    fn learn(&mut self, _: Option<&str>) -> Result<(), Broken> {
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        message: &Built,
+        _: Option<&str>,
+        _: Option<&Framing>,
+    ) -> Result<Option<Answer>, Broken> {
+        if self.mute {
+            return Ok(None);
+        }
+        let op = Op::Deliver {
+            content_type: message.format.content_type().into(),
+            message: HexBytes(message.bytes.clone()),
+        };
+        if let Reply::Answer(r) = self.client.handle(1, op) {
+            if let Some(s) = r.session {
+                let body = s.package1.clone().unwrap_or_default();
+                self.posts.push_back(Posted {
+                    server_id: Some(s.server_id),
+                    package1: crate::syncml::parse_package1(&body).map_err(|e| e.to_string()),
+                    body: body.into_bytes(),
+                    at: Instant::now(),
+                });
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_post(&mut self, _: Duration) -> Option<Posted> {
+        self.posts.pop_front()
+    }
+
+    fn server_uri(&self, server_id: &str) -> Option<String> {
+        Some(format!("http://sim/{server_id}"))
+    }
+
+    fn device(&mut self) -> Result<String, Broken> {
+        Ok("udp://sim".into())
+    }
+
+    fn next_arrival(&mut self, _: Duration) -> Option<Arrival> {
+        None
+    }
+}
+
+fn sim_link(faults: &'static [&'static str], mute: bool) -> impl Link {
+    let shared = Shared(Rc::new(RefCell::new(client(faults))));
+    let for_wire = shared.clone();
+    let mut profile = reference(Role::Client);
+    profile.adapter = TransportProfile::Udp;
+    NetLink::new(
+        Some(InProcess::new(Role::Client, move || shared.clone())),
+        Box::new(move || {
+            Ok(SimWire {
+                client: for_wire.clone(),
+                posts: VecDeque::new(),
+                mute,
+            })
+        }),
+        &profile,
+        Duration::from_millis(50),
+    )
+}
+
+#[test]
+fn over_the_network_ignored_is_proven_by_the_sentinel() {
+    let s = suite(Role::Client, VALID_THEN_BAD_DIGEST);
+    let mut profile = reference(Role::Client);
+    profile.adapter = TransportProfile::Udp;
+    let r = run(&s, &profile, &mut sim_link(&[], false));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert!(
+        r[0].exchanges[1]
+            .response
+            .contains("no session arrived, while the sentinel's did"),
+        "{}",
+        r[0].exchanges[1].response
+    );
+    // A client that takes the flipped digest: its session arrives beside the sentinel's.
+    let r = run(&s, &profile, &mut sim_link(&["accept-bad-digest"], false));
+    assert_eq!(r[0].failures[0].scr, id::C_019_M.as_str());
+    assert_eq!(r[0].failures[0].step, Some(2));
+    // A client that answers nothing at all is not "ignoring": the missing sentinel fails it.
+    let r = run(&s, &profile, &mut sim_link(&[], true));
+    assert_eq!(r[0].verdict, Verdict::Fail);
+    assert!(
+        r[0].failures[0].observed.contains("stopped answering"),
+        "{}",
+        r[0].failures[0]
+    );
+}
+
+#[test]
+fn over_the_network_generated_variants_and_hidden_fields() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.generate
+    title: flipped bits are ignored
+    scrs: ["SCR-DM-NOTI-C-019-M"]
+    steps:
+      - generate: {class: flip-any-bit, count: 20, seed: 1}
+  - id: t.ui
+    title: UI mode is not seen on the network
+    scrs: ["SCR-DM-NOTI-C-007-O"]
+    steps:
+      - deliver: {ui_mode: informative}
+        expect: {session: {ui_mode: informative}}
+"#,
+    );
+    let mut profile = reference(Role::Client);
+    profile.adapter = TransportProfile::Udp;
+    let r = run(&s, &profile, &mut sim_link(&[], false));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert_eq!(r[1].skip, Some(Skip::NotObservable { field: "ui_mode" }));
+    let r = run(&s, &profile, &mut sim_link(&["accept-bad-digest"], false));
+    assert_eq!(r[0].verdict, Verdict::Fail);
+    assert!(r[0].failures[0].observed.contains("were not ignored"));
+}

@@ -1,0 +1,53 @@
+//! The transport dependant profiles of section 7, plus stdio: one enum for a suite's `transport:`,
+//! a profile's `adapter:`, `dmnoti run --adapter` and the reference IUT's `--adapter`. (The TRA
+//! header field, the transport of the *session*, is [`crate::codec::Transport`].)
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How Package #0 reaches the IUT, in the spec's order.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportProfile {
+    /// The stdio testee protocol: the IUT's shim says what it did.
+    #[default]
+    Stdio,
+    /// 7.1: connectionless WAP push, over UDP.
+    Udp,
+    /// 7.2: OBEX. A label only: no link speaks it yet.
+    #[value(skip)]
+    Obex,
+    /// 7.3: SIP push. A label only: no link speaks it yet.
+    #[value(skip)]
+    Sip,
+    /// 7.4: OTA-HTTP push.
+    Http,
+}
+
+impl TransportProfile {
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportProfile::Stdio => "stdio",
+            TransportProfile::Udp => "udp",
+            TransportProfile::Obex => "obex",
+            TransportProfile::Sip => "sip",
+            TransportProfile::Http => "http",
+        }
+    }
+
+    /// Whether the harness has a link for it (cases over the others are skipped).
+    pub fn has_link(self) -> bool {
+        matches!(
+            self,
+            TransportProfile::Stdio | TransportProfile::Udp | TransportProfile::Http
+        )
+    }
+}
+
+impl fmt::Display for TransportProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
