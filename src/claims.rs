@@ -5,6 +5,7 @@
 
 use crate::profile::Profile;
 use crate::report::result::{Run, Verdict};
+use crate::scr::id;
 use crate::scr::{Catalog, Status};
 
 /// Optional items of the profile's role it says nothing about.
@@ -20,12 +21,12 @@ pub fn unset(profile: &Profile, catalog: &Catalog) -> Vec<String> {
 }
 
 /// The session fields that show a client implements an optional item, whatever it claims.
-const SHOWN_BY: [(&str, &str); 5] = [
-    ("SCR-DM-NOTI-C-011-O", "targeted_mo"),
-    ("SCR-DM-NOTI-C-012-O", "vendor_info"),
-    ("SCR-DM-NOTI-C-015-O", "connect_reason"),
-    ("SCR-DM-NOTI-C-017-O", "bearer"),
-    ("SCR-DM-NOTI-C-007-O", "ui_mode"),
+const SHOWN_BY: [(crate::scr::ScrId, &str); 5] = [
+    (id::C_011_O, "targeted_mo"),
+    (id::C_012_O, "vendor_info"),
+    (id::C_015_O, "connect_reason"),
+    (id::C_017_O, "bearer"),
+    (id::C_007_O, "ui_mode"),
 ];
 
 /// Where behaviour contradicts a claim.
@@ -58,7 +59,7 @@ pub fn contradictions(run: &Run, catalog: &Catalog) -> Vec<String> {
             ));
         }
         if !claimed {
-            if let Some((_, field)) = SHOWN_BY.iter().find(|(id, _)| *id == item.id) {
+            if let Some((_, field)) = SHOWN_BY.iter().find(|(id, _)| id.as_str() == item.id) {
                 let shown = run.results.iter().flat_map(|r| &r.exchanges).find_map(|e| {
                     let v: serde_json::Value = serde_json::from_str(&e.response).ok()?;
                     let f = &v["session"][*field];

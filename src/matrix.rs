@@ -7,6 +7,7 @@ use crate::codec::digest::DigestReading;
 use crate::codec::{Format, v13};
 use crate::profile::Profile;
 use crate::runner::checks::{self, server_scr};
+use crate::scr::id;
 use crate::suite::message::Built;
 use crate::suite::{AccountSpec, SessionExpect};
 use crate::testee::process::TesteeProcess;
@@ -87,11 +88,11 @@ fn blame(bytes: &[u8], account: &AccountSpec, reason: &str) -> (String, Option<S
         ) {
             Err(e) => (
                 format!("the server's digest: {e}"),
-                Some("SCR-DM-NOTI-S-011-M".into()),
+                Some(id::S_011_M.into()),
             ),
             Ok(()) => (
                 format!("the client ignored a conformant message: {reason}"),
-                Some("SCR-DM-NOTI-C-002-M".into()),
+                Some(id::C_002_M.into()),
             ),
         },
     }
@@ -120,7 +121,7 @@ pub fn run(servers: &[Profile], clients: &[Profile], timeout: Duration) -> Matri
                     cells.push(cell(
                         false,
                         format!("the server: {e}"),
-                        Some("SCR-DM-NOTI-S-002-M".into()),
+                        Some(id::S_002_M.into()),
                     ));
                     continue;
                 }
@@ -137,11 +138,7 @@ pub fn run(servers: &[Profile], clients: &[Profile], timeout: Duration) -> Matri
             });
             let format = Format::from_content_type(&content_type).unwrap_or(Format::V13);
             cells.push(match answer {
-                Err(e) => cell(
-                    false,
-                    format!("the client: {e}"),
-                    Some("SCR-DM-NOTI-C-002-M".into()),
-                ),
+                Err(e) => cell(false, format!("the client: {e}"), Some(id::C_002_M.into())),
                 Ok(r) => match (r.outcome, r.session) {
                     (Some(Outcome::Session), Some(s)) => {
                         let built = Built {

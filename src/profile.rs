@@ -4,7 +4,7 @@
 
 use crate::codec::digest::DigestReading;
 use crate::iut::client::TimeoutUnit;
-use crate::scr::{Catalog, Role, Status};
+use crate::scr::{Catalog, Role, ScrId, Status, id};
 use crate::suite::AccountSpec;
 use crate::testee::process::CommandSpec;
 pub use crate::transport::TransportProfile;
@@ -90,32 +90,38 @@ impl Profile {
         for f in faults {
             args.extend(["--fault".to_owned(), f.clone()]);
         }
-        let claimed: &[&str] = match role {
+        let claimed: &[ScrId] = match role {
             Role::Client => &[
-                "C-007-O", "C-009-O", "C-011-O", "C-012-O", "C-014-O", "C-015-O", "C-017-O",
+                id::C_007_O,
+                id::C_009_O,
+                id::C_011_O,
+                id::C_012_O,
+                id::C_014_O,
+                id::C_015_O,
+                id::C_017_O,
             ],
-            Role::Server => &["S-007-O", "S-009-O"],
+            Role::Server => &[id::S_007_O, id::S_009_O],
         };
         let transports = match role {
             Role::Client => [
-                ("C-020-O", TransportProfile::Udp),
-                ("C-021-O", TransportProfile::Stdio),
-                ("C-022-O", TransportProfile::Stdio),
-                ("C-023-O", TransportProfile::Http),
+                (id::C_020_O, TransportProfile::Udp),
+                (id::C_021_O, TransportProfile::Stdio),
+                (id::C_022_O, TransportProfile::Stdio),
+                (id::C_023_O, TransportProfile::Http),
             ],
             Role::Server => [
-                ("S-012-O", TransportProfile::Udp),
-                ("S-013-O", TransportProfile::Stdio),
-                ("S-014-O", TransportProfile::Stdio),
-                ("S-015-O", TransportProfile::Http),
+                (id::S_012_O, TransportProfile::Udp),
+                (id::S_013_O, TransportProfile::Stdio),
+                (id::S_014_O, TransportProfile::Stdio),
+                (id::S_015_O, TransportProfile::Http),
             ],
         };
         let claims = claimed
             .iter()
-            .map(|c| (format!("SCR-DM-NOTI-{c}"), true))
+            .map(|c| (c.as_str().to_owned(), true))
             .chain(transports.iter().map(|(c, a)| {
                 (
-                    format!("SCR-DM-NOTI-{c}"),
+                    c.as_str().to_owned(),
                     *a != TransportProfile::Stdio && *a == adapter,
                 )
             }))

@@ -156,7 +156,7 @@ pub fn run(
         let failed_items: BTreeSet<String> = failed.iter().flat_map(|r| r.failed_items()).collect();
         let caught_on: BTreeSet<String> = failed_items
             .iter()
-            .filter(|i| fault.scrs().contains(&i.as_str()))
+            .filter(|i| fault.scrs().iter().any(|s| s.as_str() == i.as_str()))
             .cloned()
             .collect();
         faults.push(FaultResult {

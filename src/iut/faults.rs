@@ -3,6 +3,7 @@
 //! failed case on one of those items: a fault nothing catches is a missing case.
 
 use crate::scr::Role;
+use crate::scr::{ScrId, id};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,32 +108,30 @@ impl Fault {
     }
 
     /// The SCR items the fault violates: a suite that catches it fails a case on one of them.
-    pub fn scrs(self) -> &'static [&'static str] {
+    pub fn scrs(self) -> &'static [ScrId] {
         match self {
-            Fault::AcceptBadDigest => &["SCR-DM-NOTI-C-019-M", "SCR-DM-NOTI-C-018-M"],
-            Fault::AcceptUnknownServer => &["SCR-DM-NOTI-C-010-M", "SCR-DM-NOTI-C-019-M"],
-            Fault::RejectV12Format => &["SCR-DM-NOTI-C-003-M"],
-            Fault::AcceptVersion2 => &["SCR-DM-NOTI-C-006-M"],
+            Fault::AcceptBadDigest => &[id::C_019_M, id::C_018_M],
+            Fault::AcceptUnknownServer => &[id::C_010_M, id::C_019_M],
+            Fault::RejectV12Format => &[id::C_003_M],
+            Fault::AcceptVersion2 => &[id::C_006_M],
             Fault::SessionIdLeadingZeros
             | Fault::SessionIdLowercase
             | Fault::SessionIdDecimal
-            | Fault::DuplicateSessions => &["SCR-DM-NOTI-C-008-M"],
-            Fault::OmitRequestedMoInPackage1 => &["SCR-DM-NOTI-C-013-M"],
-            Fault::IgnoreUiMode => &["SCR-DM-NOTI-C-007-O"],
-            Fault::AcceptOutOfOrderOptions => &["SCR-DM-NOTI-C-004-M", "SCR-DM-NOTI-C-002-M"],
-            Fault::CrashOnLongServerId => &["SCR-DM-NOTI-C-010-M"],
-            Fault::HangOnVendorInfo => &["SCR-DM-NOTI-C-012-O", "SCR-DM-NOTI-C-002-M"],
-            Fault::Version0 => &["SCR-DM-NOTI-S-004-M"],
-            Fault::OmitServerId => &["SCR-DM-NOTI-S-005-M"],
-            Fault::OmitRequestedMo => &["SCR-DM-NOTI-S-008-M"],
-            Fault::OptionsOutOfOrder => &["SCR-DM-NOTI-S-002-M"],
+            | Fault::DuplicateSessions => &[id::C_008_M],
+            Fault::OmitRequestedMoInPackage1 => &[id::C_013_M],
+            Fault::IgnoreUiMode => &[id::C_007_O],
+            Fault::AcceptOutOfOrderOptions => &[id::C_004_M, id::C_002_M],
+            Fault::CrashOnLongServerId => &[id::C_010_M],
+            Fault::HangOnVendorInfo => &[id::C_012_O, id::C_002_M],
+            Fault::Version0 => &[id::S_004_M],
+            Fault::OmitServerId => &[id::S_005_M],
+            Fault::OmitRequestedMo => &[id::S_008_M],
+            Fault::OptionsOutOfOrder => &[id::S_002_M],
             Fault::ZeroSessionId | Fault::RepeatSessionId | Fault::LittleEndianSessionId => {
-                &["SCR-DM-NOTI-S-003-M", "SCR-DM-NOTI-S-002-M"]
+                &[id::S_003_M, id::S_002_M]
             }
-            Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => {
-                &["SCR-DM-NOTI-S-011-M"]
-            }
-            Fault::OpcOffByOne | Fault::TimestampZero => &["SCR-DM-NOTI-S-003-M"],
+            Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => &[id::S_011_M],
+            Fault::OpcOffByOne | Fault::TimestampZero => &[id::S_003_M],
         }
     }
 
@@ -187,7 +186,11 @@ impl Fault {
                 out.push_str(&format!(
                     "  {:<30} {:<44} {}\n",
                     f.name(),
-                    f.scrs().join(", "),
+                    f.scrs()
+                        .iter()
+                        .map(|i| i.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     f.describe()
                 ));
             }
