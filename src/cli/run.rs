@@ -51,7 +51,6 @@ pub struct RunArgs {
 }
 
 pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
-    use crate::report::result::Verdict;
     use std::io::IsTerminal;
     let catalog = Catalog::builtin();
     let suites = load_suites(&args.suite.suites, &catalog)?;
@@ -158,14 +157,13 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         .iter()
         .flat_map(|r| crate::claims::contradictions(r, &catalog))
         .collect();
-    let strict_failed = args.strict_claims && !coverage.claims_contradicted.is_empty();
-    coverage.ok = coverage.ok && coverage.known_failure_problems.is_empty() && !strict_failed;
+    coverage.settle(args.strict_claims);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
     let mut out = String::new();
     if args.debug {
         for r in runs.iter().flat_map(|r| &r.results) {
-            out.push_str(&debug_text(r));
+            out.push_str(&crate::report::summary::debug(r));
             let path = args.reports.join(format!("repro-{}.json", r.id));
             let profile = runs
                 .iter()
@@ -184,84 +182,12 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
             ));
         }
     }
-    for run in &runs {
-        for r in run
-            .results
-            .iter()
-            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
-        {
-            out.push_str(&r.headline());
-            out.push('\n');
-        }
-    }
-    for p in &coverage.known_failure_problems {
-        out.push_str(&format!("KNOWN-FAILURE LIST: {p}\n"));
-    }
-    for c in &coverage.claims_contradicted {
-        out.push_str(&format!(
-            "{}: {c}\n",
-            if args.strict_claims {
-                "CLAIM CONTRADICTED"
-            } else {
-                "warning: claim contradicted"
-            }
-        ));
-    }
-    out.push('\n');
-    out.push_str(&coverage.to_text());
-    let count = |v: Verdict| {
-        runs.iter()
-            .flat_map(|r| &r.results)
-            .filter(|r| r.verdict == v)
-            .count()
-    };
-    let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
-    out.push_str(&format!(
-        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors in {:.2} s: {}\nreports: {}\n",
-        count(Verdict::Pass),
-        count(Verdict::Fail),
-        count(Verdict::Inconclusive),
-        count(Verdict::Skipped),
-        count(Verdict::ExpectedFailure),
-        count(Verdict::Error),
-        wall.as_secs_f64(),
-        if coverage.ok { "every mandatory and claimed item passes" } else { "NOT every mandatory and claimed item passes" },
-        written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    out.push_str(&crate::report::summary::text(
+        &runs,
+        &coverage,
+        args.strict_claims,
+        &written,
     ));
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
-}
-
-/// One case in full: every message with its breakdown, and every protocol line.
-fn debug_text(r: &crate::report::result::CaseResult) -> String {
-    let mut out = format!(
-        "== {} ({}): {}\n{}\n",
-        r.id,
-        r.scrs.join(", "),
-        r.verdict.word(),
-        r.title
-    );
-    for e in &r.exchanges {
-        out.push_str(&format!(
-            "-- step {} {} {}\n",
-            e.step,
-            e.op,
-            e.content_type.as_deref().unwrap_or("")
-        ));
-        if let Some(m) = &e.message {
-            out.push_str(&format!("bytes: {m}\n"));
-        }
-        if let Some(x) = &e.explain {
-            out.push_str(x);
-        }
-        out.push_str(&format!("answer: {}\n", e.response));
-    }
-    out.push_str("-- protocol lines\n");
-    for (sent, line) in &r.transcript {
-        out.push_str(&format!("{} {line}\n", if *sent { "->" } else { "<-" }));
-    }
-    for f in &r.failures {
-        out.push_str(&format!("FAIL [{}] {}\n", f.scr, f.message()));
-    }
-    out
 }

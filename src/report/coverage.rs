@@ -68,11 +68,19 @@ pub struct Coverage {
     pub claims_contradicted: Vec<String>,
     pub items: Vec<ItemCoverage>,
     pub totals: BTreeMap<&'static str, usize>,
-    /// Every mandatory and claimed item passes.
+    /// The run passes: every mandatory and claimed item passes, the known-failure list has no
+    /// problems, and (under --strict-claims) no claim is contradicted. See [`Coverage::settle`].
     pub ok: bool,
 }
 
 impl Coverage {
+    /// The run's pass/fail policy, once the known-failure problems and the contradicted claims
+    /// are in: either fails the run, contradictions only under `strict_claims`.
+    pub fn settle(&mut self, strict_claims: bool) {
+        let contradicted = strict_claims && !self.claims_contradicted.is_empty();
+        self.ok = self.ok && self.known_failure_problems.is_empty() && !contradicted;
+    }
+
     pub fn of(runs: &[Run], catalog: &Catalog) -> Coverage {
         let mut items = Vec::new();
         let mut totals = BTreeMap::new();

@@ -5,7 +5,6 @@
 
 use crate::report::result::{CaseResult, Run, Verdict};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
-use std::fmt::Write as _;
 
 fn status(r: &CaseResult) -> TestCaseStatus {
     match r.verdict {
@@ -57,30 +56,6 @@ fn status(r: &CaseResult) -> TestCaseStatus {
     }
 }
 
-fn system_out(r: &CaseResult) -> String {
-    let mut out = format!("{}\n", r.title);
-    for e in &r.exchanges {
-        let _ = writeln!(
-            out,
-            "\n-- step {} {}{}",
-            e.step,
-            e.op,
-            e.content_type
-                .as_ref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default()
-        );
-        if let Some(m) = &e.message {
-            let _ = writeln!(out, "message: {m}");
-        }
-        if let Some(x) = &e.explain {
-            out.push_str(x);
-        }
-        let _ = writeln!(out, "answer: {}", e.response);
-    }
-    out
-}
-
 fn test_case(r: &CaseResult) -> TestCase {
     let mut tc = TestCase::new(r.id.clone(), status(r));
     tc.set_classname(r.suite.clone());
@@ -92,7 +67,7 @@ fn test_case(r: &CaseResult) -> TestCase {
     if r.verdict == Verdict::ExpectedFailure {
         tc.add_property(Property::new("known-failure", "true"));
     }
-    tc.set_system_out(system_out(r));
+    tc.set_system_out(super::summary::messages(r));
     if let Some(err) = &r.stderr {
         tc.set_system_err(err.clone());
     }

@@ -5,6 +5,7 @@
 pub mod coverage;
 pub mod junit;
 pub mod result;
+pub mod summary;
 
 use crate::report::result::Run;
 use std::path::{Path, PathBuf};
