@@ -1,5 +1,5 @@
 //! `cargo bench --bench codec`: decode, decode+verify and the bare hash for a typical 1.3 message
-//! and for the NOTES.md 1.2 example, with the verify/hash ratio and heap allocations per decode.
+//! and for the docs/spec-notes.md 1.2 example, with the verify/hash ratio and heap allocations per decode.
 //! A bench binary (no harness): it prints figures, it asserts nothing.
 
 use dmnoti::codec::digest::{self, DigestReading};
@@ -99,7 +99,7 @@ fn main() {
     println!("  verify / hash     {:8.2}x", decode_verify / sha);
     println!("  allocations per decode: {allocs}");
 
-    // The NOTES.md 1.2 example.
+    // The docs/spec-notes.md 1.2 example.
     let wire12 =
         parse_hex("ECE403CDE6BFD11780D5185040EC301202D800000030390453637473").expect("hex");
     let nonce = [0x00, 0xE5, 0x6E, 0x00];

@@ -1,5 +1,5 @@
 //! The SCR catalog (Appendix B of the 1.3 spec): every client (B.1) and server (B.2) item, with
-//! the errata of NOTES.md attached to the items they touch. The catalog files in `scrs/` are
+//! the errata of docs/spec-notes.md attached to the items they touch. The catalog files in `scrs/` are
 //! compiled in, so the binary needs nothing beside it; `load_dir` reads an edited copy.
 
 use crate::yaml::{self, YamlError};

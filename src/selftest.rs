@@ -1,4 +1,4 @@
-//! The harness's own test (DESIGN.md): the suites against the reference client and server, once
+//! The harness's own test: the suites against the reference client and server, once
 //! conformant (no case may fail) and once per named fault (some case must fail on one of the
 //! fault's SCR items). A fault no case catches is a missing case.
 

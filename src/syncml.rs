@@ -1,4 +1,4 @@
-//! Package #1 as a DM server reads it (DMPRO, as NOTES.md sums it up): SyncML DM XML whose SyncHdr
+//! Package #1 as a DM server reads it (DMPRO, as docs/spec-notes.md sums it up): SyncML DM XML whose SyncHdr
 //! carries VerDTD, VerProto, SessionID, MsgID, Target and Source, and whose SyncBody carries the
 //! Alert (1200 for a server-initiated session) and Replace items with the device's MOs. Also the
 //! minimal Package #2 that ends a session. Pure functions of text (quick-xml).

@@ -907,7 +907,7 @@ fn v12_format() -> VectorFile {
                     section: if kind == "zero-session-id" {
                         "6.4.8"
                     } else {
-                        "DMNoti12 trigger, NOTES.md"
+                        "DMNoti12 trigger, docs/spec-notes.md"
                     },
                 },
             ),
@@ -983,7 +983,7 @@ fn v12_format() -> VectorFile {
                 json!({}),
                 Expected::Invalid {
                     kind: "short-message",
-                    section: "DMNoti12 trigger, NOTES.md",
+                    section: "DMNoti12 trigger, docs/spec-notes.md",
                 },
             ),
         ));
@@ -1033,7 +1033,7 @@ fn v12_digest() -> VectorFile {
                     json!({}),
                     Expected::Invalid {
                         kind: "digest-mismatch",
-                        section: "DMNoti12 digest, NOTES.md",
+                        section: "DMNoti12 digest, docs/spec-notes.md",
                     },
                 ),
             ));
@@ -1058,7 +1058,7 @@ fn v12_digest() -> VectorFile {
                 json!({}),
                 Expected::Invalid {
                     kind: "digest-mismatch",
-                    section: "DMNoti12 digest, NOTES.md",
+                    section: "DMNoti12 digest, docs/spec-notes.md",
                 },
             ),
         ));

@@ -1,8 +1,8 @@
 //! Digests of both formats, streamed into the hasher (no concatenation buffer) and compared in
 //! constant time.
 //! - 1.3 (seed 6.6): `Digest = Hash(server-secret:header:header-options)`, SHA-256. The text does not
-//!   say what the colons are (erratum 9 of NOTES.md), so the reading is a named choice.
-//! - 1.2 (NOTES.md): `MD5(B64(MD5(server-id ":" password)) ":" nonce ":" B64(MD5(trigger)))`.
+//!   say what the colons are (erratum 9 of docs/spec-notes.md), so the reading is a named choice.
+//! - 1.2 (docs/spec-notes.md): `MD5(B64(MD5(server-id ":" password)) ":" nonce ":" B64(MD5(trigger)))`.
 
 use md5::Md5;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 pub const DIGEST13_LEN: usize = 32;
 pub const DIGEST12_LEN: usize = 16;
 
-/// The nonce a 1.2 client retries with after a digest failure (nonce resync, NOTES.md).
+/// The nonce a 1.2 client retries with after a digest failure (nonce resync, docs/spec-notes.md).
 pub const RESYNC_NONCE: [u8; 4] = [0; 4];
 
 /// How the 1.3 digest formula `Hash(server-secret:header:header-options)` is read.
@@ -136,7 +136,7 @@ pub fn trigger_hash12(trigger: &[u8]) -> [u8; 24] {
     base64_16(&md5_of(&[trigger]))
 }
 
-/// The 1.2 digest (NOTES.md). `server_id` is what the digest is keyed with: the message's
+/// The 1.2 digest (docs/spec-notes.md). `server_id` is what the digest is keyed with: the message's
 /// ServerID by default, SRVCRED's AAuthName for implementations that read it so.
 pub fn digest12(
     server_id: &[u8],

@@ -1,5 +1,5 @@
 //! The one error shape every decoder here returns: where (byte offset) and which rule (with the
-//! section of the spec, or of NOTES.md, that states it).
+//! section of the spec, or of docs/spec-notes.md, that states it).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! MO indexes carried by Targeted-MO and Requested-MO (6.5.2, 6.5.4): the "MO Index" column of the
-//! OMNA DM MO registry, as collected in NOTES.md.
+//! OMNA DM MO registry, as collected in docs/spec-notes.md.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Package #0 wire code: the 1.3 format (seed 6.1-6.6), the 1.2 format that 1.3 clients must still
-//! accept (C-003, NOTES.md), their digests, and the delivery framings of seed 7 (connectionless
+//! accept (C-003, docs/spec-notes.md), their digests, and the delivery framings of seed 7 (connectionless
 //! WAP push, OTA-HTTP push). Pure functions of bytes: no I/O, no clock, nothing of suites,
 //! adapters or reports.
 
@@ -24,11 +24,11 @@ pub use session_id::SessionId;
 
 /// MIME type of a 1.3 notification (seed 6).
 pub const CONTENT_TYPE_V13: &str = "application/vnd.syncml.dm.notification";
-/// MIME type of a 1.2 notification (NOTES.md).
+/// MIME type of a 1.2 notification (docs/spec-notes.md).
 pub const CONTENT_TYPE_V12: &str = "application/vnd.syncml.notification";
 /// WSP well-known content type code of a 1.3 notification (seed 6, 7.1).
 pub const WSP_CODE_V13: u8 = 0x58;
-/// WSP well-known content type code of a 1.2 notification (NOTES.md).
+/// WSP well-known content type code of a 1.2 notification (docs/spec-notes.md).
 pub const WSP_CODE_V12: u8 = 0x44;
 
 /// Which of the two Package #0 formats a message is in. A client tells them apart by content type.

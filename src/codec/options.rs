@@ -185,7 +185,7 @@ impl<'a> NotiOption<'a> {
 }
 
 /// Largest Server-ID: its length "MUST be equal or less than 8 bits" (6.5.1; erratum 4 of
-/// NOTES.md: the table's 256 cannot be written in 8 bits).
+/// docs/spec-notes.md: the table's 256 cannot be written in 8 bits).
 pub const SERVER_ID_MAX: usize = 255;
 
 /// Reads an option value by the format of its number (6.2.3, 6.3, 6.5), or names the rule it breaks.

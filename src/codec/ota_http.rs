@@ -1,4 +1,4 @@
-//! Package #0 over HTTP push (seed 7.4; PushOTA as NOTES.md sums it up). Two forms reach a client:
+//! Package #0 over HTTP push (seed 7.4; PushOTA as docs/spec-notes.md sums it up). Two forms reach a client:
 //! - OTA-HTTP: `POST` with `Content-Type: application/http` and `X-Wap-Push-OTA-Version: 1.0`, whose
 //!   body is a whole HTTP response message carrying the notification with its own headers;
 //! - plain: a `POST` of the notification bytes with the notification content type, which many

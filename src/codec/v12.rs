@@ -1,4 +1,4 @@
-//! The 1.2 DM notification (OMA-TS-DM_Notification-V1_2, as NOTES.md gives it), which a 1.3 client
+//! The 1.2 DM notification (OMA-TS-DM_Notification-V1_2, as docs/spec-notes.md gives it), which a 1.3 client
 //! MUST still accept (C-003): a 16-byte MD5 digest, then the trigger:
 //! `V(10) UIM(2) I(1) FUTURE(27) | SESSIONID(16) | LEN(8) SERVER-ID | vendor body`.
 
@@ -12,7 +12,7 @@ use std::fmt;
 
 /// V on the wire: '0000001011'.
 pub const VERSION: u16 = 11;
-/// What many real clients accept besides 11 (NOTES.md): a leniency, not the conformant value.
+/// What many real clients accept besides 11 (docs/spec-notes.md): a leniency, not the conformant value.
 pub const VERSION_LENIENT: u16 = 12;
 /// Digest, 5 bytes of bit fields, session id, server id length.
 pub const MIN_LEN: usize = DIGEST12_LEN + 5 + 2 + 1;
@@ -22,7 +22,7 @@ pub const FUTURE_MASK: u32 = (1 << 27) - 1;
 
 pub type Error = DecodeError<ErrorKind>;
 
-const SECTION_TRIGGER: &str = "DMNoti12 trigger, NOTES.md";
+const SECTION_TRIGGER: &str = "DMNoti12 trigger, docs/spec-notes.md";
 
 /// Each rule of the 1.2 format a received message can break.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ fn example() -> Vec<u8> {
     parse_hex(&format!("{EXAMPLE_DIGEST}{EXAMPLE_TRIGGER}")).unwrap()
 }
 
-/// The worked example of NOTES.md, every intermediate value.
+/// The worked example of docs/spec-notes.md, every intermediate value.
 #[test]
 fn notes_worked_example() {
     let trigger = parse_hex(EXAMPLE_TRIGGER).unwrap();

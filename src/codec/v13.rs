@@ -22,7 +22,7 @@ use std::fmt;
 
 pub const VERSION: u8 = 1;
 pub const HEADER_LEN: usize = 12;
-/// Most options OPC can count: it has 3 bits (6.4.2; erratum 5 of NOTES.md).
+/// Most options OPC can count: it has 3 bits (6.4.2; erratum 5 of docs/spec-notes.md).
 pub const MAX_OPTIONS: usize = 7;
 /// Largest option value the 12-bit Option-Length can declare (6.2.2).
 pub const MAX_OPTION_LEN: usize = 0x0fff;

@@ -1,4 +1,4 @@
-//! Connectionless WAP push PDU (seed 7.1, 7.1.1; WAP-230 WSP as NOTES.md sums it up):
+//! Connectionless WAP push PDU (seed 7.1, 7.1.1; WAP-230 WSP as docs/spec-notes.md sums it up):
 //! `TID | 0x06 | HeadersLen (uintvar) | content type | headers | body`.
 //! Decoding is structural and skips any header it does not need; [`route`] is the receiver's
 //! check of 7.1.1 (is this for the DM client?), [`sender_rules`] the sender's rules of 7.1.

@@ -254,7 +254,7 @@ mod tests {
             assert!(!f.scrs().is_empty(), "{f}");
             for id in f.scrs() {
                 let item = catalog
-                    .get(id)
+                    .get(id.as_str())
                     .unwrap_or_else(|| panic!("{f}: unknown {id}"));
                 assert_eq!(item.role, f.role(), "{f}: {id}");
             }

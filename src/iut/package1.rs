@@ -1,4 +1,4 @@
-//! Package #1 of a notification-initiated session (DMPRO, as NOTES.md sums it up): SyncML DM XML
+//! Package #1 of a notification-initiated session (DMPRO, as docs/spec-notes.md sums it up): SyncML DM XML
 //! with SyncHdr (VerDTD 1.2, VerProto, SessionID, MsgID 1, Target, Source) and SyncBody (Alert 1200
 //! and Replace commands with DevInfo and the requested MOs).
 

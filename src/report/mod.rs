@@ -1,6 +1,7 @@
 //! Reports of a run, as CI pipelines read them: JUnit XML ([`junit`]) and coverage per SCR item
-//! ([`coverage`]: JSON, Markdown, one self-contained HTML page). Pure functions of run results; the
-//! caller writes the files.
+//! ([`coverage`]: JSON, Markdown, one self-contained HTML page), rendered from the run's results
+//! ([`result`]) by pure functions; the console summary ([`summary`]). [`write_all`] is the one
+//! place that writes the report files.
 
 pub mod coverage;
 pub mod junit;

@@ -170,7 +170,7 @@ pub struct SessionExpect {
     pub package1_has_requested_mo: bool,
 }
 
-/// Points the spec leaves open (NOTES.md errata) that a case's outcome can turn on.
+/// Points the spec leaves open (docs/spec-notes.md errata) that a case's outcome can turn on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ambiguity {

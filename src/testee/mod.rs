@@ -1,4 +1,4 @@
-//! The stdio testee protocol v1 (DESIGN.md, docs/testee-protocol.md): both sides.
+//! The stdio testee protocol v1 (docs/testee-protocol.md): both sides.
 //! - [`protocol`]: the message types.
 //! - [`serve`]: the testee side, a loop over stdin/stdout that any [`Testee`] plugs into; the
 //!   reference client and server use it.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The binary, run from the repository root, never for more than two minutes.
+/// The binary, run from the repository root, never for more than five minutes.
 pub fn dmnoti() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("dmnoti").unwrap();
     c.current_dir(ROOT).timeout(Duration::from_secs(300));

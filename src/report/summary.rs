@@ -1,0 +1,109 @@
+//! What a person reads of a run: the console summary of `dmnoti run`, and one rendering of a
+//! case's messages (each step's bytes, their breakdown and the IUT's answer) that `--debug` and
+//! JUnit's system-out both use.
+
+use super::coverage::Coverage;
+use super::result::{CaseResult, Run, Verdict};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// A case's title, then every message with its breakdown and the answer.
+pub fn messages(r: &CaseResult) -> String {
+    let mut out = format!("{}\n", r.title);
+    for e in &r.exchanges {
+        let _ = writeln!(
+            out,
+            "\n-- step {} {}{}",
+            e.step,
+            e.op,
+            e.content_type
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        );
+        if let Some(m) = &e.message {
+            let _ = writeln!(out, "message: {m}");
+        }
+        if let Some(x) = &e.explain {
+            out.push_str(x);
+        }
+        let _ = writeln!(out, "answer: {}", e.response);
+    }
+    out
+}
+
+/// `--debug`: a case in full, its messages, every protocol line and every failure.
+pub fn debug(r: &CaseResult) -> String {
+    let mut out = format!(
+        "== {} ({}): {}\n{}",
+        r.id,
+        r.scrs.join(", "),
+        r.verdict.word(),
+        messages(r)
+    );
+    out.push_str("-- protocol lines\n");
+    for (sent, line) in &r.transcript {
+        let _ = writeln!(out, "{} {line}", if *sent { "->" } else { "<-" });
+    }
+    for f in &r.failures {
+        let _ = writeln!(out, "FAIL [{}] {}", f.scr, f.message());
+    }
+    out
+}
+
+/// The console summary: a line per case that did not pass, the known-failure list's problems,
+/// contradicted claims, the coverage table and the closing count.
+pub fn text(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[PathBuf]) -> String {
+    let mut out = String::new();
+    for r in runs.iter().flat_map(|r| &r.results) {
+        if !matches!(r.verdict, Verdict::Pass | Verdict::Skipped) {
+            let _ = writeln!(out, "{}", r.headline());
+        }
+    }
+    for p in &coverage.known_failure_problems {
+        let _ = writeln!(out, "KNOWN-FAILURE LIST: {p}");
+    }
+    for c in &coverage.claims_contradicted {
+        let label = if strict_claims {
+            "CLAIM CONTRADICTED"
+        } else {
+            "warning: claim contradicted"
+        };
+        let _ = writeln!(out, "{label}: {c}");
+    }
+    out.push('\n');
+    out.push_str(&coverage.to_text());
+    let count = |v: Verdict| {
+        runs.iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.verdict == v)
+            .count()
+    };
+    let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors in {:.2} s: {}",
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Inconclusive),
+        count(Verdict::Skipped),
+        count(Verdict::ExpectedFailure),
+        count(Verdict::Error),
+        wall.as_secs_f64(),
+        if coverage.ok {
+            "every mandatory and claimed item passes"
+        } else {
+            "NOT every mandatory and claimed item passes"
+        },
+    );
+    let _ = writeln!(
+        out,
+        "reports: {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out
+}
