@@ -10,6 +10,7 @@ use crate::runner::checks::{self, server_scr};
 use crate::scr::id;
 use crate::suite::message::Built;
 use crate::suite::{AccountSpec, SessionExpect};
+use crate::testee::process::TesteeError;
 use crate::testee::process::TesteeProcess;
 use crate::testee::{NotifyRequest, Op, Outcome};
 use std::fmt::Write as _;
@@ -33,13 +34,26 @@ pub struct Matrix {
 
 const NOW: u64 = crate::runner::DEFAULT_NOW;
 
+/// Why a cell of the matrix has no outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error(transparent)]
+    Testee(#[from] TesteeError),
+    #[error("hello: {0}")]
+    Hello(TesteeError),
+    #[error(transparent)]
+    Account(#[from] crate::suite::AccountError),
+    #[error("no notification: {0}")]
+    NoNotification(String),
+}
+
 fn start(
     profile: &Profile,
     account: &AccountSpec,
     timeout: Duration,
-) -> Result<TesteeProcess, String> {
-    let mut p = TesteeProcess::spawn(&profile.command()).map_err(|e| e.to_string())?;
-    p.hello(timeout).map_err(|e| format!("hello: {e}"))?;
+) -> Result<TesteeProcess, MatrixError> {
+    let mut p = TesteeProcess::spawn(&profile.command())?;
+    p.hello(timeout).map_err(MatrixError::Hello)?;
     let accounts = vec![account.to_account()?];
     p.call(
         Op::Provision {
@@ -47,10 +61,8 @@ fn start(
             now: None,
         },
         timeout,
-    )
-    .map_err(|e| e.to_string())?;
-    p.call(Op::Clock { now: NOW }, timeout)
-        .map_err(|e| e.to_string())?;
+    )?;
+    p.call(Op::Clock { now: NOW }, timeout)?;
     Ok(p)
 }
 
@@ -59,18 +71,16 @@ fn notification(
     server: &Profile,
     account: &AccountSpec,
     timeout: Duration,
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, Vec<u8>), MatrixError> {
     let mut p = start(server, account, timeout)?;
     let request = NotifyRequest {
         requested_mo: vec![0x000B],
         ..NotifyRequest::default()
     };
-    let r = p
-        .call(Op::Notify { request }, timeout)
-        .map_err(|e| e.to_string())?;
+    let r = p.call(Op::Notify { request }, timeout)?;
     match (r.outcome, r.message, r.content_type) {
         (Some(Outcome::Notification), Some(m), Some(ct)) => Ok((ct, m.0)),
-        _ => Err(format!("no notification: {}", r.error.unwrap_or_default())),
+        _ => Err(MatrixError::NoNotification(r.error.unwrap_or_default())),
     }
 }
 
@@ -134,7 +144,7 @@ pub fn run(servers: &[Profile], clients: &[Profile], timeout: Duration) -> Matri
                     },
                     timeout,
                 )
-                .map_err(|e| e.to_string())
+                .map_err(MatrixError::from)
             });
             let format = Format::from_content_type(&content_type).unwrap_or(Format::V13);
             cells.push(match answer {

@@ -21,7 +21,7 @@ pub struct Posted {
     /// The account whose path the client posted to; none for another path.
     pub server_id: Option<String>,
     pub body: Vec<u8>,
-    pub package1: Result<Package1, String>,
+    pub package1: Result<Package1, Unread>,
     pub at: Instant,
 }
 
@@ -34,17 +34,31 @@ fn path_for(server_id: &str) -> String {
     format!("/dm/{}", hex(server_id.as_bytes()))
 }
 
-fn read(request: &Incoming1) -> Result<Package1, String> {
+/// Why the mock DM server could not read a Package #1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unread {
+    #[error("Package #1 larger than {} bytes", http::MAX_BODY)]
+    TooLarge,
+    #[error(
+        "Package #1 in WBXML: the mock DM server reads XML only (send application/vnd.syncml.dm+xml)"
+    )]
+    Wbxml,
+    #[error("Package #1 is not UTF-8 text")]
+    NotUtf8,
+    #[error(transparent)]
+    Xml(#[from] syncml::Package1Error),
+}
+
+fn read(request: &Incoming1) -> Result<Package1, Unread> {
     if request.too_large {
-        return Err(format!("Package #1 larger than {} bytes", http::MAX_BODY));
+        return Err(Unread::TooLarge);
     }
     let content_type = request.header("content-type").unwrap_or("");
     if content_type.starts_with(CONTENT_TYPE_WBXML) {
-        return Err("Package #1 in WBXML: the mock DM server reads XML only (send application/vnd.syncml.dm+xml)".into());
+        return Err(Unread::Wbxml);
     }
-    let text = std::str::from_utf8(&request.body)
-        .map_err(|_| "Package #1 is not UTF-8 text".to_owned())?;
-    syncml::parse_package1(text).map_err(|e| e.to_string())
+    let text = std::str::from_utf8(&request.body).map_err(|_| Unread::NotUtf8)?;
+    Ok(syncml::parse_package1(text)?)
 }
 
 impl DmServer {
@@ -67,7 +81,7 @@ impl DmServer {
                 Err(e) => Reply {
                     status: 400,
                     headers: vec![("Content-Type".into(), "text/plain".into())],
-                    body: e.clone().into_bytes(),
+                    body: e.to_string().into_bytes(),
                 },
             };
             if let Ok(tx) = tx.lock() {
@@ -151,7 +165,7 @@ mod tests {
                 Err(e) => assert!(body.len() > http::MAX_BODY, "{error}: {e}"),
             }
             let posted = dm.next(T).unwrap();
-            let got = posted.package1.unwrap_err();
+            let got = posted.package1.unwrap_err().to_string();
             assert!(got.contains(error), "{got}");
         }
     }

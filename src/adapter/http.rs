@@ -1,6 +1,7 @@
 //! HTTP for the network adapters: a small server (hyper 1 on a tokio runtime of its own thread) and
 //! a blocking client over a std socket. Every read is bounded and every wait has a timeout.
 
+use super::AdapterError;
 use super::capture::Capture;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -223,10 +224,10 @@ impl Answer {
 }
 
 /// `http://host:port/path` split into (host:port, path).
-pub fn split_url(url: &str) -> Result<(String, String), String> {
+pub fn split_url(url: &str) -> Result<(String, String), AdapterError> {
     let rest = url
         .strip_prefix("http://")
-        .ok_or(format!("{url:?} is not an http:// URL"))?;
+        .ok_or_else(|| AdapterError::NotHttpUrl(url.to_owned()))?;
     let (host, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -241,33 +242,30 @@ pub fn split_url(url: &str) -> Result<(String, String), String> {
 
 /// Sends raw request bytes to `host` and reads the answer, within `timeout` for each of connect,
 /// write and read, reading at most [`MAX_BODY`] of body.
-pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer, String> {
+pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer, AdapterError> {
+    let io = |what: &'static str| {
+        let host = host.to_owned();
+        move |source| AdapterError::Io { what, host, source }
+    };
     let addr = host
         .to_socket_addrs()
-        .map_err(|e| format!("{host}: {e}"))?
+        .map_err(io("resolve"))?
         .next()
-        .ok_or(format!("{host}: no address"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| format!("connect to {host}: {e}"))?;
+        .ok_or_else(|| AdapterError::NoAddress(host.to_owned()))?;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(io("connect to"))?;
     stream
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(request)
-        .map_err(|e| format!("send to {host}: {e}"))?;
+        .map_err(io("set timeouts for"))?;
+    stream.write_all(request).map_err(io("send to"))?;
     let local = stream.local_addr().ok();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
         let n = match stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(format!(
-                    "{host} closed the connection without a complete answer"
-                ));
-            }
+            Ok(0) => return Err(AdapterError::Closed(host.to_owned())),
             Ok(n) => n,
-            Err(e) => return Err(format!("no answer from {host}: {e}")),
+            Err(e) => return Err(io("no answer from")(e)),
         };
         buf.extend_from_slice(&chunk[..n]);
         let mut headers = [httparse::EMPTY_HEADER; 32];
@@ -291,9 +289,10 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
                     .and_then(|(_, v)| v.trim().parse::<usize>().ok())
                     .unwrap_or(0);
                 if length > MAX_BODY {
-                    return Err(format!(
-                        "{host} answered with a body of {length} bytes (more than {MAX_BODY})"
-                    ));
+                    return Err(AdapterError::BodyTooLarge {
+                        host: host.to_owned(),
+                        length,
+                    });
                 }
                 while buf.len() < head + length {
                     match stream.read(&mut chunk) {
@@ -312,12 +311,13 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
             }
             Ok(httparse::Status::Partial) if buf.len() < 64 * 1024 => continue,
             Ok(httparse::Status::Partial) => {
-                return Err(format!("{host} sent more than 64 KiB of headers"));
+                return Err(AdapterError::HeadersTooLarge(host.to_owned()));
             }
             Err(e) => {
-                return Err(format!(
-                    "{host} answered with something that is not HTTP: {e}"
-                ));
+                return Err(AdapterError::NotHttp {
+                    host: host.to_owned(),
+                    why: e.to_string(),
+                });
             }
         }
     }
@@ -330,7 +330,7 @@ pub fn post(
     extra: &[(&str, &str)],
     body: &[u8],
     timeout: Duration,
-) -> Result<Answer, String> {
+) -> Result<Answer, AdapterError> {
     let (host, path) = split_url(url)?;
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -380,8 +380,10 @@ mod tests {
         let url = format!("http://{}/", server.addr);
         let big = vec![b'x'; MAX_BODY + 10];
         assert_eq!(
-            post(&url, "text/plain", &[], &big, Duration::from_secs(5)).map(|a| a.status),
-            Ok(413)
+            post(&url, "text/plain", &[], &big, Duration::from_secs(5))
+                .map(|a| a.status)
+                .ok(),
+            Some(413)
         );
     }
 
@@ -391,18 +393,24 @@ mod tests {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let started = std::time::Instant::now();
         let err = post(&url, "text/plain", &[], b"x", Duration::from_millis(200)).unwrap_err();
-        assert!(err.contains("no answer"), "{err}");
+        assert!(err.to_string().contains("no answer"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[test]
     fn urls_split() {
         assert_eq!(
-            split_url("http://127.0.0.1:8080/dm/x"),
-            Ok(("127.0.0.1:8080".into(), "/dm/x".into()))
+            split_url("http://127.0.0.1:8080/dm/x").ok(),
+            Some(("127.0.0.1:8080".into(), "/dm/x".into()))
         );
-        assert_eq!(split_url("http://h"), Ok(("h:80".into(), "/".into())));
-        assert!(split_url("https://h").is_err());
+        assert_eq!(
+            split_url("http://h").ok(),
+            Some(("h:80".into(), "/".into()))
+        );
+        assert!(matches!(
+            split_url("https://h"),
+            Err(AdapterError::NotHttpUrl(_))
+        ));
     }
 }
 
@@ -428,7 +436,8 @@ mod peers {
             b"x",
             Duration::from_secs(2),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("closed") || err.contains("reset") || err.contains("no answer"),
             "{err}"
@@ -465,6 +474,6 @@ mod peers {
             Duration::from_secs(2),
         )
         .unwrap_err();
-        assert!(err.contains("not HTTP"), "{err}");
+        assert!(matches!(err, AdapterError::NotHttp { .. }), "{err}");
     }
 }

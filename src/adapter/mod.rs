@@ -12,6 +12,37 @@ use crate::codec::{Format, ota_http};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+/// What went wrong moving bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error("send to {to}: {source}")]
+    Udp {
+        to: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0:?} is not an http:// URL")]
+    NotHttpUrl(String),
+    #[error("{what} {host}: {source}")]
+    Io {
+        what: &'static str,
+        host: String,
+        source: std::io::Error,
+    },
+    #[error("{0}: no address")]
+    NoAddress(String),
+    #[error("{0} closed the connection without a complete answer")]
+    Closed(String),
+    #[error(
+        "{host} answered with a body of {length} bytes (more than {})",
+        http::MAX_BODY
+    )]
+    BodyTooLarge { host: String, length: usize },
+    #[error("{0} sent more than 64 KiB of headers")]
+    HeadersTooLarge(String),
+    #[error("{host} answered with something that is not HTTP: {why}")]
+    NotHttp { host: String, why: String },
+}
+
 /// How a Package #0 travels to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
@@ -30,13 +61,13 @@ pub fn push(
     message: &[u8],
     timeout: Duration,
     capture: Option<&capture::Capture>,
-) -> Result<Option<http::Answer>, String> {
+) -> Result<Option<http::Answer>, AdapterError> {
     match to {
         Delivery::Udp(addr) => {
             let pdu = framing.encode(message);
             socket
                 .send_to(&pdu, addr)
-                .map_err(|e| format!("send to {addr}: {e}"))?;
+                .map_err(|source| AdapterError::Udp { to: *addr, source })?;
             if let (Some(c), Ok(me)) = (capture, socket.local_addr()) {
                 c.udp(me, *addr, &pdu);
             }

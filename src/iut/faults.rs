@@ -209,6 +209,19 @@ impl fmt::Display for Fault {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Faults(Vec<Fault>);
 
+/// A fault name that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    #[error("{name} is a {its} fault, not a {wanted} one")]
+    OtherRole {
+        name: String,
+        its: Role,
+        wanted: Role,
+    },
+    #[error("unknown fault {0:?}; `dmnoti iut --list-faults` lists them")]
+    Unknown(String),
+}
+
 impl Faults {
     pub fn none() -> Faults {
         Faults(Vec::new())
@@ -219,15 +232,17 @@ impl Faults {
     }
 
     /// Parses names, refusing unknown ones and faults of the other role.
-    pub fn parse(names: &[String], role: Role) -> Result<Faults, String> {
+    pub fn parse(names: &[String], role: Role) -> Result<Faults, FaultError> {
         names
             .iter()
             .map(|n| match Fault::from_name(n) {
                 Some(f) if f.role() == role => Ok(f),
-                Some(f) => Err(format!("{n} is a {} fault, not a {role} one", f.role())),
-                None => Err(format!(
-                    "unknown fault {n:?}; `dmnoti iut --list-faults` lists them"
-                )),
+                Some(f) => Err(FaultError::OtherRole {
+                    name: n.clone(),
+                    its: f.role(),
+                    wanted: role,
+                }),
+                None => Err(FaultError::Unknown(n.clone())),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Faults)
@@ -275,15 +290,16 @@ mod tests {
             Faults::parse(&["accept-bad-digest".into()], Role::Client),
             Ok(Faults::of([Fault::AcceptBadDigest]))
         );
-        assert!(
-            Faults::parse(&["version-0".into()], Role::Client)
-                .unwrap_err()
-                .contains("server fault")
-        );
-        assert!(
-            Faults::parse(&["nope".into()], Role::Server)
-                .unwrap_err()
-                .contains("unknown fault")
+        assert!(matches!(
+            Faults::parse(&["version-0".into()], Role::Client),
+            Err(FaultError::OtherRole {
+                its: Role::Server,
+                ..
+            })
+        ));
+        assert_eq!(
+            Faults::parse(&["nope".into()], Role::Server),
+            Err(FaultError::Unknown("nope".into()))
         );
     }
 }

@@ -134,7 +134,7 @@ impl Provisioned for ReferenceServer {
                 session_id: Some(n.session_id),
                 ..Response::default()
             },
-            Err(e) => Response::error(Some(id), e),
+            Err(e) => Response::error(Some(id), e.to_string()),
         }))
     }
 }

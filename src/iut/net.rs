@@ -155,14 +155,29 @@ impl Testee for NetClient {
     }
 }
 
+/// Why a notification could not be sent to a device.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("send to {to}: {source}")]
+    Udp { to: String, source: std::io::Error },
+    #[error(transparent)]
+    Http(#[from] crate::adapter::AdapterError),
+    #[error("the device answered {0}")]
+    Status(u16),
+    #[error("device {0:?}: expected udp://HOST:PORT or http://HOST:PORT/PATH")]
+    Address(String),
+}
+
 /// Sends a notification to a device address.
-pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), String> {
+pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
     if let Some(addr) = device.strip_prefix("udp://") {
-        let socket = UdpSocket::bind("0.0.0.0:0").map_err(|e| e.to_string())?;
+        let udp = |source| SendError::Udp {
+            to: addr.to_owned(),
+            source,
+        };
+        let socket = UdpSocket::bind("0.0.0.0:0").map_err(udp)?;
         let pdu = PushBuilder::new(format).encode(message);
-        socket
-            .send_to(&pdu, addr)
-            .map_err(|e| format!("send to {addr}: {e}"))?;
+        socket.send_to(&pdu, addr).map_err(udp)?;
         Ok(())
     } else if device.starts_with("http://") {
         let (host, path) = http::split_url(device)?;
@@ -171,12 +186,10 @@ pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), String> 
         if (200..300).contains(&answer.status) {
             Ok(())
         } else {
-            Err(format!("the device answered {}", answer.status))
+            Err(SendError::Status(answer.status))
         }
     } else {
-        Err(format!(
-            "device {device:?}: expected udp://HOST:PORT or http://HOST:PORT/PATH"
-        ))
+        Err(SendError::Address(device.to_owned()))
     }
 }
 

@@ -27,6 +27,28 @@ pub struct Notification {
     pub session_id: String,
 }
 
+/// Why the reference server will not make a notification: the request asks for one that the
+/// spec does not allow, or the server is not provisioned for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    #[error("no account for Server-ID {0:?}")]
+    NoAccount(String),
+    #[error("not provisioned: no account to notify as")]
+    NotProvisioned,
+    #[error("several accounts: the request must name server_id")]
+    WhichAccount,
+    #[error("the account has no 1.2 credentials")]
+    No12Credentials,
+    #[error("Server-ID of {0} bytes; it takes 1 to 255 (6.5.1)")]
+    ServerIdLength(usize),
+    #[error("Preferred-Bearer 0x{0:02X} is not one of 0x00-0x0B (6.5.6)")]
+    Bearer(u8),
+    #[error("an option string of {0} bytes; it takes 1 to 4095 (6.3)")]
+    OptionLength(usize),
+    #[error("{0} options; OPC has 3 bits, so at most {MAX_OPTIONS} (erratum 5)")]
+    TooManyOptions(usize),
+}
+
 #[derive(Debug, Clone)]
 pub struct ReferenceServer {
     pub accounts: Vec<Account>,
@@ -65,22 +87,22 @@ impl ReferenceServer {
         }
     }
 
-    fn account(&self, server_id: Option<&str>) -> Result<&Account, String> {
+    fn account(&self, server_id: Option<&str>) -> Result<&Account, NotifyError> {
         match server_id {
             Some(id) => self
                 .accounts
                 .iter()
                 .find(|a| a.server_id == id)
-                .ok_or(format!("no account for Server-ID {id:?}")),
+                .ok_or_else(|| NotifyError::NoAccount(id.to_owned())),
             None => match self.accounts.as_slice() {
                 [only] => Ok(only),
-                [] => Err("not provisioned: no account to notify as".into()),
-                _ => Err("several accounts: the request must name server_id".into()),
+                [] => Err(NotifyError::NotProvisioned),
+                _ => Err(NotifyError::WhichAccount),
             },
         }
     }
 
-    pub fn notify(&mut self, req: &NotifyRequest) -> Result<Notification, String> {
+    pub fn notify(&mut self, req: &NotifyRequest) -> Result<Notification, NotifyError> {
         let account = self.account(req.server_id.as_deref())?.clone();
         let session_id = self.fresh_session_id();
         match req.format.unwrap_or(Format::V13) {
@@ -93,11 +115,8 @@ impl ReferenceServer {
         req: &NotifyRequest,
         account: &Account,
         session_id: SessionId,
-    ) -> Result<Notification, String> {
-        let v12 = account
-            .v12
-            .as_ref()
-            .ok_or("the account has no 1.2 credentials")?;
+    ) -> Result<Notification, NotifyError> {
+        let v12 = account.v12.as_ref().ok_or(NotifyError::No12Credentials)?;
         let mut m = Notification12 {
             digest: [0; 16],
             version: V12_VERSION,
@@ -128,12 +147,9 @@ impl ReferenceServer {
         req: &NotifyRequest,
         account: &Account,
         session_id: SessionId,
-    ) -> Result<Notification, String> {
+    ) -> Result<Notification, NotifyError> {
         if account.server_id.is_empty() || account.server_id.len() > options::SERVER_ID_MAX {
-            return Err(format!(
-                "Server-ID of {} bytes; it takes 1 to 255 (6.5.1)",
-                account.server_id.len()
-            ));
+            return Err(NotifyError::ServerIdLength(account.server_id.len()));
         }
         let mut typed: Vec<NotiOption<'_>> = Vec::new();
         if !self.faults.has(Fault::OmitServerId) {
@@ -157,9 +173,7 @@ impl ReferenceServer {
             );
         }
         for b in &req.preferred_bearer {
-            let bearer = Bearer::from_u8(*b).ok_or(format!(
-                "Preferred-Bearer 0x{b:02X} is not one of 0x00-0x0B (6.5.6)"
-            ))?;
+            let bearer = Bearer::from_u8(*b).ok_or(NotifyError::Bearer(*b))?;
             typed.push(NotiOption::PreferredBearer(bearer));
         }
         for text in [&req.connect_reason, &req.vendor_info]
@@ -167,10 +181,7 @@ impl ReferenceServer {
             .flatten()
         {
             if text.is_empty() || text.len() > v13::MAX_OPTION_LEN {
-                return Err(format!(
-                    "an option string of {} bytes; it takes 1 to 4095 (6.3)",
-                    text.len()
-                ));
+                return Err(NotifyError::OptionLength(text.len()));
             }
         }
         typed.extend(
@@ -184,10 +195,7 @@ impl ReferenceServer {
                 .map(|t| NotiOption::VendorInfo(Cow::Borrowed(t))),
         );
         if typed.len() > MAX_OPTIONS {
-            return Err(format!(
-                "{} options; OPC has 3 bits, so at most {MAX_OPTIONS} (erratum 5)",
-                typed.len()
-            ));
+            return Err(NotifyError::TooManyOptions(typed.len()));
         }
         let mut options: Vec<RawOption> = typed.iter().map(RawOption::typed).collect();
         if self.faults.has(Fault::OptionsOutOfOrder) {

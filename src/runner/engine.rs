@@ -336,7 +336,7 @@ impl CaseRun<'_, '_> {
             timeout_unit_seconds: params.timeout_unit.unwrap_or_default().seconds(),
         };
         spec.build(&ctx)
-            .map_err(|e| super::link::SetupError::Build(e.to_string()).into())
+            .map_err(|e| super::link::SetupError::Build(e).into())
     }
 
     /// A valid message with a fresh session id that none of `avoid` has, when the link needs one.

@@ -138,9 +138,41 @@ impl Built {
     }
 }
 
-fn hex(field: &str, text: &Option<String>) -> Result<Vec<u8>, String> {
+/// Why a step's message cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("option mutations apply to 1.3 messages only")]
+    OptionMutationOf12,
+    #[error("give hex or from, not both")]
+    HexAndFrom,
+    #[error("{field}: {why}")]
+    Hex { field: &'static str, why: String },
+    #[error("raw option number {0} does not fit in 4 bits")]
+    RawOptionNumber(u8),
+    #[error("no test vector {0:?}")]
+    NoVector(String),
+    #[error("the message has no options to change")]
+    NoOptions,
+    #[error("option index {index}: the message has {count} options")]
+    OptionIndex { index: usize, count: usize },
+    #[error("digest bit {0} is out of range")]
+    DigestBit(u32),
+    #[error("bit {bit} is beyond the message's {len} bytes")]
+    Bit { bit: u32, len: usize },
+    #[error("cannot cut {cut} bytes off {len} bytes")]
+    Truncate { cut: usize, len: usize },
+    #[error(transparent)]
+    Account(#[from] crate::suite::AccountError),
+    #[error("{0}")]
+    Encode(String),
+}
+
+fn hex(field: &'static str, text: &Option<String>) -> Result<Vec<u8>, BuildError> {
     match text {
-        Some(t) => codec::parse_hex(t).map_err(|e| format!("{field}: {e}")),
+        Some(t) => codec::parse_hex(t).map_err(|e| BuildError::Hex {
+            field,
+            why: e.to_string(),
+        }),
         None => Ok(Vec::new()),
     }
 }
@@ -154,12 +186,12 @@ impl MessageSpec {
     }
 
     /// Checks what can be checked without building (for loading and `dmnoti lint`).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BuildError> {
         if self.format == Some(Format::V12) && self.structural() {
-            return Err("option mutations apply to 1.3 messages only".into());
+            return Err(BuildError::OptionMutationOf12);
         }
         if self.hex.is_some() && self.from.is_some() {
-            return Err("give hex or from, not both".into());
+            return Err(BuildError::HexAndFrom);
         }
         for (field, value) in [
             ("hex", &self.hex),
@@ -172,12 +204,9 @@ impl MessageSpec {
         }
         for o in self.raw_options.iter().flatten() {
             if o.number > 15 {
-                return Err(format!(
-                    "raw option number {} does not fit in 4 bits",
-                    o.number
-                ));
+                return Err(BuildError::RawOptionNumber(o.number));
             }
-            codec::parse_hex(&o.value).map_err(|e| format!("raw option value: {e}"))?;
+            hex("raw option value", &Some(o.value.clone()))?;
         }
         Ok(())
     }
@@ -197,16 +226,16 @@ impl MessageSpec {
     }
 
     /// The bytes this spec describes.
-    pub fn build(&self, ctx: &BuildContext<'_>) -> Result<Built, String> {
+    pub fn build(&self, ctx: &BuildContext<'_>) -> Result<Built, BuildError> {
         self.check()?;
         let mut built = match (&self.hex, &self.from_vector) {
             (None, Some(id)) => {
                 let (format, bytes) =
-                    crate::vectors::find(id).ok_or(format!("no test vector {id:?}"))?;
+                    crate::vectors::find(id).ok_or_else(|| BuildError::NoVector(id.clone()))?;
                 Built { format, bytes }
             }
             (Some(h), _) => {
-                let bytes = codec::parse_hex(h).map_err(|e| format!("hex: {e}"))?;
+                let bytes = hex("hex", &Some(h.clone()))?;
                 let format = self.format.unwrap_or(match crate::explain::detect(&bytes) {
                     crate::explain::Input::V12 => Format::V12,
                     _ => Format::V13,
@@ -219,7 +248,7 @@ impl MessageSpec {
         Ok(built)
     }
 
-    fn encode(&self, ctx: &BuildContext<'_>) -> Result<Built, String> {
+    fn encode(&self, ctx: &BuildContext<'_>) -> Result<Built, BuildError> {
         let format = self.format.unwrap_or(Format::V13);
         let account_v12 = ctx.account.to_account()?.v12;
         let age = match self.age_percent {
@@ -257,13 +286,8 @@ impl MessageSpec {
                 .raw_options
                 .iter()
                 .flatten()
-                .map(|o| {
-                    Ok((
-                        o.number,
-                        codec::parse_hex(&o.value).map_err(|e| e.to_string())?,
-                    ))
-                })
-                .collect::<Result<_, String>>()?,
+                .map(|o| Ok((o.number, hex("raw option value", &Some(o.value.clone()))?)))
+                .collect::<Result<_, BuildError>>()?,
             secret: Some(match &self.secret {
                 Some(s) => s.as_bytes().to_vec(),
                 None => ctx.account.secret_bytes()?,
@@ -291,21 +315,21 @@ impl MessageSpec {
                 .transpose()?,
             ..EncodeSpec::default()
         };
-        let mut bytes = tools::encode(&spec).map_err(|e| e.to_string())?;
+        let mut bytes = tools::encode(&spec).map_err(|e| BuildError::Encode(e.to_string()))?;
         if self.structural() {
             bytes = self.mutate_options(&bytes, &spec)?;
         }
         Ok(Built { format, bytes })
     }
 
-    fn mutate_options(&self, bytes: &[u8], spec: &EncodeSpec) -> Result<Vec<u8>, String> {
-        let mut d = Draft13::from_bytes(bytes).ok_or("the message has no options to change")?;
+    fn mutate_options(&self, bytes: &[u8], spec: &EncodeSpec) -> Result<Vec<u8>, BuildError> {
+        let mut d = Draft13::from_bytes(bytes).ok_or(BuildError::NoOptions)?;
         let n = d.options.len();
         let index = |i: usize| {
             if i < n {
                 Ok(i)
             } else {
-                Err(format!("option index {i}: the message has {n} options"))
+                Err(BuildError::OptionIndex { index: i, count: n })
             }
         };
         if let Some([a, b]) = self.swap_options {
@@ -331,7 +355,7 @@ impl MessageSpec {
         Ok(d.encode())
     }
 
-    fn mutate_bytes(&self, built: &mut Built) -> Result<(), String> {
+    fn mutate_bytes(&self, built: &mut Built) -> Result<(), BuildError> {
         let len = built.bytes.len();
         if let Some(bit) = self.flip_digest_bit {
             let (start, size) = match built.format {
@@ -340,7 +364,7 @@ impl MessageSpec {
             };
             let i = bit as usize;
             if i >= size * 8 || start + size > len {
-                return Err(format!("digest bit {bit} is out of range"));
+                return Err(BuildError::DigestBit(bit));
             }
             built.bytes[start + i / 8] ^= 0x80 >> (i % 8);
         }
@@ -349,15 +373,15 @@ impl MessageSpec {
             let byte = built
                 .bytes
                 .get_mut(i / 8)
-                .ok_or(format!("bit {bit} is beyond the message's {len} bytes"))?;
+                .ok_or(BuildError::Bit { bit, len })?;
             *byte ^= 0x80 >> (i % 8);
         }
         if let Some(n) = self.truncate {
             if n > built.bytes.len() {
-                return Err(format!(
-                    "cannot cut {n} bytes off {} bytes",
-                    built.bytes.len()
-                ));
+                return Err(BuildError::Truncate {
+                    cut: n,
+                    len: built.bytes.len(),
+                });
             }
             built.bytes.truncate(built.bytes.len() - n);
         }

@@ -13,6 +13,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// Why an account of a suite or profile cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("give {0} or {0}_hex, not both")]
+    Both(&'static str),
+    #[error("{field}: {why}")]
+    Hex { field: &'static str, why: String },
+}
+
 /// A DM account as suites and profiles write it: secrets as text (or hex with the `_hex` fields).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,27 +60,44 @@ impl AccountSpec {
     fn bytes(
         text: &Option<String>,
         hex: &Option<String>,
-        what: &str,
-    ) -> Result<Option<Vec<u8>>, String> {
+        what: &'static str,
+        hex_field: &'static str,
+    ) -> Result<Option<Vec<u8>>, AccountError> {
         match (text, hex) {
             (Some(t), None) => Ok(Some(t.as_bytes().to_vec())),
-            (None, Some(h)) => crate::codec::parse_hex(h)
-                .map(Some)
-                .map_err(|e| format!("{what}_hex: {e}")),
+            (None, Some(h)) => {
+                crate::codec::parse_hex(h)
+                    .map(Some)
+                    .map_err(|e| AccountError::Hex {
+                        field: hex_field,
+                        why: e.to_string(),
+                    })
+            }
             (None, None) => Ok(None),
-            (Some(_), Some(_)) => Err(format!("give {what} or {what}_hex, not both")),
+            (Some(_), Some(_)) => Err(AccountError::Both(what)),
         }
     }
 
-    pub fn secret_bytes(&self) -> Result<Vec<u8>, String> {
-        Ok(Self::bytes(&self.secret, &self.secret_hex, "secret")?.unwrap_or_default())
+    pub fn secret_bytes(&self) -> Result<Vec<u8>, AccountError> {
+        Ok(
+            Self::bytes(&self.secret, &self.secret_hex, "secret", "secret_hex")?
+                .unwrap_or_default(),
+        )
     }
 
     /// The account as the testee protocol sends it.
-    pub fn to_account(&self) -> Result<crate::testee::Account, String> {
-        let password = Self::bytes(&self.password, &self.password_hex, "password")?;
+    pub fn to_account(&self) -> Result<crate::testee::Account, AccountError> {
+        let password = Self::bytes(
+            &self.password,
+            &self.password_hex,
+            "password",
+            "password_hex",
+        )?;
         let nonce = match &self.nonce {
-            Some(n) => crate::codec::parse_hex(n).map_err(|e| format!("nonce: {e}"))?,
+            Some(n) => crate::codec::parse_hex(n).map_err(|e| AccountError::Hex {
+                field: "nonce",
+                why: e.to_string(),
+            })?,
             None => Vec::new(),
         };
         Ok(crate::testee::Account {
@@ -385,10 +411,21 @@ struct StepRepr {
     ambiguous: Option<Ambiguity>,
 }
 
-impl TryFrom<StepRepr> for Step {
-    type Error = String;
+/// Why a step's keys do not make one action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error("{0} actions; a step has exactly one of deliver, notify, generate, provision, clock")]
+    Actions(usize),
+    #[error("`{0}` belongs to a {1} step")]
+    Misplaced(&'static str, &'static str),
+    #[error("deliver needs an expect")]
+    NoExpect,
+}
 
-    fn try_from(r: StepRepr) -> Result<Step, String> {
+impl TryFrom<StepRepr> for Step {
+    type Error = StepError;
+
+    fn try_from(r: StepRepr) -> Result<Step, StepError> {
         let count = [
             r.deliver.is_some(),
             r.notify.is_some(),
@@ -399,9 +436,9 @@ impl TryFrom<StepRepr> for Step {
         .iter()
         .filter(|b| **b)
         .count();
-        let only_deliver = |key: &str, set: bool| {
+        let only_deliver = |key: &'static str, set: bool| {
             if set && r.deliver.is_none() {
-                Err(format!("`{key}` belongs to a deliver step"))
+                Err(StepError::Misplaced(key, "deliver"))
             } else {
                 Ok(())
             }
@@ -412,7 +449,7 @@ impl TryFrom<StepRepr> for Step {
             only_deliver("framing", r.framing.is_some())?;
             only_deliver("ambiguous", r.ambiguous.is_some())?;
             if r.checks.is_some() && r.notify.is_none() {
-                return Err("`checks` belongs to a notify step".into());
+                return Err(StepError::Misplaced("checks", "notify"));
             }
         }
         let action = match (r.deliver, r.notify, r.generate, r.provision, r.clock) {
@@ -420,7 +457,7 @@ impl TryFrom<StepRepr> for Step {
                 message,
                 content_type: r.content_type,
                 framing: r.framing,
-                expect: r.expect.ok_or("deliver needs an expect")?,
+                expect: r.expect.ok_or(StepError::NoExpect)?,
                 ambiguous: r.ambiguous,
             },
             (None, Some(request), None, None, None) => Action::Notify {
@@ -430,11 +467,7 @@ impl TryFrom<StepRepr> for Step {
             (None, None, Some(g), None, None) => Action::Generate(g),
             (None, None, None, Some(p), None) => Action::Provision(p),
             (None, None, None, None, Some(now)) => Action::Clock(now),
-            _ => {
-                return Err(format!(
-                    "{count} actions; a step has exactly one of deliver, notify, generate, provision, clock"
-                ));
-            }
+            _ => return Err(StepError::Actions(count)),
         };
         Ok(Step { action })
     }

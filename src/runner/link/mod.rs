@@ -48,11 +48,13 @@ pub enum SetupError {
     #[error("the {0} is not running")]
     NotRunning(&'static str),
     #[error("bad account: {0}")]
-    Account(String),
+    Account(#[from] crate::suite::AccountError),
     #[error("message from case {0:?}: no such case with a delivered message")]
     NoSuchCase(String),
     #[error("cannot build the message: {0}")]
-    Build(String),
+    Build(#[from] crate::suite::message::BuildError),
+    #[error("the network link needs a sentinel message")]
+    NoSentinel,
     #[error("framing: {0}")]
     Framing(String),
     #[error("no link speaks {0} yet")]
@@ -68,11 +70,11 @@ pub enum IutError {
     #[error("provision refused: {0}")]
     ProvisionRefused(String),
     #[error("push: {0}")]
-    Push(String),
+    Push(#[from] crate::adapter::AdapterError),
     #[error("no session for the valid sentinel message in {}: the IUT stopped answering", crate::runner::seconds(*.0))]
     SentinelLost(Duration),
     #[error("trigger: {0}")]
-    Trigger(String),
+    Trigger(#[from] net::TriggerError),
 }
 
 /// Why a case stops early.

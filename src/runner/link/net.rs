@@ -136,7 +136,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
                         found.push(p);
                     }
                 }
-                Err(e) => problems.push(Problem::UnreadablePackage1(e.clone())),
+                Err(e) => problems.push(Problem::UnreadablePackage1(e.to_string())),
             }
         }
         if grace_until.is_none() {
@@ -147,7 +147,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
 }
 
 fn sentinel_of(s: Option<&Built>) -> Result<&Built, Broken> {
-    s.ok_or_else(|| SetupError::Build("the network link needs a sentinel message".into()).into())
+    s.ok_or_else(|| SetupError::NoSentinel.into())
 }
 
 impl<C: Control, W: Wire> Link for NetLink<C, W> {
@@ -392,26 +392,34 @@ fn session(p: &Posted, built: &Built) -> Session {
     }
 }
 
+/// Why a trigger command did not make the server notify.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    #[error("cannot start: {0}")]
+    Start(std::io::Error),
+    #[error("exited with {0}")]
+    Exited(std::process::ExitStatus),
+    #[error("still running after {}", crate::runner::seconds(*.0))]
+    Timeout(Duration),
+}
+
 /// Runs a trigger command, killing it after `timeout`.
-fn trigger(command: &str, timeout: Duration) -> Result<(), String> {
+fn trigger(command: &str, timeout: Duration) -> Result<(), TriggerError> {
     let mut child = std::process::Command::new("/bin/sh")
         .arg("-c")
         .arg(command)
         .spawn()
-        .map_err(|e| e.to_string())?;
+        .map_err(TriggerError::Start)?;
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("exited with {status}")),
+            Ok(Some(status)) => return Err(TriggerError::Exited(status)),
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "still running after {}",
-                    crate::runner::seconds(timeout)
-                ));
+                return Err(TriggerError::Timeout(timeout));
             }
         }
     }
