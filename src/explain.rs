@@ -106,32 +106,21 @@ pub enum Input {
     Http,
 }
 
-/// Guesses what bytes are: an HTTP request, a WSP push PDU, or a bare 1.3 or 1.2 message.
-pub fn detect(bytes: &[u8]) -> Input {
-    if bytes.starts_with(b"POST ") || bytes.starts_with(b"HTTP/") {
-        return Input::Http;
+impl From<codec::Detected> for Input {
+    fn from(d: codec::Detected) -> Input {
+        match d {
+            codec::Detected::V13 => Input::V13,
+            codec::Detected::V12 => Input::V12,
+            codec::Detected::Wsp => Input::Wsp,
+            codec::Detected::Http => Input::Http,
+        }
     }
-    if bytes.get(1) == Some(&wsp::PDU_PUSH)
-        && wsp::decode(bytes).is_ok_and(|p| p.content_type.format().is_some())
-    {
-        return Input::Wsp;
-    }
-    if bytes.first().is_some_and(|b| b >> 4 == v13::VERSION) {
-        return Input::V13;
-    }
-    let v12_version = bytes
-        .get(16..18)
-        .map(|b| u16::from_be_bytes([b[0], b[1]]) >> 6);
-    if matches!(v12_version, Some(v12::VERSION | v12::VERSION_LENIENT)) {
-        return Input::V12;
-    }
-    Input::V13
 }
 
 /// Explains `bytes` as `input` says (or as detected), checking the digest with `keys`.
 pub fn explain(bytes: &[u8], input: Input, keys: &Keys) -> Explanation {
     let input = if input == Input::Auto {
-        detect(bytes)
+        codec::detect(bytes).into()
     } else {
         input
     };
@@ -753,7 +742,7 @@ mod tests {
     #[test]
     fn the_12_example_is_detected_and_verifies() {
         let bytes = parse_hex(EXAMPLE12).unwrap();
-        assert_eq!(detect(&bytes), Input::V12);
+        assert_eq!(codec::detect(&bytes), codec::Detected::V12);
         let e = explain(&bytes, Input::Auto, &keys12());
         assert!(e.conformant, "{}", e.to_text());
         let text = e.to_text();
@@ -769,7 +758,7 @@ mod tests {
     fn wsp_framed_input_is_explained_at_its_offsets() {
         let bytes = parse_hex(EXAMPLE12).unwrap();
         let pdu = wsp::PushBuilder::new(Format::V12).encode(&bytes);
-        assert_eq!(detect(&pdu), Input::Wsp);
+        assert_eq!(codec::detect(&pdu), codec::Detected::Wsp);
         let e = explain(&pdu, Input::Auto, &keys12());
         assert_eq!(e.format, Format::V12);
         assert_eq!(e.offset, 6);

@@ -14,15 +14,15 @@ pub mod explain;
 pub mod iut;
 pub mod known;
 pub mod matrix;
+pub mod package1;
 pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod scr;
 pub mod selftest;
 pub mod suite;
-pub mod syncml;
 pub mod testee;
-pub mod tools;
+
 pub mod transport;
 pub mod vectors;
 pub mod yaml;

@@ -217,7 +217,7 @@ impl Matrix {
     }
 
     pub fn to_html(&self) -> String {
-        let esc = crate::iut::package1::escape;
+        let esc = crate::package1::escape;
         let mut out = String::from(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dmnoti interop matrix</title><style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:6px;vertical-align:top}.ok{background:#dff5dd}.no{background:#f9d6d5}</style></head><body><h1>dmnoti interop matrix</h1><p>Rows: servers; columns: clients.</p><table><tr><th>server \\ client</th>",
         );

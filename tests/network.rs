@@ -148,7 +148,7 @@ fn the_capture_reads_back_in_tshark() {
     ]);
     let mut sessions = 0;
     for doc in documents.lines() {
-        let p1 = dmnoti::syncml::parse_package1(doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+        let p1 = dmnoti::package1::parse_package1(doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
         assert_eq!(p1.alerts, ["1200"]);
         sessions += 1;
     }

@@ -4,10 +4,10 @@
 mod common;
 use common::have;
 
+use dmnoti::codec::build::{self, EncodeSpec};
 use dmnoti::codec::{self, CONTENT_TYPE_V13};
 use dmnoti::testee::process::{CommandSpec, TesteeError, TesteeProcess};
 use dmnoti::testee::{Account, HexBytes, NotifyRequest, Op, Outcome, Secret};
-use dmnoti::tools::{self, EncodeSpec};
 use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(5);
@@ -60,7 +60,7 @@ fn message(server_id: &str, vendor_info: Option<&str>) -> HexBytes {
         vendor_info: vendor_info.map(str::to_owned),
         ..EncodeSpec::default()
     };
-    HexBytes(tools::encode(&spec).unwrap())
+    HexBytes(build::encode(&spec).unwrap())
 }
 
 fn deliver(message: HexBytes) -> Op {

@@ -6,7 +6,7 @@
 use super::capture::Capture;
 use super::http::{self, HttpServer, Incoming1, Reply};
 use crate::codec::hex;
-use crate::syncml::{self, Package1};
+use crate::package1::{self, Package1};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver};
@@ -46,7 +46,7 @@ pub enum Unread {
     #[error("Package #1 is not UTF-8 text")]
     NotUtf8,
     #[error(transparent)]
-    Xml(#[from] syncml::Package1Error),
+    Xml(#[from] package1::Package1Error),
 }
 
 fn read(request: &Incoming1) -> Result<Package1, Unread> {
@@ -58,7 +58,7 @@ fn read(request: &Incoming1) -> Result<Package1, Unread> {
         return Err(Unread::Wbxml);
     }
     let text = std::str::from_utf8(&request.body).map_err(|_| Unread::NotUtf8)?;
-    Ok(syncml::parse_package1(text)?)
+    Ok(package1::parse_package1(text)?)
 }
 
 impl DmServer {
@@ -76,7 +76,7 @@ impl DmServer {
                 Ok(p1) => Reply {
                     status: 200,
                     headers: vec![("Content-Type".into(), CONTENT_TYPE_XML.into())],
-                    body: syncml::package2(p1, &request.path).into_bytes(),
+                    body: package1::package2(p1, &request.path).into_bytes(),
                 },
                 Err(e) => Reply {
                     status: 400,
@@ -134,7 +134,7 @@ mod tests {
         let answer = post(&url, CONTENT_TYPE_XML, &[], p1.as_bytes(), T).unwrap();
         assert_eq!(answer.status, 200);
         assert_eq!(
-            syncml::parse_package1(std::str::from_utf8(&answer.body).unwrap())
+            package1::parse_package1(std::str::from_utf8(&answer.body).unwrap())
                 .unwrap()
                 .session_id
                 .as_deref(),

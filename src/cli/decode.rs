@@ -1,9 +1,9 @@
 //! `dmnoti decode` (alias `explain`): a field-by-field breakdown of a message.
 
 use super::args::*;
+use super::input;
 use super::*;
 use crate::explain::{self, Input, Keys};
-use crate::tools::{self};
 use anyhow::Result;
 use clap::Args;
 use std::io::Write;
@@ -26,7 +26,7 @@ pub struct DecodeArgs {
 }
 
 pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
-    let bytes = tools::read_input(&args.input)?;
+    let bytes = input::read_input(&args.input)?;
     let keys = Keys {
         secret: args.keys.secret()?,
         reading: args.keys.reading.into(),

@@ -1,9 +1,10 @@
 //! `dmnoti encode`: a message from field values, conformant by default or wrong on purpose.
 
 use super::args::*;
+use super::input::parse_bounded;
 use super::*;
+use crate::codec::build::{self, EncodeSpec, Framing};
 use crate::codec::{self, Format, Initiator, Transport, UiMode};
-use crate::tools::{self, EncodeSpec, Framing, parse_bounded};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::io::Write;
@@ -187,7 +188,16 @@ pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
         },
         tid: parse_bounded(&args.tid, "TID")?,
     };
-    let bytes = tools::encode(&spec)?;
+    // The library says what is missing; the command line says which flag gives it.
+    let bytes = build::encode(&spec).map_err(|e| match e {
+        build::EncodeError::NoSecret => anyhow::anyhow!(
+            "a 1.3 message needs --secret (or --secret-hex) to compute its digest, or --digest to set it"
+        ),
+        build::EncodeError::NoPassword => anyhow::anyhow!(
+            "a 1.2 message needs --password (and --nonce) to compute its digest, or --digest to set it"
+        ),
+        other => other.into(),
+    })?;
     let mut out = std::io::stdout();
     match args.output {
         OutputArg::Hex => writeln!(out, "{}", codec::hex(&bytes))?,

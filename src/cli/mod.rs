@@ -6,6 +6,7 @@ mod args;
 mod decode;
 mod diff;
 mod encode;
+mod input;
 mod iut;
 mod lint;
 mod matrix;

@@ -3,6 +3,7 @@
 //! WAP push, OTA-HTTP push). Pure functions of bytes: no I/O, no clock, nothing of suites,
 //! adapters or reports.
 
+pub mod build;
 pub mod digest;
 pub mod error;
 pub mod fields;
@@ -161,4 +162,39 @@ mod tests {
         assert_eq!(Format::from_content_type("text/plain"), None);
         assert_eq!(Format::from_wsp_code(0x44), Some(Format::V12));
     }
+}
+
+/// What bytes are, as far as their first bytes tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    /// A bare 1.3 message (and the fallback).
+    V13,
+    /// A bare 1.2 message: its trigger's version field reads 11 (or the lenient 12).
+    V12,
+    /// A connectionless WAP push PDU of a DM content type (7.1).
+    Wsp,
+    /// An HTTP request or response (7.4).
+    Http,
+}
+
+/// Guesses what bytes are: an HTTP message, a WSP push PDU, or a bare 1.3 or 1.2 message.
+pub fn detect(bytes: &[u8]) -> Detected {
+    if bytes.starts_with(b"POST ") || bytes.starts_with(b"HTTP/") {
+        return Detected::Http;
+    }
+    if bytes.get(1) == Some(&wsp::PDU_PUSH)
+        && wsp::decode(bytes).is_ok_and(|p| p.content_type.format().is_some())
+    {
+        return Detected::Wsp;
+    }
+    if bytes.first().is_some_and(|b| b >> 4 == v13::VERSION) {
+        return Detected::V13;
+    }
+    let v12_version = bytes
+        .get(16..18)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]) >> 6);
+    if matches!(v12_version, Some(v12::VERSION | v12::VERSION_LENIENT)) {
+        return Detected::V12;
+    }
+    Detected::V13
 }

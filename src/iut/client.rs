@@ -8,11 +8,11 @@
 use super::Clock;
 use super::device::{DeviceTree, ManagementObject};
 use super::faults::{Fault, Faults, LONG_SERVER_ID};
-use super::package1::Package1;
 use crate::codec::digest::DigestReading;
 use crate::codec::v12::{self, Credentials12, Leniency};
 use crate::codec::v13::{self, Draft13, Notification13};
 use crate::codec::{Format, MoIndex, SessionId, UiMode};
+use crate::package1::Draft;
 use crate::testee::{Account, Session};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -295,7 +295,7 @@ impl ReferenceClient {
             Format::V13 => "DM/1.3",
             Format::V12 => "DM/1.2",
         };
-        let package1 = Package1 {
+        let package1 = Draft {
             ver_proto,
             session_id: &session_id,
             target: &target,

@@ -7,7 +7,6 @@ pub mod client;
 pub mod device;
 pub mod faults;
 pub mod net;
-pub mod package1;
 pub mod server;
 
 use crate::scr::Role;

@@ -2,6 +2,7 @@ use super::client::{ClientSettings, Decision, ReferenceClient, TimeoutUnit};
 use super::device::DeviceTree;
 use super::faults::{Fault, Faults};
 use super::server::ReferenceServer;
+use crate::codec::build::{self, EncodeSpec};
 use crate::codec::digest::{self, DigestReading};
 use crate::codec::v12;
 use crate::codec::v13::{self, Draft13, RawOption};
@@ -9,7 +10,6 @@ use crate::codec::{Format, Initiator, SessionId, Transport, UiMode};
 use crate::iut::server::NotifyError;
 use crate::testee::protocol::V12Credentials;
 use crate::testee::{Account, HexBytes, NotifyRequest, Secret};
-use crate::tools::{self, EncodeSpec};
 use proptest::prelude::*;
 use rstest::rstest;
 
@@ -64,7 +64,7 @@ fn spec() -> EncodeSpec {
 fn message(edit: impl FnOnce(&mut EncodeSpec)) -> Vec<u8> {
     let mut s = spec();
     edit(&mut s);
-    tools::encode(&s).unwrap()
+    build::encode(&s).unwrap()
 }
 
 /// A valid message changed in its raw form, then signed again (so the change, not the digest, is

@@ -279,7 +279,7 @@ impl Coverage {
 
     /// One self-contained page: no scripts, no network, the cases linked to their failure texts.
     pub fn to_html(&self, runs: &[Run]) -> String {
-        let esc = crate::iut::package1::escape;
+        let esc = crate::package1::escape;
         let anchor = |id: &str| {
             format!(
                 "case-{}",

@@ -87,7 +87,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
         }
     }
     if let Some(p1) = &s.package1 {
-        match crate::syncml::parse_package1(p1) {
+        match crate::package1::parse_package1(p1) {
             Ok(doc) if doc.session_id.as_deref() == Some(s.session_id.as_str()) => {}
             Ok(doc) => f.push(Failure::new(
                 id::C_008_M,
@@ -525,7 +525,7 @@ mod tests {
     fn package1_must_carry_the_sessions_id() {
         let built = Built {
             format: Format::V13,
-            bytes: crate::tools::encode(&crate::tools::EncodeSpec {
+            bytes: crate::codec::build::encode(&crate::codec::build::EncodeSpec {
                 server_id: "dm".into(),
                 session_id: 0x0A01,
                 secret: Some(b"k".to_vec()),

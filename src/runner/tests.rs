@@ -367,7 +367,7 @@ impl Wire for SimWire {
                 let body = s.package1.clone().unwrap_or_default();
                 self.posts.push_back(Posted {
                     server_id: Some(s.server_id),
-                    package1: crate::syncml::parse_package1(&body).map_err(Into::into),
+                    package1: crate::package1::parse_package1(&body).map_err(Into::into),
                     body: body.into_bytes(),
                     at: Instant::now(),
                 });

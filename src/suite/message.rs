@@ -8,10 +8,10 @@
 //! `flip_bit`, `truncate`, `append`) come last and are not signed over.
 
 use super::{AccountSpec, MutationClass};
+use crate::codec::build::{self, EncodeSpec};
 use crate::codec::digest::DigestReading;
 use crate::codec::v13::{self, Draft13};
 use crate::codec::{self, Format, Initiator, Transport, UiMode, v12};
-use crate::tools::{self, EncodeSpec};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,8 +236,8 @@ impl MessageSpec {
             }
             (Some(h), _) => {
                 let bytes = hex("hex", &Some(h.clone()))?;
-                let format = self.format.unwrap_or(match crate::explain::detect(&bytes) {
-                    crate::explain::Input::V12 => Format::V12,
+                let format = self.format.unwrap_or(match codec::detect(&bytes) {
+                    codec::Detected::V12 => Format::V12,
                     _ => Format::V13,
                 });
                 Built { format, bytes }
@@ -315,7 +315,7 @@ impl MessageSpec {
                 .transpose()?,
             ..EncodeSpec::default()
         };
-        let mut bytes = tools::encode(&spec).map_err(|e| BuildError::Encode(e.to_string()))?;
+        let mut bytes = build::encode(&spec).map_err(|e| BuildError::Encode(e.to_string()))?;
         if self.structural() {
             bytes = self.mutate_options(&bytes, &spec)?;
         }

@@ -2,13 +2,13 @@
 //! with SyncHdr (VerDTD 1.2, VerProto, SessionID, MsgID 1, Target, Source) and SyncBody (Alert 1200
 //! and Replace commands with DevInfo and the requested MOs).
 
-use super::device::ManagementObject;
+use crate::iut::device::ManagementObject;
 use std::fmt::Write as _;
 
 /// Server-initiated management (DMPRO Alert codes).
 pub const ALERT_SERVER_INITIATED: u16 = 1200;
 
-pub struct Package1<'a> {
+pub struct Draft<'a> {
     /// `DM/1.3` for a 1.3 notification, `DM/1.2` for a 1.2 one.
     pub ver_proto: &'a str,
     /// Exactly as it will be sent.
@@ -35,7 +35,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-impl Package1<'_> {
+impl Draft<'_> {
     pub fn to_xml(&self) -> String {
         let mut x = String::new();
         let _ = write!(

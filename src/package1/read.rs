@@ -139,7 +139,7 @@ pub fn parse_package1(xml: &str) -> Result<Package1, Package1Error> {
 
 /// A minimal Package #2: the server acknowledges the client's header and ends the session.
 pub fn package2(p1: &Package1, server_uri: &str) -> String {
-    let esc = crate::iut::package1::escape;
+    let esc = super::write::escape;
     format!(
         "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>{}</VerProto><SessionID>{}</SessionID>\
          <MsgID>1</MsgID><Target><LocURI>{}</LocURI></Target><Source><LocURI>{}</LocURI></Source></SyncHdr>\
@@ -164,7 +164,7 @@ mod tests {
             tree.object(crate::codec::MoIndex(0x0C)).unwrap(),
             tree.object(crate::codec::MoIndex(0x0B)).unwrap(),
         ];
-        let xml = crate::iut::package1::Package1 {
+        let xml = super::super::write::Draft {
             ver_proto: "DM/1.3",
             session_id: "A01",
             target: "http://x/dm",

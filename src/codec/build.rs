@@ -1,113 +1,28 @@
-//! The message tools behind `dmnoti decode|explain|encode`: reading what a user hands over (hex,
-//! a file, stdin) and building a message, right or wrong, from field values. No clap here: the
-//! CLI fills these structures.
+//! The message builder: a Package #0 (1.3 or 1.2), and its delivery framing, from field values,
+//! conformant by default and wrong on purpose where a raw override says so. `dmnoti encode` and
+//! the suites' messages both build through [`encode`].
 
 use crate::codec::digest::DigestReading;
-use crate::codec::options::NotiOption;
-use crate::codec::options::number;
+use crate::codec::options::{NotiOption, number};
 use crate::codec::v12::{Draft12, RawTrigger};
 use crate::codec::v13::{self, Draft13, RawHeader, RawOption};
 use crate::codec::wsp::PushBuilder;
-use crate::codec::{self, Format, Initiator, MoIndex, Transport, UiMode, ota_http};
+use crate::codec::{Format, Initiator, MoIndex, Transport, UiMode, ota_http};
 use std::borrow::Cow;
-use std::io::Read;
-use std::path::Path;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("cannot read {what}: {source}")]
-    Read {
-        what: String,
-        source: std::io::Error,
-    },
-    #[error("{what}: {source}")]
-    Hex {
-        what: String,
-        source: codec::HexError,
-    },
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Most bytes read from a file or stdin: far more than any notification, small enough to bound.
-pub const MAX_INPUT: u64 = 1 << 20;
-
-/// Reads input as users give it: `-` for stdin, a path to a file (binary, or hex text), or hex on
-/// the command line.
-pub fn read_input(arg: &str) -> Result<Vec<u8>, ToolError> {
-    let (what, bytes) = if arg == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .take(MAX_INPUT)
-            .read_to_end(&mut buf)
-            .map_err(|source| ToolError::Read {
-                what: "stdin".into(),
-                source,
-            })?;
-        ("stdin".to_owned(), buf)
-    } else if Path::new(arg).is_file() {
-        let mut buf = Vec::new();
-        std::fs::File::open(arg)
-            .and_then(|f| f.take(MAX_INPUT).read_to_end(&mut buf))
-            .map_err(|source| ToolError::Read {
-                what: arg.to_owned(),
-                source,
-            })?;
-        (arg.to_owned(), buf)
-    } else {
-        return codec::parse_hex(arg)
-            .map_err(|source| ToolError::Hex {
-                what: "the hex argument".into(),
-                source,
-            })
-            .and_then(non_empty);
-    };
-    if looks_like_hex(&bytes) {
-        let text = String::from_utf8_lossy(&bytes);
-        return codec::parse_hex(&text)
-            .map_err(|source| ToolError::Hex {
-                what: what.clone(),
-                source,
-            })
-            .and_then(non_empty);
-    }
-    non_empty(bytes)
-}
-
-fn non_empty(bytes: Vec<u8>) -> Result<Vec<u8>, ToolError> {
-    if bytes.is_empty() {
-        Err(ToolError::Invalid("the input is empty".into()))
-    } else {
-        Ok(bytes)
-    }
-}
-
-fn looks_like_hex(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes.iter().all(|b| {
-            b.is_ascii_hexdigit()
-                || b.is_ascii_whitespace()
-                || matches!(b, b':' | b'-' | b'x' | b'X')
-        })
-}
-
-/// Parses `0x1A2B` as hex and `6699` as decimal.
-pub fn parse_number(text: &str) -> Result<u64, ToolError> {
-    let t = text.trim();
-    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => t.parse(),
-    };
-    parsed.map_err(|_| {
-        ToolError::Invalid(format!(
-            "{text:?} is not a number (decimal, or hex with 0x)"
-        ))
-    })
-}
-
-pub fn parse_bounded<T: TryFrom<u64>>(text: &str, what: &str) -> Result<T, ToolError> {
-    let n = parse_number(text)?;
-    T::try_from(n).map_err(|_| ToolError::Invalid(format!("{what} {text} is out of range")))
+/// Why a message cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("cannot truncate {cut} bytes off a {len}-byte message")]
+    Truncate { cut: usize, len: usize },
+    #[error("VER {0} does not fit in 4 bits")]
+    Version(u16),
+    #[error("a 1.3 message needs a secret to compute its digest, or a digest to set it")]
+    NoSecret,
+    #[error(
+        "a 1.2 message needs a password (and a nonce) to compute its digest, or a digest to set it"
+    )]
+    NoPassword,
 }
 
 /// How the message is framed for delivery.
@@ -156,18 +71,17 @@ pub struct EncodeSpec {
 }
 
 /// Builds the bytes `spec` describes.
-pub fn encode(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
+pub fn encode(spec: &EncodeSpec) -> Result<Vec<u8>, EncodeError> {
     let format = spec.format.unwrap_or(Format::V13);
     let mut message = match format {
         Format::V13 => encode13(spec)?,
         Format::V12 => encode12(spec)?,
     };
     if spec.truncate > message.len() {
-        return Err(ToolError::Invalid(format!(
-            "cannot truncate {} bytes off a {}-byte message",
-            spec.truncate,
-            message.len()
-        )));
+        return Err(EncodeError::Truncate {
+            cut: spec.truncate,
+            len: message.len(),
+        });
     }
     message.truncate(message.len() - spec.truncate);
     message.extend_from_slice(&spec.append);
@@ -187,7 +101,7 @@ pub fn encode(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
     })
 }
 
-fn encode13(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
+fn encode13(spec: &EncodeSpec) -> Result<Vec<u8>, EncodeError> {
     let typed = |o: NotiOption<'_>| RawOption::typed(&o);
     let mut options = vec![typed(NotiOption::ServerId(Cow::Borrowed(
         spec.server_id.as_str(),
@@ -233,7 +147,7 @@ fn encode13(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
         Some(v) => u8::try_from(v)
             .ok()
             .filter(|v| *v < 16)
-            .ok_or_else(|| ToolError::Invalid(format!("VER {v} does not fit in 4 bits")))?,
+            .ok_or(EncodeError::Version(v))?,
     };
     let mut draft = Draft13 {
         header: RawHeader {
@@ -261,15 +175,13 @@ fn encode13(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
         (Some(d), _) => draft.digest = d.clone(),
         (None, Some(secret)) => draft.sign(secret, spec.reading),
         (None, None) => {
-            return Err(ToolError::Invalid(
-                "a 1.3 message needs --secret (or --secret-hex) to compute its digest, or --digest to set it".into(),
-            ));
+            return Err(EncodeError::NoSecret);
         }
     }
     Ok(draft.encode())
 }
 
-fn encode12(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
+fn encode12(spec: &EncodeSpec) -> Result<Vec<u8>, EncodeError> {
     let mut draft = Draft12 {
         digest: vec![0; 16],
         trigger: RawTrigger {
@@ -287,9 +199,7 @@ fn encode12(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
         (Some(d), _) => draft.digest = d.clone(),
         (None, Some(password)) => draft.sign(spec.server_id.as_bytes(), password, &spec.nonce),
         (None, None) => {
-            return Err(ToolError::Invalid(
-                "a 1.2 message needs --password (and --nonce) to compute its digest, or --digest to set it".into(),
-            ));
+            return Err(EncodeError::NoPassword);
         }
     }
     Ok(draft.encode())
@@ -298,14 +208,6 @@ fn encode12(spec: &EncodeSpec) -> Result<Vec<u8>, ToolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_in_hex_or_decimal() {
-        assert_eq!(parse_number("0x3039").unwrap(), 12345);
-        assert_eq!(parse_number("12345").unwrap(), 12345);
-        assert!(parse_number("zz").is_err());
-        assert!(parse_bounded::<u16>("70000", "session id").is_err());
-    }
 
     #[test]
     fn encode_builds_a_conformant_message_by_default() {
