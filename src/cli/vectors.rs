@@ -35,7 +35,7 @@ pub(super) fn vectors(cmd: &VectorsCommand) -> Result<u8> {
                 .with_context(|| format!("writing {}", dir.display()))?;
             let total: u64 = crate::vectors::generate()
                 .iter()
-                .map(|f| f.value["numberOfTests"].as_u64().unwrap_or(0))
+                .map(|f| f.number_of_tests as u64)
                 .sum();
             println!(
                 "{total} vectors in {} files under {}",

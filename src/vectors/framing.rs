@@ -1,0 +1,257 @@
+//! The delivery framings of section 7: connectionless WAP push (7.1) and OTA-HTTP push (7.4).
+
+use super::v13::base13;
+use super::*;
+use crate::codec::wsp::{AppId, ContentType, PushBuilder};
+use crate::codec::{self, Format, hex, ota_http};
+use crate::scr::id;
+use serde_json::json;
+
+pub(super) fn wsp() -> VectorFile {
+    let body = base13().encode();
+    let c20 = [scr(id::C_020_O)];
+    let mut t = Vec::new();
+    let expect = |b: &PushBuilder| json!({"contentType": b.content_type.to_string(), "bodyHex": hex(&body), "headersLength": b.headers().len()});
+    let routed = |format: Format| json!({"format": format.to_string()});
+    let mut push = |comment: &str,
+                    b: PushBuilder,
+                    expected: Expected,
+                    flags: &[&'static str],
+                    format: Format| {
+        let mut fields = expect(&b);
+        fields
+            .as_object_mut()
+            .expect("object")
+            .extend(routed(format).as_object().cloned().unwrap_or_default());
+        let mut test = Test::new(comment, &c20, fields, expected);
+        test.flags.extend_from_slice(flags);
+        t.push((b.encode(&body), test));
+    };
+    push(
+        "the notes' minimal PDU: 01 06 03 D8 AF 87",
+        PushBuilder::new(Format::V13),
+        Expected::Valid,
+        &[],
+        Format::V13,
+    );
+    push(
+        "1.2 content type 0xC4",
+        PushBuilder::new(Format::V12),
+        Expected::Valid,
+        &[],
+        Format::V12,
+    );
+    for tid in [0u8, 0x7F, 0xFF] {
+        let mut b = PushBuilder::new(Format::V13);
+        b.tid = tid;
+        push(
+            &format!("TID 0x{tid:02X}"),
+            b,
+            Expected::Valid,
+            &[],
+            Format::V13,
+        );
+    }
+    let extras: [(&str, Vec<u8>); 4] = [
+        ("Content-Length before the application id", vec![0x8D, 0x9C]),
+        (
+            "an application header before the application id",
+            b"X-Foo\0bar\0".to_vec(),
+        ),
+        (
+            "X-Wap-Initiator-URI (text) before the application id",
+            [&[0xB2][..], b"http://dm\0"].concat(),
+        ),
+        (
+            "a push-flag and a value-length header",
+            vec![0xB4, 0x81, 0x8E, 0x02, 0x01, 0x02],
+        ),
+    ];
+    for (comment, extra) in extras {
+        let mut b = PushBuilder::new(Format::V13);
+        b.extra_headers = extra;
+        push(comment, b, Expected::Valid, &["ExtraHeaders"], Format::V13);
+    }
+    let mut text = PushBuilder::new(Format::V13);
+    text.content_type = ContentType::Text(codec::CONTENT_TYPE_V13.into());
+    push(
+        "content type as text: a receiver routes it, a sender MUST use the code",
+        text,
+        Expected::Acceptable,
+        &["ContentTypeText"],
+        Format::V13,
+    );
+    let mut app_text = PushBuilder::new(Format::V13);
+    app_text.app_id = Some(AppId::Text("x-wap-application:syncml.dm".into()));
+    push(
+        "application id as text",
+        app_text,
+        Expected::Acceptable,
+        &["AppIdText"],
+        Format::V13,
+    );
+    let mut long = PushBuilder::new(Format::V13);
+    long.extra_headers = [&[0xB0][..], &[b'h'; 50], &[0]].concat();
+    push(
+        "headers of more than 48 bytes: a receiver routes it, a sender MUST NOT send it",
+        long,
+        Expected::Acceptable,
+        &["HeadersTooLong"],
+        Format::V13,
+    );
+    let wrong = |comment: &str,
+                 kind: &'static str,
+                 section: &'static str,
+                 edit: &dyn Fn(&mut PushBuilder)| {
+        let mut b = PushBuilder::new(Format::V13);
+        edit(&mut b);
+        (
+            b.encode(&body),
+            Test::new(
+                comment,
+                &c20,
+                json!({}),
+                Expected::Invalid { kind, section },
+            ),
+        )
+    };
+    t.push(wrong(
+        "application id 0x02 (wml.ua)",
+        "wrong-application-id",
+        "7.1.1",
+        &|b| b.app_id = Some(AppId::Code(2)),
+    ));
+    t.push(wrong(
+        "application id 0x9000",
+        "wrong-application-id",
+        "7.1.1",
+        &|b| b.app_id = Some(AppId::Code(0x9000)),
+    ));
+    t.push(wrong(
+        "no application id",
+        "missing-application-id",
+        "7.1.1",
+        &|b| b.app_id = None,
+    ));
+    t.push(wrong(
+        "content type 0x3E",
+        "not-dm-content-type",
+        "7.1.1",
+        &|b| b.content_type = ContentType::Code(0x3E),
+    ));
+    t.push(wrong(
+        "content type text/plain",
+        "not-dm-content-type",
+        "7.1.1",
+        &|b| b.content_type = ContentType::Text("text/plain".into()),
+    ));
+    let raw: [(&str, Vec<u8>, &'static str); 5] = [
+        (
+            "PDU type 0x07 (confirmed push)",
+            vec![0x01, 0x07, 0x03, 0xD8, 0xAF, 0x87],
+            "not-push",
+        ),
+        (
+            "a HeadersLen of six continuation bytes",
+            vec![0x01, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            "bad-uintvar",
+        ),
+        (
+            "HeadersLen past the end",
+            vec![0x01, 0x06, 0x09, 0xD8, 0xAF, 0x87],
+            "headers-overrun",
+        ),
+        ("only a TID", vec![0x01], "truncated"),
+        (
+            "a header cut short",
+            vec![0x01, 0x06, 0x02, 0xD8, 0xAF],
+            "bad-header",
+        ),
+    ];
+    for (comment, bytes, kind) in raw {
+        t.push((
+            bytes,
+            Test::new(
+                comment,
+                &c20,
+                json!({}),
+                Expected::Invalid {
+                    kind,
+                    section: "7.1, WSP push PDU",
+                },
+            ),
+        ));
+    }
+    let group = json!({"type": "WapPush", "port": codec::wsp::PORT, "applicationId": 7});
+    let notes = json!({
+        "ExtraHeaders": "headers between the content type and the application id, which a receiver skips",
+        "ContentTypeText": "the content type as text: 7.1 requires the code 0x58 of a sender",
+        "AppIdText": "the application id as text: 7.1 requires the code 0x07 of a sender",
+        "HeadersTooLong": "more than 48 bytes of headers: 7.1 forbids a sender this",
+    });
+    file(
+        "framing/wsp.json",
+        "WAP-Push-Connectionless",
+        notes,
+        vec![(group, t)],
+    )
+}
+
+pub(super) fn ota_http_file() -> VectorFile {
+    let body = base13().encode();
+    let c23 = [scr(id::C_023_O)];
+    let mut t = Vec::new();
+    for (form, format) in [
+        (ota_http::Form::OtaHttp, Format::V13),
+        (ota_http::Form::OtaHttp, Format::V12),
+        (ota_http::Form::Plain, Format::V13),
+        (ota_http::Form::Plain, Format::V12),
+    ] {
+        let bytes = ota_http::request(form, format, "127.0.0.1", "/push", &body);
+        let name = match form {
+            ota_http::Form::OtaHttp => "ota-http",
+            ota_http::Form::Plain => "plain",
+        };
+        t.push((
+            bytes,
+            Test::new(
+                format!("{name} push of a {format} notification"),
+                &c23,
+                json!({"form": name, "format": format.to_string(), "bodyHex": hex(&body)}),
+                Expected::Valid,
+            ),
+        ));
+    }
+    let cases: [(&str, &[u8], &'static str); 8] = [
+        ("not HTTP", b"garbage\r\n\r\n", "bad-request"),
+        ("a GET", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "not-post"),
+        ("no Content-Type", b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", "missing-content-type"),
+        ("Content-Type text/plain", b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\n\r\nx", "unsupported-content-type"),
+        ("an application/http body that is not HTTP", b"POST / HTTP/1.1\r\nContent-Type: application/http\r\n\r\nnot http", "bad-carried-message"),
+        ("a carried message of type text/plain", b"POST / HTTP/1.1\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nx", "not-dm-content-type"),
+        ("a carried message for x-wap-application:wml.ua", b"POST / HTTP/1.1\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/vnd.syncml.dm.notification\r\nX-Wap-Application-Id: x-wap-application:wml.ua\r\n\r\nx", "wrong-application-id"),
+        ("Content-Length longer than the body", b"POST / HTTP/1.1\r\nContent-Type: application/vnd.syncml.dm.notification\r\nContent-Length: 99\r\n\r\nx", "length-mismatch"),
+    ];
+    for (comment, bytes, kind) in cases {
+        let section = if kind == "not-dm-content-type" {
+            "7.4"
+        } else {
+            "7.4, PushOTA"
+        };
+        t.push((
+            bytes.to_vec(),
+            Test::new(
+                comment,
+                &c23,
+                json!({}),
+                Expected::Invalid { kind, section },
+            ),
+        ));
+    }
+    file(
+        "framing/ota-http.json",
+        "OTA-HTTP-Push",
+        json!({}),
+        vec![(json!({"type": "HttpPush"}), t)],
+    )
+}
