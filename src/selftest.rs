@@ -153,7 +153,12 @@ pub fn run(
             .iter()
             .filter(|r| r.verdict == Verdict::Fail)
             .collect();
-        let failed_items: BTreeSet<String> = failed.iter().flat_map(|r| r.failed_items()).collect();
+        // A fault is caught on an item that failed in a case, or that a case saw deviate.
+        let failed_items: BTreeSet<String> = failed
+            .iter()
+            .flat_map(|r| r.failed_items())
+            .chain(run.results.iter().flat_map(|r| r.observed_items()))
+            .collect();
         let caught_on: BTreeSet<String> = failed_items
             .iter()
             .filter(|i| fault.scrs().iter().any(|s| s.as_str() == i.as_str()))

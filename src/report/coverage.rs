@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 pub enum ItemVerdict {
     Pass,
     Fail,
+    /// Every case that ran on it was inconclusive: nothing was proven either way.
+    Inconclusive,
     /// Failed only in cases of the known-failure list.
     KnownFailure,
     NotClaimed,
@@ -24,6 +26,7 @@ impl ItemVerdict {
         match self {
             ItemVerdict::Pass => "PASS",
             ItemVerdict::Fail => "FAIL",
+            ItemVerdict::Inconclusive => "INCONCLUSIVE",
             ItemVerdict::KnownFailure => "KNOWN FAILURE",
             ItemVerdict::NotClaimed => "NOT CLAIMED",
             ItemVerdict::NotCovered => "NOT COVERED",
@@ -50,6 +53,9 @@ pub struct ItemCoverage {
     pub fails_run: bool,
     /// Failed cases and their first failure on this item.
     pub failures: Vec<(String, String)>,
+    /// Cases of other items that saw this item deviate, with the first such message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,20 +110,32 @@ impl Coverage {
                                 || (r.verdict == Verdict::Error && r.scrs.contains(&item.id)))
                     })
                     .collect();
+                let observed: Vec<(String, String)> = run
+                    .results
+                    .iter()
+                    .filter_map(|r| {
+                        r.observations
+                            .iter()
+                            .find(|o| o.scr == item.id)
+                            .map(|o| (r.id.clone(), o.message()))
+                    })
+                    .collect();
                 let count = |v: Verdict| listing.iter().filter(|r| r.verdict == v).count();
                 let executed = count(Verdict::Pass) + count(Verdict::Inconclusive);
                 // An optional item the IUT does not claim is judged by nobody: cases that touch
                 // it test mandatory behaviour, and count there.
                 let verdict = if item.status == Status::Optional && !claimed {
                     ItemVerdict::NotClaimed
-                } else if !failing.is_empty() {
+                } else if !failing.is_empty() || !observed.is_empty() {
                     ItemVerdict::Fail
                 } else if run.results.iter().any(|r| {
                     r.verdict == Verdict::ExpectedFailure && (r.failed_items().contains(&item.id))
                 }) {
                     ItemVerdict::KnownFailure
-                } else if executed > 0 {
+                } else if count(Verdict::Pass) > 0 {
                     ItemVerdict::Pass
+                } else if executed > 0 {
+                    ItemVerdict::Inconclusive
                 } else {
                     ItemVerdict::NotCovered
                 };
@@ -161,6 +179,7 @@ impl Coverage {
                             (r.id.clone(), message)
                         })
                         .collect(),
+                    observed,
                 });
             }
         }
@@ -240,6 +259,7 @@ impl Coverage {
             let mark = match i.verdict {
                 ItemVerdict::Pass => "✅ PASS",
                 ItemVerdict::Fail => "❌ FAIL",
+                ItemVerdict::Inconclusive => "❔ INCONCLUSIVE",
                 ItemVerdict::KnownFailure => "⚠️ KNOWN FAILURE",
                 ItemVerdict::NotClaimed => "➖ NOT CLAIMED",
                 ItemVerdict::NotCovered if i.fails_run => "❌ NOT COVERED",
@@ -261,7 +281,7 @@ impl Coverage {
         let failures: Vec<_> = self
             .items
             .iter()
-            .flat_map(|i| i.failures.iter().map(move |f| (i, f)))
+            .flat_map(|i| i.failures.iter().chain(&i.observed).map(move |f| (i, f)))
             .collect();
         if !failures.is_empty() {
             out.push_str("\n### Failures\n\n");
@@ -366,6 +386,14 @@ impl Coverage {
                 );
                 for f in &r.failures {
                     let _ = write!(out, "<pre>[{}] {}</pre>", esc(&f.scr), esc(&f.message()));
+                }
+                for o in &r.observations {
+                    let _ = write!(
+                        out,
+                        "<pre>observed on another item: [{}] {}</pre>",
+                        esc(&o.scr),
+                        esc(&o.message())
+                    );
                 }
                 for n in &r.notes {
                     let _ = write!(out, "<pre>{}</pre>", esc(n));

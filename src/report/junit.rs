@@ -67,6 +67,12 @@ fn test_case(r: &CaseResult) -> TestCase {
     if r.verdict == Verdict::ExpectedFailure {
         tc.add_property(Property::new("known-failure", "true"));
     }
+    for o in &r.observations {
+        tc.add_property(Property::new(
+            "observed",
+            format!("[{}] {}", o.scr, o.message()),
+        ));
+    }
     tc.set_system_out(super::summary::messages(r));
     if let Some(err) = &r.stderr {
         tc.set_system_err(err.clone());
@@ -129,6 +135,8 @@ mod tests {
             scrs: vec!["SCR-DM-NOTI-C-019-M".into()],
             verdict,
             failures,
+            observations: Vec::new(),
+            skip: None,
             notes: notes.into_iter().map(str::to_owned).collect(),
             exchanges: vec![Exchange {
                 step: 1,
@@ -140,7 +148,6 @@ mod tests {
             }],
             duration: Duration::ZERO,
             stderr: None,
-            skip: None,
             known_reason: None,
             transcript: Vec::new(),
         }

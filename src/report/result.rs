@@ -163,7 +163,12 @@ pub struct CaseResult {
     pub title: String,
     pub scrs: Vec<String>,
     pub verdict: Verdict,
+    /// Broken expectations of the items the case names: these decide its verdict.
     pub failures: Vec<Failure>,
+    /// Deviations on other items, seen on the way (a lower-case SessionID in a case on VER): they
+    /// fail their item in coverage, not this case.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<Failure>,
     /// Why skipped.
     #[serde(skip)]
     pub skip: Option<Skip>,
@@ -193,6 +198,7 @@ impl CaseResult {
             scrs: case.scrs.clone(),
             verdict: Verdict::Pass,
             failures: Vec::new(),
+            observations: Vec::new(),
             skip: None,
             notes: Vec::new(),
             exchanges: Vec::new(),
@@ -211,6 +217,11 @@ impl CaseResult {
     /// The SCR items this case failed: the item of each failure.
     pub fn failed_items(&self) -> BTreeSet<String> {
         self.failures.iter().map(|f| f.scr.clone()).collect()
+    }
+
+    /// The items it saw deviate on the way, besides its own.
+    pub fn observed_items(&self) -> BTreeSet<String> {
+        self.observations.iter().map(|f| f.scr.clone()).collect()
     }
 
     /// The first reason for the verdict: a failure's message, else a note.

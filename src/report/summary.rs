@@ -29,6 +29,14 @@ pub fn messages(r: &CaseResult) -> String {
         }
         let _ = writeln!(out, "answer: {}", e.response);
     }
+    for o in &r.observations {
+        let _ = writeln!(
+            out,
+            "\nobserved on another item (it fails that item, not this case): [{}] {}",
+            o.scr,
+            o.message()
+        );
+    }
     out
 }
 

@@ -141,6 +141,13 @@ pub fn run_case(
             }
         }
     }
+    // A case fails only on the items it names; a deviation on another item is an observation of
+    // that item (coverage fails the item, with the cases that saw it), not a failure of this case.
+    let (own, others): (Vec<Failure>, Vec<Failure>) = std::mem::take(&mut result.failures)
+        .into_iter()
+        .partition(|f| case.scrs.contains(&f.scr));
+    result.failures = own;
+    result.observations = others;
     if result.verdict != Verdict::Error {
         result.verdict = if !result.failures.is_empty() {
             Verdict::Fail
