@@ -42,7 +42,7 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, YamlError> {
         yaml::from_str(path, &text)?
     };
     for e in &entries {
-        if e.reason.trim().is_empty() {
+        if !has_reason(e) {
             let line = text
                 .lines()
                 .position(|l| l.contains(&e.case))
@@ -53,13 +53,42 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, YamlError> {
                 line,
                 1,
                 format!(
-                    "known failure {:?} has no reason: say why it is accepted",
+                    "known failure {:?} has no reason: say why it is accepted (replace {PLACEHOLDER:?})",
                     e.case
                 ),
             ));
         }
     }
     Ok(entries)
+}
+
+/// What `--fix-known-failures` writes for a new failure: not a reason, and refused as one, so
+/// that a list nobody has read fails the run until a person says why each failure is accepted.
+pub const PLACEHOLDER: &str = "TODO: say why this failure is accepted";
+
+fn has_reason(e: &Entry) -> bool {
+    let r = e.reason.trim();
+    !r.is_empty() && !r.starts_with("TODO")
+}
+
+/// The start of a failure message an entry is listed by: at most `max` characters, cut at the end
+/// of a word or clause, never inside one.
+pub fn prefix(message: &str, max: usize) -> String {
+    if message.chars().count() <= max {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(max + 1).collect();
+    // The last boundary: a space, or just after a clause mark.
+    let cut = head
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| i)
+        .filter(|i| *i <= max)
+        .last()
+        .unwrap_or(0);
+    head[..cut]
+        .trim_end_matches([' ', ';', ',', ':'])
+        .to_owned()
 }
 
 /// `*` matches any run of characters; nothing else is special.
@@ -145,12 +174,12 @@ pub fn fixed(entries: &[Entry], runs: &[Run]) -> Vec<Entry> {
         .into_iter()
         .map(|r| Entry {
             case: r.id.clone(),
-            expect: first_message(r).chars().take(80).collect(),
+            expect: prefix(&first_message(r), 80),
             reason: entries
                 .iter()
                 .find(|e| glob(&e.case, &r.id))
                 .map(|e| e.reason.clone())
-                .unwrap_or_else(|| "TODO: say why this failure is accepted".into()),
+                .unwrap_or_else(|| PLACEHOLDER.into()),
         })
         .collect()
 }
@@ -166,5 +195,51 @@ mod tests {
         assert!(glob("a*b*c", "axxbyyc"));
         assert!(!glob("client.6.5.5.*", "client.6.5.6.x"));
         assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+    }
+
+    #[test]
+    fn prefixes_end_at_a_word_or_clause() {
+        let m = "step 1: SessionID \"a01\": lower-case hex digits; 6.4.8 requires upper-case A-F; expected \"A01\"";
+        let p = prefix(m, 60);
+        assert!(m.starts_with(&p));
+        assert!(p.chars().count() <= 60);
+        assert_eq!(p, "step 1: SessionID \"a01\": lower-case hex digits; 6.4.8");
+        assert_eq!(prefix("short message", 80), "short message");
+        // A cut never falls inside a word: what follows the prefix starts a new word.
+        for max in 10..m.len() {
+            let p = prefix(m, max);
+            let rest = &m[p.len()..];
+            assert!(
+                rest.is_empty() || rest.starts_with([' ', ';', ',', ':']),
+                "{max}: {p:?} | {rest:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn placeholder_reasons_are_no_reasons() {
+        let dir = tempfile_dir();
+        let path = dir.join("known.yaml");
+        std::fs::write(
+            &path,
+            format!("- case: a.b\n  expect: step 1\n  reason: \"{PLACEHOLDER}\"\n"),
+        )
+        .unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.to_string().contains("has no reason"), "{e}");
+        assert_eq!(e.line, Some(1));
+        std::fs::write(
+            &path,
+            "- case: a.b\n  expect: step 1\n  reason: ticket 42\n",
+        )
+        .unwrap();
+        assert_eq!(load(&path).unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("dmnoti-known-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
     }
 }

@@ -351,3 +351,66 @@ fn claims_are_complete_and_checked_against_behaviour() {
         .code(1)
         .stdout(contains("CLAIM CONTRADICTED"));
 }
+
+/// The whole life of a known-failure list for a real deviation (a lower-case SessionID): written
+/// by --fix-known-failures with placeholders that fail the run, accepted once a person says why,
+/// and stale, entry by entry, against a conformant IUT.
+#[test]
+fn a_fixed_list_needs_reasons_and_goes_stale_against_a_conformant_iut() {
+    let dir = tempdir("known-life");
+    let claims = claims_yaml(
+        Role::Client,
+        &[
+            "C-007", "C-009", "C-011", "C-012", "C-014", "C-015", "C-017",
+        ],
+    );
+    let faulty = profile(&dir, "lower", "client", &["session-id-lowercase"], &claims);
+    let conformant = profile(&dir, "good", "client", &[], &claims);
+    let known = dir.join("known.yaml");
+    std::fs::write(&known, "").unwrap();
+    let run = |p: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--iut",
+            p.to_str().unwrap(),
+            "--known-failures",
+            known.to_str().unwrap(),
+            "--reports",
+            dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = dmnoti().args(&args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    // The deviation fails the few cases on C-008, not a hundred.
+    let (code, out) = run(&faulty, &["--fix-known-failures"]);
+    assert_eq!(code, Some(1), "{out}");
+    let list = std::fs::read_to_string(&known).unwrap();
+    let entries = list.matches("- case:").count();
+    assert!((5..=20).contains(&entries), "{entries} entries:\n{list}");
+    assert!(list.contains(dmnoti::known::PLACEHOLDER));
+    // Placeholders are no reasons: the run fails until a person writes them.
+    let (code, out) = run(&faulty, &[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("has no reason"), "{out}");
+    std::fs::write(
+        &known,
+        list.replace(
+            dmnoti::known::PLACEHOLDER,
+            "lower-case SessionID, fixed in 2.1 (ticket 7)",
+        ),
+    )
+    .unwrap();
+    let (code, out) = run(&faulty, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    // Against a conformant client every entry is stale, and each is named.
+    let (code, out) = run(&conformant, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        out.matches("now passes: remove the entry").count(),
+        entries,
+        "{out}"
+    );
+}

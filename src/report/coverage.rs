@@ -120,18 +120,23 @@ impl Coverage {
                             .map(|o| (r.id.clone(), o.message()))
                     })
                     .collect();
+                let known = run.results.iter().any(|r| {
+                    r.verdict == Verdict::ExpectedFailure && r.failed_items().contains(&item.id)
+                });
                 let count = |v: Verdict| listing.iter().filter(|r| r.verdict == v).count();
                 let executed = count(Verdict::Pass) + count(Verdict::Inconclusive);
                 // An optional item the IUT does not claim is judged by nobody: cases that touch
                 // it test mandatory behaviour, and count there.
                 let verdict = if item.status == Status::Optional && !claimed {
                     ItemVerdict::NotClaimed
-                } else if !failing.is_empty() || !observed.is_empty() {
+                } else if !failing.is_empty() {
                     ItemVerdict::Fail
-                } else if run.results.iter().any(|r| {
-                    r.verdict == Verdict::ExpectedFailure && (r.failed_items().contains(&item.id))
-                }) {
+                } else if known {
+                    // The list accepts this item's deviation: what other cases saw of it is the
+                    // same deviation, listed with them (`observed`), not a new failure.
                     ItemVerdict::KnownFailure
+                } else if !observed.is_empty() {
+                    ItemVerdict::Fail
                 } else if count(Verdict::Pass) > 0 {
                     ItemVerdict::Pass
                 } else if executed > 0 {
