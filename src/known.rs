@@ -81,10 +81,9 @@ pub fn prefix(message: &str, max: usize) -> String {
     // The last boundary: a space, or just after a clause mark.
     let cut = head
         .char_indices()
-        .filter(|(_, c)| c.is_whitespace())
+        .filter(|(i, c)| c.is_whitespace() && *i <= max)
         .map(|(i, _)| i)
-        .filter(|i| *i <= max)
-        .last()
+        .next_back()
         .unwrap_or(0);
     head[..cut]
         .trim_end_matches([' ', ';', ',', ':'])
