@@ -155,8 +155,8 @@ pub fn run(servers: &[Profile], clients: &[Profile], timeout: Duration) -> Matri
                             format,
                             bytes: bytes.clone(),
                         };
-                        let failures = checks::session(&s, &built, &SessionExpect::default());
-                        match failures.first() {
+                        let judged = checks::session(&s, &built, &SessionExpect::default(), &[]);
+                        match judged.failures.first() {
                             None => cell(true, format!("session {}", s.session_id), None),
                             Some(f) => cell(false, f.message(), Some(f.scr.clone())),
                         }

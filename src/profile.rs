@@ -77,6 +77,15 @@ impl Profile {
         Profile::reference_over(role, faults, TransportProfile::Stdio)
     }
 
+    /// The reference client or server answering as a testee speaking `variant` of the protocol.
+    pub fn reference_speaking(role: Role, variant: crate::testee::variant::Variant) -> Profile {
+        let mut p = Profile::reference(role, &[]);
+        p.args
+            .extend(["--variant".to_owned(), variant.name().to_owned()]);
+        p.name = format!("{}-{}", p.name, variant.name());
+        p
+    }
+
     /// The reference client or server as a network peer over `adapter` (stdio controls it).
     pub fn reference_over(role: Role, faults: &[String], adapter: TransportProfile) -> Profile {
         let command = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dmnoti"));

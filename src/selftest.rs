@@ -4,10 +4,12 @@
 
 use crate::iut::faults::Fault;
 use crate::profile::Profile;
+use crate::report::coverage::{Coverage, ItemVerdict};
 use crate::report::result::{Run, Verdict};
 use crate::runner::{self, Options};
 use crate::scr::{Catalog, Role};
 use crate::suite::Suite;
+use crate::testee::variant::Variant;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -24,15 +26,38 @@ pub struct FaultResult {
     pub not_applicable: bool,
 }
 
+/// The conformant reference IUT answering as a testee that speaks less of the protocol: it must
+/// fail no case, and judge every item it still lets be observed as the full protocol does.
+#[derive(Debug, Clone)]
+pub struct VariantResult {
+    pub variant: Variant,
+    pub role: Role,
+    pub failed: usize,
+    pub inconclusive: usize,
+    /// Items not observable this way (INCONCLUSIVE or NOT COVERED where the full run PASSes).
+    pub unobservable: usize,
+    /// Items judged otherwise than with the full protocol: `item: full X, variant Y`.
+    pub mismatches: Vec<String>,
+}
+
+impl VariantResult {
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.mismatches.is_empty()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SelfTest {
     pub conformant: Vec<Run>,
     pub faults: Vec<FaultResult>,
+    pub variants: Vec<VariantResult>,
 }
 
 impl SelfTest {
     pub fn ok(&self) -> bool {
-        self.conformant_failures() == 0 && self.faults.iter().all(|f| f.caught || f.not_applicable)
+        self.conformant_failures() == 0
+            && self.faults.iter().all(|f| f.caught || f.not_applicable)
+            && self.variants.iter().all(VariantResult::ok)
     }
 
     pub fn conformant_failures(&self) -> usize {
@@ -100,6 +125,29 @@ impl SelfTest {
                 }
             );
         }
+        if !self.variants.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{:<12} {:<7} {:>6} {:>13} {:>13}  item verdicts",
+                "variant", "role", "failed", "inconclusive", "unobservable"
+            );
+        }
+        for v in &self.variants {
+            let _ = writeln!(
+                out,
+                "{:<12} {:<7} {:>6} {:>13} {:>13}  {}",
+                v.variant.name(),
+                v.role.to_string(),
+                v.failed,
+                v.inconclusive,
+                v.unobservable,
+                if v.mismatches.is_empty() {
+                    "same where observable".to_owned()
+                } else {
+                    format!("DIFFER: {}", v.mismatches.join("; "))
+                }
+            );
+        }
         let caught = self.faults.iter().filter(|f| f.caught).count();
         let applicable = self.faults.iter().filter(|f| !f.not_applicable).count();
         let _ = writeln!(
@@ -130,6 +178,23 @@ pub fn run(
             opts,
             &mut |_| {},
         ));
+    }
+    let mut variants = Vec::new();
+    if adapter == crate::transport::TransportProfile::Stdio {
+        for (full, role) in conformant.iter().zip([Role::Client, Role::Server]) {
+            let full_cov = Coverage::of(std::slice::from_ref(full), catalog);
+            for variant in Variant::ALL.into_iter().filter(|v| *v != Variant::Full) {
+                progress(&format!("{role} speaking {}", variant.name()));
+                let run = runner::run(
+                    &Profile::reference_speaking(role, variant),
+                    suites,
+                    catalog,
+                    opts,
+                    &mut |_| {},
+                );
+                variants.push(compare(variant, role, &full_cov, &run, catalog));
+            }
+        }
     }
     let mut faults = Vec::new();
     for fault in Fault::ALL {
@@ -173,5 +238,40 @@ pub fn run(
             failed_items,
         });
     }
-    SelfTest { conformant, faults }
+    SelfTest {
+        conformant,
+        faults,
+        variants,
+    }
+}
+
+/// A variant's run against the full protocol's item verdicts.
+fn compare(
+    variant: Variant,
+    role: Role,
+    full: &Coverage,
+    run: &Run,
+    catalog: &Catalog,
+) -> VariantResult {
+    let cov = Coverage::of(std::slice::from_ref(run), catalog);
+    let count = |v: Verdict| run.results.iter().filter(|r| r.verdict == v).count();
+    let mut unobservable = 0;
+    let mut mismatches = Vec::new();
+    for (a, b) in full.items.iter().zip(&cov.items) {
+        match (a.verdict, b.verdict) {
+            (x, y) if x == y => {}
+            (ItemVerdict::Pass, ItemVerdict::Inconclusive | ItemVerdict::NotCovered) => {
+                unobservable += 1
+            }
+            (x, y) => mismatches.push(format!("{}: full {}, {}", a.id, x.text(), y.text())),
+        }
+    }
+    VariantResult {
+        variant,
+        role,
+        failed: count(Verdict::Fail) + count(Verdict::Error),
+        inconclusive: count(Verdict::Inconclusive),
+        unobservable,
+        mismatches,
+    }
 }

@@ -165,7 +165,7 @@ fn a_reproducer_replays_against_the_reference_client() {
         ])
         .assert()
         .success()
-        .stdout(contains("-> {\"id\":4,\"op\":\"deliver\""))
+        .stdout(contains("-> {\"id\":3,\"op\":\"deliver\""))
         .stdout(contains("[28..31]   option 3 (Requested-MO)"));
     let repro = dir.join("repro-client.6.5.4.devdetail.json");
     dmnoti()

@@ -172,8 +172,8 @@ fn the_python_example_shim_runs() {
         .session
         .unwrap_or_else(|| panic!("stderr: {}", p.stderr()));
     assert_eq!(
-        (s.session_id.as_str(), s.requested_mo.as_slice()),
-        ("AB", &[0x000B][..])
+        (s.session_id.as_str(), s.requested_mo.as_deref()),
+        ("AB", Some(&[0x000B][..]))
     );
     let mut flipped = message("dm", None);
     flipped.0[20] ^= 1;

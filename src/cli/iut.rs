@@ -8,6 +8,7 @@ use crate::iut::faults::{Fault, Faults};
 use crate::iut::server::ReferenceServer;
 use crate::scr::Role;
 use crate::testee::Testee as _;
+use crate::testee::variant::Variant;
 use crate::transport::TransportProfile;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -53,6 +54,9 @@ pub struct IutClientArgs {
     /// udp/http: where to listen for notifications (port 0: any free port, told in hello).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
+    /// Answer as a testee that speaks less of the protocol (the self-test's protocol variants).
+    #[arg(long, value_enum, default_value = "full")]
+    pub variant: Variant,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +66,9 @@ pub struct IutServerArgs {
     /// Make the server wrong in one named way (repeatable); see --list-faults.
     #[arg(long)]
     pub fault: Vec<String>,
+    /// Answer as a testee that speaks less of the protocol (the self-test's protocol variants).
+    #[arg(long, value_enum, default_value = "full")]
+    pub variant: Variant,
 }
 
 pub(super) fn iut(args: &IutArgs) -> Result<u8> {
@@ -87,7 +94,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             };
             let client = ReferenceClient::new(device, settings, faults);
             match c.adapter {
-                TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client })?,
+                TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client }, c.variant)?,
                 TransportProfile::Udp | TransportProfile::Http => {
                     let mut net = crate::iut::net::NetClient::start(client, c.adapter, c.listen)
                         .with_context(|| format!("listening on {}", c.listen))?;
@@ -95,7 +102,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                         "dmnoti reference client: {}",
                         net.hello().address.unwrap_or_default()
                     );
-                    crate::iut::serve_stdio(&mut net)?
+                    crate::iut::serve_stdio(&mut net, c.variant)?
                 }
                 other => bail!("the reference client has no {other} adapter yet"),
             }
@@ -104,10 +111,10 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             let faults = Faults::parse(&s.fault, Role::Server).map_err(anyhow::Error::msg)?;
             let server = ReferenceServer::new(faults);
             match s.adapter {
-                TransportProfile::Stdio => crate::iut::serve_stdio(&mut { server })?,
+                TransportProfile::Stdio => crate::iut::serve_stdio(&mut { server }, s.variant)?,
                 // The requests name the device to send to.
                 TransportProfile::Udp | TransportProfile::Http => {
-                    crate::iut::serve_stdio(&mut crate::iut::net::NetServer(server))?
+                    crate::iut::serve_stdio(&mut crate::iut::net::NetServer(server), s.variant)?
                 }
                 other => bail!("the reference server has no {other} adapter yet"),
             }

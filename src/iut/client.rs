@@ -317,11 +317,11 @@ impl ReferenceClient {
             } else {
                 m.ui_mode
             }),
-            requested_mo: m.requested_mo,
-            targeted_mo: m.targeted_mo,
-            bearer,
-            connect_reason: m.connect_reason,
-            vendor_info: m.vendor_info,
+            requested_mo: Some(m.requested_mo),
+            targeted_mo: Some(m.targeted_mo),
+            bearer: Some(bearer),
+            connect_reason: Some(m.connect_reason),
+            vendor_info: Some(m.vendor_info),
             package1: Some(package1),
         })
     }

@@ -158,11 +158,15 @@ impl Testee for ReferenceServer {
     }
 }
 
-/// Runs a testee over this process's stdin and stdout; returns the exit status.
-pub fn serve_stdio(testee: &mut impl Testee) -> std::io::Result<i32> {
+/// Runs a testee over this process's stdin and stdout, answering as `variant` says; returns the
+/// exit status.
+pub fn serve_stdio(
+    testee: &mut impl Testee,
+    variant: testee::variant::Variant,
+) -> std::io::Result<i32> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    testee::serve(testee, stdin.lock(), stdout.lock())
+    testee::serve_as(testee, variant, stdin.lock(), stdout.lock())
 }
 
 #[cfg(test)]

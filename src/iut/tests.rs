@@ -117,8 +117,8 @@ fn a_valid_message_starts_a_session_with_its_package1() {
     assert_eq!(s.session_id, "AB");
     assert_eq!(s.format, Some(Format::V13));
     assert_eq!(s.ui_mode, Some(UiMode::Background));
-    assert_eq!(s.requested_mo, [0x000B]);
-    assert_eq!(s.bearer, Some(0x06));
+    assert_eq!(s.requested_mo.as_deref(), Some(&[0x000B][..]));
+    assert_eq!(s.bearer, Some(Some(0x06)));
     let p1 = s.package1.unwrap();
     for part in [
         "<VerDTD>1.2</VerDTD>",
@@ -489,12 +489,12 @@ proptest! {
         prop_assert_eq!(session.ui_mode, Some(req.ui_mode));
         prop_assert_eq!(session.format, req.format);
         if req.format == Some(Format::V13) {
-            prop_assert_eq!(&session.requested_mo, &req.requested_mo);
-            prop_assert_eq!(&session.targeted_mo, &req.targeted_mo);
-            prop_assert_eq!(&session.connect_reason, &req.connect_reason);
-            prop_assert_eq!(&session.vendor_info, &req.vendor_info);
+            prop_assert_eq!(session.requested_mo.as_ref(), Some(&req.requested_mo));
+            prop_assert_eq!(session.targeted_mo.as_ref(), Some(&req.targeted_mo));
+            prop_assert_eq!(session.connect_reason.as_ref(), Some(&req.connect_reason));
+            prop_assert_eq!(session.vendor_info.as_ref(), Some(&req.vendor_info));
             let first_bearer = req.preferred_bearer.iter().copied().find(|b| *b != 0);
-            prop_assert_eq!(session.bearer, first_bearer);
+            prop_assert_eq!(session.bearer, Some(first_bearer));
         }
         prop_assert!(SessionId::parse_package1(&session.session_id).is_ok());
     }

@@ -136,6 +136,8 @@ mod tests {
             verdict,
             failures,
             observations: Vec::new(),
+            unobserved: Vec::new(),
+            protocol_errors: Vec::new(),
             skip: None,
             notes: notes.into_iter().map(str::to_owned).collect(),
             exchanges: vec![Exchange {

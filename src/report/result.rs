@@ -169,6 +169,12 @@ pub struct CaseResult {
     /// fail their item in coverage, not this case.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Failure>,
+    /// Checks not made because the IUT did not report what they need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unobserved: Vec<crate::runner::checks::Unobserved>,
+    /// Fields of the IUT's answers that were not of their type (the testee's protocol errors).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub protocol_errors: Vec<String>,
     /// Why skipped.
     #[serde(skip)]
     pub skip: Option<Skip>,
@@ -199,6 +205,8 @@ impl CaseResult {
             verdict: Verdict::Pass,
             failures: Vec::new(),
             observations: Vec::new(),
+            unobserved: Vec::new(),
+            protocol_errors: Vec::new(),
             skip: None,
             notes: Vec::new(),
             exchanges: Vec::new(),

@@ -66,11 +66,54 @@ pub(crate) fn mo_root(index: u16) -> Option<&'static str> {
     })
 }
 
-/// A session against the message that started it and what the step expects.
-pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
-    let mut f = Vec::new();
+/// A check that could not be made: the IUT did not report what it needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unobserved {
+    /// The item the check stands for.
+    pub scr: String,
+    /// What was not reported: `format`, `package1`...
+    pub field: &'static str,
+    /// The step asked for this check; otherwise it is one made of every session.
+    pub expected_by_step: bool,
+}
+
+impl std::fmt::Display for Unobserved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not observed: the IUT did not report `{}`, so its check on {} was not made",
+            self.field, self.scr
+        )
+    }
+}
+
+/// What judging an answer gave: broken expectations, and checks not made.
+#[derive(Debug, Default)]
+pub struct Judged {
+    pub failures: Vec<Failure>,
+    pub unobserved: Vec<Unobserved>,
+}
+
+/// A session against the message that started it and what the step expects. A field the session
+/// does not report is a check not made ([`Unobserved`]), never a failure.
+/// `absent`: the answer's fields that were not reported (or not of their type), by JSON path.
+pub fn session(s: &Session, built: &Built, e: &SessionExpect, absent: &[&str]) -> Judged {
+    let mut j = Judged::default();
+    let f = &mut j.failures;
+    let session_id_reported = !absent.contains(&"session.session_id");
+    if !session_id_reported {
+        j.unobserved.push(Unobserved {
+            scr: id::C_008_M.into(),
+            field: "session_id",
+            expected_by_step: true,
+        });
+    }
     // 6.4.8: the SessionID string, always.
-    if let Some(wire) = built.wire_session_id().and_then(SessionId::new) {
+    if let Some(wire) = built
+        .wire_session_id()
+        .and_then(SessionId::new)
+        .filter(|_| session_id_reported)
+    {
         let want = wire.to_package1();
         match SessionId::parse_package1(&s.session_id) {
             Err(err) => f.push(Failure::new(
@@ -86,8 +129,9 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
             Ok(_) => {}
         }
     }
-    if let Some(p1) = &s.package1 {
-        match crate::package1::parse_package1(p1) {
+    match &s.package1 {
+        Some(_) if !session_id_reported => {}
+        Some(p1) => match crate::package1::parse_package1(p1) {
             Ok(doc) if doc.session_id.as_deref() == Some(s.session_id.as_str()) => {}
             Ok(doc) => f.push(Failure::new(
                 id::C_008_M,
@@ -98,10 +142,14 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
                 ),
             )),
             Err(e) => f.push(Failure::observed(id::C_001_M, e.to_string())),
-        }
+        },
+        None => j.unobserved.push(Unobserved {
+            scr: id::C_008_M.into(),
+            field: "package1",
+            expected_by_step: false,
+        }),
     }
-
-    if let Some(want) = &e.session_id {
+    if let Some(want) = e.session_id.as_ref().filter(|_| session_id_reported) {
         if &s.session_id != want {
             f.push(Failure::new(
                 id::C_008_M,
@@ -110,93 +158,88 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
             ));
         }
     }
-    let mut field = |scr: ScrId, name: &str, ok: bool, got: String, want: String| {
-        if !ok {
-            f.push(Failure::new(scr, want, format!("{name} {got}")));
+    let mut field = |scr: ScrId, name: &'static str, got: Option<String>, want: Option<String>| {
+        let Some(want) = want else { return };
+        match got {
+            None => j.unobserved.push(Unobserved {
+                scr: scr.into(),
+                field: name,
+                expected_by_step: true,
+            }),
+            Some(got) if got != want => {
+                j.failures
+                    .push(Failure::new(scr, want, format!("{name} {got}")))
+            }
+            Some(_) => {}
         }
     };
-    if let Some(want) = &e.server_id {
-        field(
-            id::C_010_M,
-            "server_id",
-            &s.server_id == want,
-            format!("{:?}", s.server_id),
-            format!("{want:?}"),
-        );
-    }
-    if let Some(want) = e.format {
-        let scr = if want == Format::V12 {
+    let text = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
+    field(
+        id::C_010_M,
+        "server_id",
+        Some(format!("{:?}", s.server_id)).filter(|_| !absent.contains(&"session.server_id")),
+        e.server_id.as_ref().map(|w| format!("{w:?}")),
+    );
+    field(
+        if e.format == Some(Format::V12) {
             id::C_003_M
         } else {
             id::C_004_M
-        };
-        field(
-            scr,
-            "format",
-            s.format == Some(want),
-            s.format
-                .map_or_else(|| "none".to_owned(), |f| f.to_string()),
-            want.to_string(),
-        );
-    }
-    if let Some(want) = e.ui_mode {
-        field(
-            id::C_007_O,
-            "ui_mode",
-            s.ui_mode == Some(want),
-            show(s.ui_mode.as_ref()),
-            format!("{want:?}"),
-        );
-    }
-    if let Some(want) = &e.requested_mo {
-        field(
-            id::C_013_M,
-            "requested_mo",
-            &s.requested_mo == want,
-            format!("{:?}", s.requested_mo),
-            format!("{want:?}"),
-        );
-    }
-    if let Some(want) = &e.targeted_mo {
-        field(
-            id::C_011_O,
-            "targeted_mo",
-            &s.targeted_mo == want,
-            format!("{:?}", s.targeted_mo),
-            format!("{want:?}"),
-        );
-    }
-    if let Some(want) = e.bearer {
-        field(
-            id::C_017_O,
-            "bearer",
-            s.bearer == want,
-            show(s.bearer.as_ref()),
-            show(want.as_ref()),
-        );
-    }
-    if let Some(want) = &e.connect_reason {
-        field(
-            id::C_015_O,
-            "connect_reason",
-            s.connect_reason.as_ref() == Some(want),
-            show(s.connect_reason.as_ref()),
-            format!("{want:?}"),
-        );
-    }
-    if let Some(want) = &e.vendor_info {
-        field(
-            id::C_012_O,
-            "vendor_info",
-            s.vendor_info.as_ref() == Some(want),
-            show(s.vendor_info.as_ref()),
-            format!("{want:?}"),
-        );
-    }
-    let p1 = s.package1.as_deref().unwrap_or("");
+        },
+        "format",
+        s.format.map(|f| f.to_string()),
+        e.format.map(|f| f.to_string()),
+    );
+    field(
+        id::C_007_O,
+        "ui_mode",
+        s.ui_mode.map(|m| format!("{m:?}")),
+        e.ui_mode.map(|m| format!("{m:?}")),
+    );
+    field(
+        id::C_013_M,
+        "requested_mo",
+        s.requested_mo.as_ref().map(|v| format!("{v:?}")),
+        e.requested_mo.as_ref().map(|v| format!("{v:?}")),
+    );
+    field(
+        id::C_011_O,
+        "targeted_mo",
+        s.targeted_mo.as_ref().map(|v| format!("{v:?}")),
+        e.targeted_mo.as_ref().map(|v| format!("{v:?}")),
+    );
+    field(
+        id::C_017_O,
+        "bearer",
+        s.bearer.map(|b| show(b.as_ref())),
+        e.bearer.map(|b| show(b.as_ref())),
+    );
+    field(
+        id::C_015_O,
+        "connect_reason",
+        s.connect_reason.as_ref().map(text),
+        e.connect_reason.as_ref().map(|w| format!("{w:?}")),
+    );
+    field(
+        id::C_012_O,
+        "vendor_info",
+        s.vendor_info.as_ref().map(text),
+        e.vendor_info.as_ref().map(|w| format!("{w:?}")),
+    );
+    let wants_package1 = !e.package1_contains.is_empty() || e.package1_has_requested_mo;
+    let Some(p1) = s.package1.as_deref() else {
+        if wants_package1 {
+            j.unobserved.push(Unobserved {
+                scr: id::C_001_M.into(),
+                field: "package1",
+                expected_by_step: true,
+            });
+        }
+        return j;
+    };
     for text in &e.package1_contains {
         if !p1.contains(text.as_str()) {
-            f.push(Failure::new(
+            j.failures.push(Failure::new(
                 id::C_001_M,
                 format!("Package #1 to contain {text:?}"),
                 "it does not",
@@ -211,7 +254,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
         for index in requested {
             if let Some(root) = mo_root(index) {
                 if !p1.contains(&format!("<LocURI>{root}/")) {
-                    f.push(Failure::new(
+                    j.failures.push(Failure::new(
                         id::C_013_M,
                         format!("{root}, requested by Requested-MO 0x{index:04X}"),
                         format!("Package #1 does not carry {root}"),
@@ -220,7 +263,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect) -> Vec<Failure> {
             }
         }
     }
-    f
+    j
 }
 
 /// What a server's notification must be.
@@ -238,23 +281,34 @@ pub struct NotificationCheck<'a> {
     pub reading: Option<DigestReading>,
 }
 
-/// The outcome of the checks: failures, and notes that make the case inconclusive.
+/// The outcome of the checks: failures, notes that make the case inconclusive, checks not made.
 #[derive(Debug, Default)]
 pub struct Checked {
     pub failures: Vec<Failure>,
     pub inconclusive: Vec<String>,
+    pub unobserved: Vec<Unobserved>,
     pub session_id: Option<u16>,
 }
 
 pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
     let mut out = Checked::default();
+    // A step that names its checks is about them: one of them not made leaves it inconclusive.
+    let named = checks.len() < Check::ALL.len();
     let want_format = n.request.format.unwrap_or(Format::V13);
-    if checks.contains(&Check::ContentType) && n.content_type != Some(want_format.content_type()) {
-        out.failures.push(Failure::new(
-            id::S_002_M,
-            format!("{:?}", want_format.content_type()),
-            format!("content type {}", show(n.content_type)),
-        ));
+    if checks.contains(&Check::ContentType) {
+        match n.content_type {
+            None => out.unobserved.push(Unobserved {
+                scr: id::S_002_M.into(),
+                field: "content_type",
+                expected_by_step: named,
+            }),
+            Some(ct) if ct != want_format.content_type() => out.failures.push(Failure::new(
+                id::S_002_M,
+                format!("{:?}", want_format.content_type()),
+                format!("content type {ct:?}"),
+            )),
+            Some(_) => {}
+        }
     }
     if want_format == Format::V12 {
         notification12(n, &mut out);
@@ -306,6 +360,13 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
                 ));
             }
         }
+    }
+    if checks.contains(&Check::SessionIdMatches) && n.session_id.is_none() {
+        out.unobserved.push(Unobserved {
+            scr: id::S_003_M.into(),
+            field: "session_id",
+            expected_by_step: named,
+        });
     }
     if checks.contains(&Check::SessionIdMatches) {
         if let (Some(said), Some(id)) = (n.session_id, wire_session) {
@@ -540,7 +601,8 @@ mod tests {
             ..Session::default()
         };
         let items = |p1: &str| {
-            session(&record(p1), &built, &SessionExpect::default())
+            session(&record(p1), &built, &SessionExpect::default(), &[])
+                .failures
                 .into_iter()
                 .map(|f| f.scr)
                 .collect::<Vec<_>>()

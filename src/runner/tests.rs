@@ -17,6 +17,7 @@ use crate::report::result::{CaseResult, Skip, Verdict};
 use crate::scr::{Catalog, Role, id};
 use crate::suite::message::Built;
 use crate::suite::{Framing, Suite};
+use crate::testee::variant::Variant;
 use crate::testee::{HexBytes, Op, Reply, Response, Testee};
 use crate::transport::TransportProfile;
 use std::cell::RefCell;
@@ -276,43 +277,93 @@ fn a_testee_that_breaks_mid_case_fails_it_and_the_next_case_starts_afresh() {
     assert!(r[0].failures[0].observed.starts_with("no answer in"));
 }
 
-/// A client whose clock cannot be set: the case runs on the real time the caller passed in.
-struct FixedClock(ReferenceClient);
-
-impl Testee for FixedClock {
-    fn hello(&self) -> Response {
-        self.0.hello()
-    }
-
-    fn handle(&mut self, id: u64, op: Op) -> Reply {
-        match op {
-            Op::Clock { .. } => Reply::answer(Response::error(Some(id), "no fake clock here")),
-            op => self.0.handle(id, op),
-        }
-    }
-}
-
 #[test]
-fn a_clock_that_cannot_be_set_runs_on_the_passed_in_time() {
+fn a_clock_that_cannot_be_set_makes_only_the_cases_that_need_it_inconclusive() {
     let s = suite(
         Role::Client,
-        r#"  - id: t.clock
-    title: any
+        r#"  - id: t.any
+    title: needs no clock
     scrs: ["SCR-DM-NOTI-C-005-M"]
     steps:
       - deliver: {}
         expect: session
+  - id: t.old
+    title: needs the clock
+    scrs: ["SCR-DM-NOTI-C-009-O"]
+    steps:
+      - deliver: {timeout: 10, age: 1200}
+        expect: ignored
 "#,
     );
-    let mut link = StdioLink::new(InProcess::new(Role::Client, || FixedClock(client(&[]))));
+    let mut link =
+        StdioLink::new(InProcess::new(Role::Client, || client(&[])).speaking(Variant::NoClock));
     let r = run(&s, &reference(Role::Client), &mut link);
-    assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
-    assert!(r[0].notes[0].contains("no fake clock here"));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
     // The message carried the wall clock the engine was given, not the suite's time.
     let hex = r[0].exchanges[0].message.clone().unwrap_or_default();
     let bytes = crate::codec::parse_hex(&hex).unwrap();
     let m = crate::codec::v13::decode(&bytes).unwrap();
     assert_eq!(u64::from(m.header.timestamp), WALL_CLOCK);
+    assert_eq!(r[1].verdict, Verdict::Inconclusive, "{:?}", r[1]);
+    assert!(
+        r[1].notes[0].contains("cannot set its clock"),
+        "{:?}",
+        r[1].notes
+    );
+    // Nothing was delivered for it: a verdict on the wrong clock would be a guess.
+    assert!(r[1].exchanges.is_empty());
+}
+
+#[test]
+fn a_testee_that_reports_less_is_judged_on_what_it_reports() {
+    let s = suite(
+        Role::Client,
+        r#"  - id: t.bearer
+    title: the bearer used
+    scrs: ["SCR-DM-NOTI-C-017-O"]
+    steps:
+      - deliver: {bearers: [6]}
+        expect: {session: {bearer: 6}}
+"#,
+    );
+    let speaking =
+        |v: Variant| StdioLink::new(InProcess::new(Role::Client, || client(&[])).speaking(v));
+    let r = run(&s, &reference(Role::Client), &mut speaking(Variant::Full));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    // No bearer reported: the check is not made, and the case says why.
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut speaking(Variant::Minimal),
+    );
+    assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
+    let unobserved: Vec<_> = r[0].unobserved.iter().map(|u| u.field).collect();
+    assert_eq!(unobserved, ["package1", "bearer"]);
+    assert!(r[0].failures.is_empty());
+    // A bearer of the wrong type: a protocol error naming the field, its type and value.
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut speaking(Variant::WrongTypes),
+    );
+    assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
+    assert!(
+        r[0].protocol_errors
+            .iter()
+            .any(|e| e.contains("`session.bearer` is [6], expected a bearer number")),
+        "{:?}",
+        r[0].protocol_errors
+    );
+    // The SessionID, which it does report, is still judged.
+    let r = run(
+        &s,
+        &reference(Role::Client),
+        &mut StdioLink::new(
+            InProcess::new(Role::Client, || client(&["session-id-lowercase"]))
+                .speaking(Variant::Minimal),
+        ),
+    );
+    assert_eq!(r[0].observations[0].scr, id::C_008_M.as_str());
 }
 
 #[test]

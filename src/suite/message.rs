@@ -178,6 +178,16 @@ fn hex(field: &'static str, text: &Option<String>) -> Result<Vec<u8>, BuildError
 }
 
 impl MessageSpec {
+    /// Whether the message's TIMESTAMP is fixed, or set against the testee's clock: its verdict
+    /// then depends on that clock being set (6.4.7, 6.4.9).
+    pub fn pins_time(&self) -> bool {
+        self.timestamp.is_some()
+            || self.age.is_some()
+            || self.age_percent.is_some()
+            || self.hex.is_some()
+            || self.from_vector.is_some()
+    }
+
     fn structural(&self) -> bool {
         self.swap_options.is_some()
             || self.drop_option.is_some()

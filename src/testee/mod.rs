@@ -8,9 +8,10 @@
 pub mod process;
 pub mod protocol;
 pub mod replay;
+pub mod variant;
 
 pub use protocol::{
-    Account, HexBytes, NotifyRequest, Op, Outcome, Request, Response, Secret, Session,
+    Account, FieldError, HexBytes, NotifyRequest, Op, Outcome, Request, Response, Secret, Session,
 };
 
 use std::io::{BufRead, Write};
@@ -46,6 +47,16 @@ pub trait Testee {
 /// process should end with. A line that is not a request gets an error answer and the loop goes on.
 pub fn serve<T: Testee>(
     testee: &mut T,
+    input: impl BufRead,
+    output: impl Write,
+) -> std::io::Result<i32> {
+    serve_as(testee, variant::Variant::Full, input, output)
+}
+
+/// [`serve`], answering as `variant` says (the self-test's protocol variants).
+pub fn serve_as<T: Testee>(
+    testee: &mut T,
+    variant: variant::Variant,
     mut input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<i32> {
@@ -66,6 +77,7 @@ pub fn serve<T: Testee>(
             answer(
                 &mut output,
                 &Response::error(None, format!("request line longer than {MAX_LINE} bytes")),
+                variant,
             )?;
             continue;
         }
@@ -94,14 +106,17 @@ pub fn serve<T: Testee>(
                 id,
                 op: Op::Shutdown,
             }) => {
-                answer(&mut output, &Response::ok(id))?;
+                answer(&mut output, &Response::ok(id), variant)?;
                 return Ok(0);
             }
-            Ok(Request { id, op }) => testee.handle(id, op),
+            Ok(Request { id, op }) => match variant.intercept(id, &op) {
+                Some(r) => Reply::answer(r),
+                None => testee.handle(id, op),
+            },
             Err(response) => Reply::Answer(response),
         };
         match reply {
-            Reply::Answer(r) => answer(&mut output, &r)?,
+            Reply::Answer(r) => answer(&mut output, &r, variant)?,
             Reply::Exit(status) => return Ok(status),
             Reply::Silence => loop {
                 std::thread::park();
@@ -110,8 +125,19 @@ pub fn serve<T: Testee>(
     }
 }
 
-fn answer(output: &mut impl Write, response: &Response) -> std::io::Result<()> {
-    let mut line = serde_json::to_vec(response).map_err(std::io::Error::other)?;
+/// The answer line as `variant` writes it.
+pub fn answer_line(response: &Response, variant: variant::Variant) -> String {
+    let mut value = serde_json::to_value(response).unwrap_or_default();
+    variant.rewrite(&mut value);
+    value.to_string()
+}
+
+fn answer(
+    output: &mut impl Write,
+    response: &Response,
+    variant: variant::Variant,
+) -> std::io::Result<()> {
+    let mut line = answer_line(response, variant).into_bytes();
     line.push(b'\n');
     output.write_all(&line)?;
     output.flush()

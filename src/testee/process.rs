@@ -169,8 +169,8 @@ impl TesteeProcess {
         let deadline = Instant::now() + timeout;
         loop {
             let text = self.read(deadline, timeout)?;
-            let response: Response =
-                serde_json::from_str(&text).map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
+            let response =
+                Response::parse(&text).map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
             // An answer to an earlier request that timed out: not this one's.
             if response.id.is_some_and(|rid| rid < id) {
                 continue;

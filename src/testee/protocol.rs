@@ -187,6 +187,11 @@ pub enum Outcome {
 }
 
 /// The management session a client opened: what it says of itself, and its Package #1.
+///
+/// Every field but `server_id` and `session_id` may be left out by a testee that does not know it;
+/// `None` is "not reported", and a check that needs the field is then not made. Where `null` means
+/// something ("no bearer", "no reason shown"), the field is `Option<Option<_>>`: `Some(None)` is a
+/// reported null.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub server_id: String,
@@ -197,26 +202,50 @@ pub struct Session {
     /// How the client ran the session (C-007).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui_mode: Option<UiMode>,
-    #[serde(default)]
-    pub requested_mo: Vec<u16>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targeted_mo: Vec<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_mo: Option<Vec<u16>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted_mo: Option<Vec<u16>>,
     /// The bearer used for the session (C-017); null when none was asked for or known.
-    #[serde(default)]
-    pub bearer: Option<u8>,
-    /// The Connect-Reason shown to the user (C-015), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connect_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vendor_info: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "reported"
+    )]
+    pub bearer: Option<Option<u8>>,
+    /// The Connect-Reason shown to the user (C-015); null when none was shown.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "reported"
+    )]
+    pub connect_reason: Option<Option<String>>,
+    /// The Vendor-Info the client read (C-012); null when none.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "reported"
+    )]
+    pub vendor_info: Option<Option<String>>,
     /// The SyncML DM Package #1 document the client sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package1: Option<String>,
 }
 
+/// A field that is there, possibly `null`: `Some(None)`. (Absent is `None`, by `default`.)
+fn reported<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// A testee's answer. One flat shape for every op; which fields are set depends on the op.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Response {
+    /// Fields of the answer that were not of their type, and were left out: protocol errors,
+    /// each naming its field (set by [`Response::parse`]).
+    #[serde(skip)]
+    pub field_errors: Vec<FieldError>,
     /// The request's id; null when the request could not be read at all.
     pub id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,6 +314,159 @@ impl Response {
             reason: Some(reason.into()),
             ..Response::default()
         }
+    }
+}
+
+/// A field of an answer that is not of its type: a protocol error of the testee, not a deviation
+/// of the IUT. The field is then taken as not reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The JSON path: `session.bearer`.
+    pub path: String,
+    /// What the protocol says the field is.
+    pub expected: &'static str,
+    /// The value seen, as JSON (abbreviated).
+    pub seen: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "protocol error: answer field `{}` is {}, expected {}",
+            self.path, self.seen, self.expected
+        )
+    }
+}
+
+/// The answer line is not a JSON object at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a JSON object")]
+pub struct NotAnAnswer;
+
+/// Takes `key` out of `obj` as a `T`; a value of another type is recorded and dropped.
+fn field<T: serde::de::DeserializeOwned>(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    prefix: &str,
+    expected: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let v = obj.get(key)?;
+    match serde_json::from_value::<T>(v.clone()) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            let mut seen = v.to_string();
+            if seen.len() > 80 {
+                let cut = (0..=77)
+                    .rev()
+                    .find(|i| seen.is_char_boundary(*i))
+                    .unwrap_or(0);
+                seen.truncate(cut);
+                seen.push_str("...");
+            }
+            errors.push(FieldError {
+                path: format!("{prefix}{key}"),
+                expected,
+                seen,
+            });
+            None
+        }
+    }
+}
+
+/// A field that may be `null` with a meaning: absent is `None`, `null` is `Some(None)`.
+fn nullable<T: serde::de::DeserializeOwned>(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    prefix: &str,
+    expected: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<T>> {
+    match obj.get(key) {
+        Some(serde_json::Value::Null) => Some(None),
+        _ => field::<T>(obj, key, prefix, expected, errors).map(Some),
+    }
+}
+
+impl Session {
+    fn lenient(
+        obj: &serde_json::Map<String, serde_json::Value>,
+        errors: &mut Vec<FieldError>,
+    ) -> Session {
+        let p = "session.";
+        let required = |key: &str, errors: &mut Vec<FieldError>| {
+            let v = field::<String>(obj, key, p, "a string", errors);
+            if v.is_none() && !obj.contains_key(key) {
+                errors.push(FieldError {
+                    path: format!("{p}{key}"),
+                    expected: "a string (required)",
+                    seen: "absent".into(),
+                });
+            }
+            v.unwrap_or_default()
+        };
+        Session {
+            server_id: required("server_id", errors),
+            session_id: required("session_id", errors),
+            format: field(obj, "format", p, "\"1.3\" or \"1.2\"", errors),
+            ui_mode: field(obj, "ui_mode", p, "a UI mode name", errors),
+            requested_mo: field(obj, "requested_mo", p, "a list of MO indexes", errors),
+            targeted_mo: field(obj, "targeted_mo", p, "a list of MO indexes", errors),
+            bearer: nullable(obj, "bearer", p, "a bearer number (0-255) or null", errors),
+            connect_reason: nullable(obj, "connect_reason", p, "a string or null", errors),
+            vendor_info: nullable(obj, "vendor_info", p, "a string or null", errors),
+            package1: field(obj, "package1", p, "a string (XML)", errors),
+        }
+    }
+}
+
+impl Response {
+    /// Reads an answer field by field: a field of the wrong type is a protocol error that names
+    /// it ([`Response::field_errors`]) and is left out, so that the checks that do not need it
+    /// still judge the answer. Only a line that is not a JSON object is no answer.
+    pub fn parse(text: &str) -> Result<Response, NotAnAnswer> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| NotAnAnswer)?;
+        let obj = value.as_object().ok_or(NotAnAnswer)?;
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let session = match obj.get("session") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Object(s)) => Some(Session::lenient(s, e)),
+            Some(other) => {
+                e.push(FieldError {
+                    path: "session".into(),
+                    expected: "an object",
+                    seen: other.to_string(),
+                });
+                None
+            }
+        };
+        let mut r = Response {
+            field_errors: Vec::new(),
+            id: field(obj, "id", "", "the request's id (a number)", e),
+            ok: field(obj, "ok", "", "true or false", e),
+            error: field(obj, "error", "", "a string", e),
+            role: field(obj, "role", "", "\"client\" or \"server\"", e),
+            name: field(obj, "name", "", "a string", e),
+            version: field(obj, "version", "", "a string", e),
+            protocol: field(obj, "protocol", "", "a number", e),
+            address: field(obj, "address", "", "a string", e),
+            outcome: field(
+                obj,
+                "outcome",
+                "",
+                "\"session\", \"ignored\" or \"notification\"",
+                e,
+            ),
+            session,
+            reason: field(obj, "reason", "", "a string", e),
+            content_type: field(obj, "content_type", "", "a string", e),
+            message: field(obj, "message", "", "hex bytes", e),
+            session_id: field(obj, "session_id", "", "a string", e),
+        };
+        r.field_errors = errors;
+        Ok(r)
     }
 }
 

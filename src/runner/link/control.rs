@@ -7,7 +7,8 @@ use super::{Broken, IutError, SetupError};
 use crate::scr::Role;
 use crate::testee::process::{CommandSpec, TesteeError, TesteeProcess};
 use crate::testee::protocol::PROTOCOL_VERSION;
-use crate::testee::{Op, Reply, Response, Testee};
+use crate::testee::variant::Variant;
+use crate::testee::{Op, Reply, Response, Testee, answer_line};
 use std::time::Duration;
 
 /// Requests to a testee and its answers.
@@ -133,6 +134,8 @@ impl Control for ProcessControl {
 /// (a fault's [`Reply::Exit`] and [`Reply::Silence`]) read as a process's would: exited, no answer.
 pub struct InProcess<T, F> {
     make: F,
+    /// How the testee's answers are written (and then read back, as over a pipe).
+    variant: Variant,
     role: Role,
     testee: Option<T>,
     next_id: u64,
@@ -144,11 +147,20 @@ impl<T: Testee, F: FnMut() -> T> InProcess<T, F> {
     pub fn new(role: Role, make: F) -> Self {
         InProcess {
             make,
+            variant: Variant::Full,
             role,
             testee: None,
             next_id: 1,
             timeout: crate::profile::DEFAULT_STEP_TIMEOUT,
         }
+    }
+}
+
+impl<T: Testee, F: FnMut() -> T> InProcess<T, F> {
+    /// Answers as a testee speaking `variant` of the protocol would.
+    pub fn speaking(mut self, variant: Variant) -> Self {
+        self.variant = variant;
+        self
     }
 }
 
@@ -173,8 +185,15 @@ impl<T: Testee, F: FnMut() -> T> Control for InProcess<T, F> {
         let Some(t) = self.testee.as_mut() else {
             return Err(SetupError::NotRunning("testee").into());
         };
-        match t.handle(id, op) {
-            Reply::Answer(r) => Ok(*r),
+        let reply = match self.variant.intercept(id, &op) {
+            Some(r) => Reply::answer(r),
+            None => t.handle(id, op),
+        };
+        match reply {
+            // Through the wire format and back, as a process's answer would come.
+            Reply::Answer(r) => Response::parse(&answer_line(&r, self.variant)).map_err(|_| {
+                IutError::Testee(TesteeError::Garbage("not a JSON object".into())).into()
+            }),
             Reply::Exit(status) => {
                 self.testee = None;
                 Err(IutError::Testee(TesteeError::Exited {

@@ -100,10 +100,10 @@ pub enum Problem {
 }
 
 /// How provisioning went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Provisioned {
-    /// The IUT took the accounts.
-    Done,
+    /// The IUT took the accounts; how its clock went.
+    Done(ClockSet),
     /// The IUT has no control channel: it was provisioned by hand and keeps its own time.
     ByHand,
 }
@@ -112,6 +112,8 @@ pub enum Provisioned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClockSet {
     Set,
+    /// No time was asked for.
+    Untouched,
     /// The IUT cannot set its clock, and said why; it runs on real time.
     Refused(String),
     /// The IUT has no control channel; it keeps its own time.
@@ -179,8 +181,13 @@ pub trait Link {
     /// Whether "ignored" must be proven by a valid sentinel that did start a session.
     fn needs_sentinel(&self) -> bool;
 
-    /// Replaces the IUT's accounts (and forgets its earlier sessions).
-    fn provision(&mut self, accounts: Vec<Account>) -> Result<Provisioned, Broken>;
+    /// Replaces the IUT's accounts (and forgets its earlier sessions), and sets its clock to
+    /// `now` when given.
+    fn provision(
+        &mut self,
+        accounts: Vec<Account>,
+        now: Option<u64>,
+    ) -> Result<Provisioned, Broken>;
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken>;
 

@@ -163,7 +163,11 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         true
     }
 
-    fn provision(&mut self, mut accounts: Vec<Account>) -> Result<Provisioned, Broken> {
+    fn provision(
+        &mut self,
+        mut accounts: Vec<Account>,
+        now: Option<u64>,
+    ) -> Result<Provisioned, Broken> {
         let wire = self.wire()?;
         // A network client connects back to the mock DM server.
         for a in &mut accounts {
@@ -175,7 +179,7 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
             // A network IUT with no control channel is provisioned by hand.
             return Ok(Provisioned::ByHand);
         };
-        super::stdio::provision(control, accounts)
+        super::stdio::provision(control, accounts, now)
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -381,12 +385,14 @@ fn session(p: &Posted, built: &Built) -> Session {
             }
         }),
         // An index whose subtree's root the harness cannot name is taken as carried.
-        requested_mo: requested
-            .into_iter()
-            .filter(|i| {
-                crate::runner::checks::mo_root(*i).is_none_or(|r| roots.iter().any(|x| x == r))
-            })
-            .collect(),
+        requested_mo: Some(
+            requested
+                .into_iter()
+                .filter(|i| {
+                    crate::runner::checks::mo_root(*i).is_none_or(|r| roots.iter().any(|x| x == r))
+                })
+                .collect(),
+        ),
         package1: Some(String::from_utf8_lossy(&p.body).into_owned()),
         ..Session::default()
     }

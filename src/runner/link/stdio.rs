@@ -43,8 +43,12 @@ impl<C: Control> Link for StdioLink<C> {
         false
     }
 
-    fn provision(&mut self, accounts: Vec<Account>) -> Result<Provisioned, Broken> {
-        provision(&mut self.control, accounts)
+    fn provision(
+        &mut self,
+        accounts: Vec<Account>,
+        now: Option<u64>,
+    ) -> Result<Provisioned, Broken> {
+        provision(&mut self.control, accounts, now)
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -110,21 +114,37 @@ impl<C: Control> Link for StdioLink<C> {
 }
 
 /// `provision` over a control channel; a refusal breaks the case.
+/// `provision` over a control channel, with the clock riding along (the protocol allows it). A
+/// testee that cannot set its clock refuses that; it is provisioned again without `now`, and the
+/// engine learns why its clock is not set. A refusal of the accounts themselves breaks the case.
 pub(super) fn provision(
     control: &mut impl Control,
     accounts: Vec<Account>,
+    now: Option<u64>,
 ) -> Result<Provisioned, Broken> {
-    // The clock is set by its own request (the engine's), so that a testee that cannot fake its
-    // clock still takes the accounts: the protocol lets `now` ride along, but a refusal would
-    // then lose both.
     let r = control.call(Op::Provision {
+        accounts: accounts.clone(),
+        now,
+    })?;
+    if r.ok != Some(false) {
+        return Ok(Provisioned::Done(if now.is_some() {
+            ClockSet::Set
+        } else {
+            ClockSet::Untouched
+        }));
+    }
+    let refused = r.error.unwrap_or_default();
+    if now.is_none() {
+        return Err(IutError::ProvisionRefused(refused).into());
+    }
+    let again = control.call(Op::Provision {
         accounts,
         now: None,
     })?;
-    if r.ok == Some(false) {
-        return Err(IutError::ProvisionRefused(r.error.unwrap_or_default()).into());
+    if again.ok == Some(false) {
+        return Err(IutError::ProvisionRefused(again.error.unwrap_or_default()).into());
     }
-    Ok(Provisioned::Done)
+    Ok(Provisioned::Done(ClockSet::Refused(refused)))
 }
 
 pub(super) fn set_clock(control: &mut impl Control, now: u64) -> Result<ClockSet, Broken> {
