@@ -19,6 +19,8 @@ pub struct FaultResult {
     pub failed_cases: usize,
     /// Items failed that the fault names.
     pub caught_on: BTreeSet<String>,
+    /// Caught only as a warning: the sentence it breaks is a SHOULD, or a robustness reading.
+    pub as_warning: bool,
     /// Every item failed.
     pub failed_items: BTreeSet<String>,
     pub caught: bool,
@@ -118,6 +120,8 @@ impl SelfTest {
                 on,
                 if f.not_applicable {
                     "n/a over the network"
+                } else if f.as_warning {
+                    "as a warning"
                 } else if f.caught {
                     "yes"
                 } else {
@@ -205,6 +209,7 @@ pub fn run(
                 fault,
                 failed_cases: 0,
                 caught_on: BTreeSet::new(),
+                as_warning: false,
                 failed_items: BTreeSet::new(),
                 caught: false,
                 not_applicable: true,
@@ -224,15 +229,27 @@ pub fn run(
             .flat_map(|r| r.failed_items())
             .chain(run.results.iter().flat_map(|r| r.observed_items()))
             .collect();
-        let caught_on: BTreeSet<String> = failed_items
+        let of_fault = |i: &String| fault.scrs().iter().any(|s| s.as_str() == i.as_str());
+        let mut caught_on: BTreeSet<String> = failed_items
             .iter()
-            .filter(|i| fault.scrs().iter().any(|s| s.as_str() == i.as_str()))
+            .filter(|i| of_fault(i))
             .cloned()
             .collect();
+        let as_warning = caught_on.is_empty();
+        if as_warning {
+            caught_on = run
+                .results
+                .iter()
+                .flat_map(|r| &r.warnings)
+                .map(|w| w.scr.clone())
+                .filter(of_fault)
+                .collect();
+        }
         faults.push(FaultResult {
             fault,
             failed_cases: failed.len(),
             caught: !caught_on.is_empty(),
+            as_warning: as_warning && !caught_on.is_empty(),
             not_applicable: false,
             caught_on,
             failed_items,

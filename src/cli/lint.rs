@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::scr::Catalog;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -13,6 +13,10 @@ pub struct LintArgs {
     /// Profiles to check as well (repeatable).
     #[arg(long)]
     pub iut: Vec<PathBuf>,
+    /// The spec's text: every basis's quote must occur in it (whitespace and markdown emphasis
+    /// normalised), and every `must` basis must say MUST, SHALL or REQUIRED or name a table.
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
 }
 
 pub(super) fn lint(args: &LintArgs) -> Result<u8> {
@@ -44,5 +48,33 @@ pub(super) fn lint(args: &LintArgs) -> Result<u8> {
         return Ok(EXIT_FAIL);
     }
     println!("every SCR item of the catalog is named by at least one case");
+    let mut levels = std::collections::BTreeMap::new();
+    for c in suites.iter().flat_map(|s| &s.cases) {
+        *levels.entry(c.basis.level.word()).or_insert(0usize) += 1;
+    }
+    println!(
+        "bases: {}",
+        levels
+            .iter()
+            .map(|(l, n)| format!("{n} {l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(path) = &args.spec {
+        let spec = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the spec text {}", path.display()))?;
+        let bases = crate::suite::basis::load(&args.suites)?.unwrap_or_default();
+        let problems = crate::suite::basis::check_against(&bases, &spec);
+        for p in &problems {
+            println!(
+                "{}: {p}",
+                args.suites.join(crate::suite::basis::FILE).display()
+            );
+        }
+        if !problems.is_empty() {
+            return Ok(EXIT_FAIL);
+        }
+        println!("{} bases quote {} verbatim", bases.len(), path.display());
+    }
     Ok(EXIT_OK)
 }

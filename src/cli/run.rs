@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// Behaviour that contradicts a claim fails the run.
     #[arg(long)]
     pub strict_claims: bool,
+    /// Deviations from a SHOULD, and robustness cases, fail instead of warning (as h2spec's
+    /// strict mode).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
@@ -85,6 +89,7 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     opts.partition = args.partition;
     opts.debug = args.debug;
     opts.case = args.case.clone();
+    opts.strict = args.strict;
     let capture = args
         .pcap
         .as_ref()

@@ -392,6 +392,24 @@ impl Coverage {
                 for f in &r.failures {
                     let _ = write!(out, "<pre>[{}] {}</pre>", esc(&f.scr), esc(&f.message()));
                 }
+                if let Some(b) = &r.basis {
+                    let _ = write!(
+                        out,
+                        "<blockquote>{} ({}, {})</blockquote>",
+                        esc(&b.quote),
+                        esc(&b.section),
+                        b.level.word()
+                    );
+                }
+                for w in &r.warnings {
+                    let _ = write!(
+                        out,
+                        "<pre>warning ({}): [{}] {}</pre>",
+                        w.level.word(),
+                        esc(&w.scr),
+                        esc(&w.message())
+                    );
+                }
                 for o in &r.observations {
                     let _ = write!(
                         out,

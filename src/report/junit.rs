@@ -67,10 +67,20 @@ fn test_case(r: &CaseResult) -> TestCase {
     if r.verdict == Verdict::ExpectedFailure {
         tc.add_property(Property::new("known-failure", "true"));
     }
+    if let Some(b) = &r.basis {
+        tc.add_property(Property::new("basis", b.name.clone()));
+        tc.add_property(Property::new("basis-level", b.level.word()));
+    }
     for o in &r.observations {
         tc.add_property(Property::new(
             "observed",
             format!("[{}] {}", o.scr, o.message()),
+        ));
+    }
+    for w in &r.warnings {
+        tc.add_property(Property::new(
+            "warning",
+            format!("[{}] {}", w.scr, w.message()),
         ));
     }
     tc.set_system_out(super::summary::messages(r));
@@ -136,6 +146,8 @@ mod tests {
             verdict,
             failures,
             observations: Vec::new(),
+            warnings: Vec::new(),
+            basis: None,
             unobserved: Vec::new(),
             protocol_errors: Vec::new(),
             skip: None,

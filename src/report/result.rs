@@ -33,6 +33,36 @@ impl Verdict {
     }
 }
 
+/// What a deviation means, by the sentence it breaks: the spec's keyword, or our reading of a
+/// silence (docs/suites.md, "Levels").
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// MUST, SHALL, REQUIRED, or a table's constraint: a deviation fails.
+    #[default]
+    Must,
+    /// SHOULD: a warning; a failure under --strict.
+    Should,
+    /// What a receiver does with a message that breaks a sender's rule, where the spec says
+    /// nothing of the receiver: a warning; a failure under --strict.
+    Robustness,
+    /// The text allows more than one reading: inconclusive.
+    Ambiguous,
+}
+
+impl Level {
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+            Level::Robustness => "robustness",
+            Level::Ambiguous => "ambiguous",
+        }
+    }
+}
+
 /// A broken expectation: the step it broke at, the one SCR item it stands for, what was expected
 /// and what was seen. The message people read is rendered from these, never stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +75,8 @@ pub struct Failure {
     pub expected: Option<String>,
     /// What the IUT did.
     pub observed: String,
+    /// What the expectation's sentence makes of the deviation.
+    pub level: Level,
 }
 
 impl Failure {
@@ -59,6 +91,7 @@ impl Failure {
             scr: scr.into(),
             expected: Some(expected.into()).filter(|e: &String| !e.is_empty()),
             observed: observed.into(),
+            level: Level::Must,
         }
     }
 
@@ -69,7 +102,14 @@ impl Failure {
             scr: scr.into(),
             expected: None,
             observed: observed.into(),
+            level: Level::Must,
         }
+    }
+
+    /// The same deviation, at `level`.
+    pub fn at_level(mut self, level: Level) -> Failure {
+        self.level = level;
+        self
     }
 
     pub fn at_step(mut self, step: usize) -> Failure {
@@ -101,8 +141,9 @@ impl fmt::Display for Failure {
 impl Serialize for Failure {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Failure", 5)?;
+        let mut st = s.serialize_struct("Failure", 6)?;
         st.serialize_field("step", &self.step)?;
+        st.serialize_field("level", &self.level)?;
         st.serialize_field("scr", &self.scr)?;
         st.serialize_field("expected", &self.expected)?;
         st.serialize_field("observed", &self.observed)?;
@@ -169,6 +210,12 @@ pub struct CaseResult {
     /// fail their item in coverage, not this case.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Failure>,
+    /// Deviations at `should` or `robustness`: they fail only under --strict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Failure>,
+    /// The sentence of the spec the case enforces, and its level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<crate::suite::basis::Basis>,
     /// Checks not made because the IUT did not report what they need.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unobserved: Vec<crate::runner::checks::Unobserved>,
@@ -205,6 +252,8 @@ impl CaseResult {
             verdict: Verdict::Pass,
             failures: Vec::new(),
             observations: Vec::new(),
+            warnings: Vec::new(),
+            basis: Some(case.basis.clone()).filter(|b| !b.quote.is_empty()),
             unobserved: Vec::new(),
             protocol_errors: Vec::new(),
             skip: None,

@@ -7,9 +7,19 @@ use super::result::{CaseResult, Run, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// A case's title, then every message with its breakdown and the answer.
+/// A case's title and the sentence it enforces, then every message with its breakdown and the
+/// answer, then what it saw besides (warnings, observations, checks not made, protocol errors).
 pub fn messages(r: &CaseResult) -> String {
     let mut out = format!("{}\n", r.title);
+    if let Some(b) = &r.basis {
+        let _ = writeln!(
+            out,
+            "basis ({}, {}): {}",
+            b.section,
+            b.level.word(),
+            b.quote
+        );
+    }
     for e in &r.exchanges {
         let _ = writeln!(
             out,
@@ -36,6 +46,21 @@ pub fn messages(r: &CaseResult) -> String {
             o.scr,
             o.message()
         );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(
+            out,
+            "\nwarning ({}; fails under --strict): [{}] {}",
+            w.level.word(),
+            w.scr,
+            w.message()
+        );
+    }
+    for u in &r.unobserved {
+        let _ = writeln!(out, "\n{u}");
+    }
+    for e in &r.protocol_errors {
+        let _ = writeln!(out, "\n{e}");
     }
     out
 }

@@ -6,7 +6,7 @@ use crate::codec::digest::DigestReading;
 use crate::codec::options::number;
 use crate::codec::v13::{self, ErrorKind};
 use crate::codec::{Format, MoIndex, SessionId, v12};
-use crate::report::result::Failure;
+use crate::report::result::{Failure, Level};
 use crate::scr::{ScrId, id};
 use crate::suite::message::Built;
 use crate::suite::{Check, SessionExpect};
@@ -388,14 +388,18 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
     if checks.contains(&Check::Timestamp) {
         let skew = (i64::from(m.header.timestamp) - n.now as i64).abs();
         if skew > 60 {
-            out.failures.push(Failure::new(
-                id::S_003_M,
-                "at most 60 s from it (6.4.9)",
-                format!(
-                    "TIMESTAMP {} is {skew} s from the clock {}",
-                    m.header.timestamp, n.now
-                ),
-            ));
+            // 6.4.9 says what TIMESTAMP is ("the current server time"), with no MUST.
+            out.failures.push(
+                Failure::new(
+                    id::S_003_M,
+                    "at most 60 s from it (6.4.9)",
+                    format!(
+                        "TIMESTAMP {} is {skew} s from the clock {}",
+                        m.header.timestamp, n.now
+                    ),
+                )
+                .at_level(Level::Should),
+            );
         }
     }
     if checks.contains(&Check::Fields) {
@@ -408,11 +412,21 @@ fn fields13(n: &NotificationCheck<'_>, m: &v13::Notification13<'_>, f: &mut Vec<
     let r = n.request;
     let mut expect = |scr: ScrId, name: &str, ok: bool, got: String, want: String| {
         if !ok {
-            f.push(Failure::new(
-                scr,
-                format!("{want}, as requested"),
-                format!("{name} {got}"),
-            ));
+            // The header's fields are the server's to choose (a recommendation, a preference, a
+            // validity); the spec has no MUST that it honour a request for one.
+            let level = if ["UIM", "I", "TRA", "TIMEOUT"].contains(&name) {
+                Level::Robustness
+            } else {
+                Level::Must
+            };
+            f.push(
+                Failure::new(
+                    scr,
+                    format!("{want}, as requested"),
+                    format!("{name} {got}"),
+                )
+                .at_level(level),
+            );
         }
     };
     expect(

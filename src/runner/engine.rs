@@ -11,7 +11,7 @@ use super::link::{Batch, Broken, ClockSet, Delivery, Link, Notified, Problem, Pr
 use crate::codec::{Format, hex};
 use crate::explain;
 use crate::profile::Profile;
-use crate::report::result::{CaseResult, Exchange, Failure, Skip, Verdict};
+use crate::report::result::{CaseResult, Exchange, Failure, Level, Skip, Verdict};
 use crate::scr::{Catalog, ScrId, id};
 use crate::suite::message::{self, BuildContext, Built, MessageSpec};
 use crate::suite::{AccountSpec, Action, Ambiguity, Case, Check, Expect, Framing, Suite};
@@ -39,6 +39,8 @@ pub struct CaseContext<'a> {
     pub run_ids: Option<&'a AtomicU16>,
     /// Keep the `explain` text of every message.
     pub explain: bool,
+    /// `should` and `robustness` deviations fail the case instead of warning (`--strict`).
+    pub strict: bool,
 }
 
 /// The delivered message of every case that has one, by case id.
@@ -124,6 +126,7 @@ pub fn run_case(
     let step = run.step;
     let target = run.target.clone();
     result.transcript = link.take_transcript();
+    judge_levels(case, ctx.strict, &mut result);
     if let Err(broken) = outcome {
         if result.stderr.is_none() {
             result.stderr = link.stderr();
@@ -143,13 +146,6 @@ pub fn run_case(
             }
         }
     }
-    // A case fails only on the items it names; a deviation on another item is an observation of
-    // that item (coverage fails the item, with the cases that saw it), not a failure of this case.
-    let (own, others): (Vec<Failure>, Vec<Failure>) = std::mem::take(&mut result.failures)
-        .into_iter()
-        .partition(|f| case.scrs.contains(&f.scr));
-    result.failures = own;
-    result.observations = others;
     if result.verdict != Verdict::Error {
         result.verdict = if !result.failures.is_empty() {
             Verdict::Fail
@@ -160,6 +156,41 @@ pub fn run_case(
         };
     }
     result
+}
+
+/// Sorts the case's deviations by what their sentences make of them. A deviation's level is its
+/// check's, lowered on the case's own items to the level of the case's basis (a MUST rule of the
+/// sender that a robustness case checks the receiver against is robustness there):
+/// - `must`: on the case's own items a failure; on another item an observation of that item
+///   (coverage fails the item, with the cases that saw it), not a failure of this case;
+/// - `should`, `robustness`: a warning (a failure under --strict);
+/// - `ambiguous`: inconclusive, naming the readings.
+fn judge_levels(case: &Case, strict: bool, result: &mut CaseResult) {
+    for f in std::mem::take(&mut result.failures) {
+        let own = case.scrs.contains(&f.scr);
+        let level = if own {
+            f.level.max(case.basis.level)
+        } else {
+            f.level
+        };
+        let f = f.at_level(level);
+        match level {
+            Level::Should | Level::Robustness if !strict => result.warnings.push(f),
+            Level::Ambiguous if own => {
+                let note = format!(
+                    "{}; the spec allows more than one reading here ({}): {}",
+                    f.message(),
+                    case.basis.section,
+                    case.basis.readings.join(" | ")
+                );
+                if !result.notes.contains(&note) {
+                    result.notes.push(note);
+                }
+            }
+            _ if own => result.failures.push(f),
+            _ => result.observations.push(f),
+        }
+    }
 }
 
 /// One case in progress.

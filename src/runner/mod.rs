@@ -40,6 +40,8 @@ pub struct Options {
     pub capture: Option<crate::adapter::capture::Capture>,
     /// Keep every protocol line of each case (for `--debug` and reproducers).
     pub debug: bool,
+    /// `should` and `robustness` deviations fail (`--strict`).
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             explain: true,
             capture: None,
             debug: false,
+            strict: false,
         }
     }
 }

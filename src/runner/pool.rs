@@ -98,6 +98,7 @@ pub fn run(
                         wall_clock: wall_clock(),
                         run_ids,
                         explain: opts.explain,
+                        strict: opts.strict,
                     };
                     let began = Instant::now();
                     let mut result = engine::run_case(suite, case, &ctx, link.as_mut());

@@ -66,6 +66,7 @@ fn run(suite: &Suite, profile: &Profile, link: &mut dyn Link) -> Vec<CaseResult>
         wall_clock: WALL_CLOCK,
         run_ids: None,
         explain: false,
+        strict: false,
     };
     suite
         .cases
@@ -574,4 +575,110 @@ fn coverage_fails_an_observed_item_and_leaves_all_inconclusive_items_inconclusiv
     assert_eq!(item(id::C_019_M).verdict, ItemVerdict::Pass);
     assert_eq!(item(id::C_018_M).verdict, ItemVerdict::Inconclusive);
     assert!(!cov.ok);
+}
+
+fn with_basis(mut s: Suite, level: crate::report::result::Level, readings: &[&str]) -> Suite {
+    for c in &mut s.cases {
+        c.basis = crate::suite::basis::Basis {
+            name: "t".into(),
+            section: "6.2".into(),
+            level,
+            quote: "Options MUST appear in order of their Option Number (see Section 6.3).".into(),
+            table: None,
+            readings: readings.iter().map(|r| (*r).to_owned()).collect(),
+        };
+    }
+    s
+}
+
+#[test]
+fn a_basis_level_decides_what_a_deviation_is() {
+    use crate::report::result::Level;
+    let cases = r#"  - id: t.order
+    title: options out of order
+    scrs: ["SCR-DM-NOTI-C-004-M"]
+    steps:
+      - deliver: {swap_options: [0, 1]}
+        expect: ignored
+"#;
+    let faulty = || in_process_client(&["accept-out-of-order-options"]);
+    let profile = reference(Role::Client);
+    // A sender's MUST checked on the receiver: robustness, a warning.
+    let s = with_basis(suite(Role::Client, cases), Level::Robustness, &[]);
+    let r = run(&s, &profile, &mut faulty());
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert_eq!(r[0].warnings[0].level, Level::Robustness);
+    assert_eq!(r[0].warnings[0].scr, id::C_004_M.as_str());
+    // Under --strict the warning fails.
+    let catalog = Catalog::builtin();
+    let index = engine::message_index(std::slice::from_ref(&s));
+    let ctx = CaseContext {
+        profile: &profile,
+        catalog: &catalog,
+        index: &index,
+        wall_clock: WALL_CLOCK,
+        run_ids: None,
+        explain: false,
+        strict: true,
+    };
+    let strict = run_case(&s, &s.cases[0], &ctx, &mut faulty());
+    assert_eq!(strict.verdict, Verdict::Fail);
+    // Ambiguous: inconclusive, naming the readings.
+    let s = with_basis(
+        suite(Role::Client, cases),
+        Level::Ambiguous,
+        &["refuse", "accept"],
+    );
+    let r = run(&s, &profile, &mut faulty());
+    assert_eq!(r[0].verdict, Verdict::Inconclusive);
+    assert!(
+        r[0].notes[0].ends_with("refuse | accept"),
+        "{:?}",
+        r[0].notes
+    );
+    // Must: a failure.
+    let s = with_basis(suite(Role::Client, cases), Level::Must, &[]);
+    assert_eq!(run(&s, &profile, &mut faulty())[0].verdict, Verdict::Fail);
+}
+
+/// A server that sends TRA 000 whatever it is asked: "not specified" is a value TRA takes.
+struct NoTra(ReferenceServer);
+
+impl Testee for NoTra {
+    fn hello(&self) -> Response {
+        self.0.hello()
+    }
+
+    fn handle(&mut self, id: u64, op: Op) -> Reply {
+        match op {
+            Op::Notify { mut request } => {
+                request.transport = None;
+                self.0.handle(id, Op::Notify { request })
+            }
+            op => self.0.handle(id, op),
+        }
+    }
+}
+
+#[test]
+fn a_request_a_server_may_not_honour_only_warns() {
+    let s = suite(
+        Role::Server,
+        r#"  - id: t.tra
+    title: TRA http as requested
+    scrs: ["SCR-DM-NOTI-S-003-M"]
+    steps:
+      - notify: {transport: http}
+"#,
+    );
+    let mut link = StdioLink::new(InProcess::new(Role::Server, || {
+        NoTra(ReferenceServer::new(Faults::default()))
+    }));
+    let r = run(&s, &reference(Role::Server), &mut link);
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert!(
+        r[0].warnings[0].observed.starts_with("TRA NotSpecified"),
+        "{:?}",
+        r[0].warnings
+    );
 }

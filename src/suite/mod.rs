@@ -2,6 +2,7 @@
 //! model and its loading: unknown fields and unknown SCR ids are errors naming file:line:column.
 //! Building the bytes a step sends is [`message`]'s business; running steps is the runner's.
 
+pub mod basis;
 pub mod message;
 
 use crate::codec::Format;
@@ -521,6 +522,12 @@ pub struct Case {
     /// The transport the case needs (stdio when absent).
     #[serde(default)]
     pub transport: Option<crate::transport::TransportProfile>,
+    /// The name of its normative basis in `bases.yaml`.
+    #[serde(default, rename = "basis")]
+    pub basis_name: Option<String>,
+    /// That basis, resolved when the suites load (a MUST with no sentence when there are none).
+    #[serde(skip, default = "basis::Basis::unstated")]
+    pub basis: basis::Basis,
     pub steps: Vec<Step>,
     /// 1-based line of the case in its file (set by the loader).
     #[serde(skip)]
@@ -661,6 +668,7 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
     let mut suites = Vec::new();
     let mut ids = HashSet::new();
     let retired = retired(dir);
+    let bases = basis::load(dir)?;
     for file in files {
         let name = file
             .strip_prefix(dir)
@@ -668,7 +676,10 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
             .with_extension("")
             .to_string_lossy()
             .replace('\\', "/");
-        let suite = Suite::load(&file, &name, catalog)?;
+        let mut suite = Suite::load(&file, &name, catalog)?;
+        if let Some(bases) = &bases {
+            resolve_bases(&file, &mut suite, bases)?;
+        }
         for case in &suite.cases {
             if retired.contains(&case.id) {
                 let text = std::fs::read_to_string(&file).unwrap_or_default();
@@ -699,6 +710,29 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
     Ok(suites)
 }
 
+/// Gives every case of `suite` its basis: each case must name one that `bases` has.
+fn resolve_bases(file: &Path, suite: &mut Suite, bases: &basis::Bases) -> Result<(), YamlError> {
+    for case in &mut suite.cases {
+        let found = case.basis_name.as_ref().and_then(|n| bases.get(n));
+        match found {
+            Some(b) => case.basis = b.clone(),
+            None => {
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                let message = match &case.basis_name {
+                    None => format!(
+                        "case {} names no basis: give `basis: NAME` from {} (the sentence of the spec it enforces)",
+                        case.id,
+                        basis::FILE
+                    ),
+                    Some(n) => format!("case {}: no basis {n:?} in {}", case.id, basis::FILE),
+                };
+                return Err(YamlError::at(file, &text, case.line, 1, message));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// SHA-256 over the suite files (path and contents, in path order): which suite set a report is of.
 pub fn suites_hash(suites: &[Suite]) -> String {
     use sha2::{Digest, Sha256};
@@ -727,7 +761,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && path.file_name().is_none_or(|n| n != basis::FILE)
+        {
             out.push(path);
         }
     }
