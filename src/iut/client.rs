@@ -210,6 +210,9 @@ impl ReferenceClient {
         if let Some(d) = self.crash_check(&message.server_id) {
             return d;
         }
+        if self.faults.has(Fault::V12ShortServerId) && message.server_id.len() >= 24 {
+            return Decision::Ignored("Server-ID too long for this client".into());
+        }
         match self.account(&message.server_id) {
             Some(account) => {
                 let Some(v12) = &account.v12 else {
@@ -223,9 +226,23 @@ impl ReferenceClient {
                     nonce: &v12.nonce.0,
                     server_id_override: v12.aauth_name.as_deref().map(str::as_bytes),
                 };
-                if let Err(e) = v12::verify(bytes, message.server_id.as_bytes(), creds) {
+                // Real parsers' digest bugs: what they hash is not what was signed.
+                let miscomputed = (self.faults.has(Fault::V12TriggerLengthByte)
+                    && bytes.len().saturating_sub(16) > 255)
+                    || (self.faults.has(Fault::V12EmptyPasswordNoColon)
+                        && v12.password.bytes().is_empty());
+                let verified = v12::verify(bytes, message.server_id.as_bytes(), creds)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| {
+                        if miscomputed {
+                            Err("digest mismatch".to_owned())
+                        } else {
+                            Ok(v)
+                        }
+                    });
+                if let Err(e) = verified {
                     if !self.faults.has(Fault::AcceptBadDigest) {
-                        return Decision::Ignored(e.to_string());
+                        return Decision::Ignored(e);
                     }
                 }
             }
@@ -237,10 +254,22 @@ impl ReferenceClient {
                 ));
             }
         }
+        let mut session_id = message.session_id;
+        let raw = session_id.value();
+        let misread = match () {
+            _ if self.faults.has(Fault::V12SessionIdSignExtension) && raw & 0x80 != 0 => {
+                raw | 0xFF00
+            }
+            _ if self.faults.has(Fault::V12SessionIdByteSwap) => raw.swap_bytes(),
+            _ => raw,
+        };
+        if let Some(id) = crate::codec::SessionId::new(misread) {
+            session_id = id;
+        }
         let received = Received {
             format: Format::V12,
             server_id: &message.server_id,
-            session_id: message.session_id,
+            session_id,
             ui_mode: message.ui_mode,
             requested_mo: Vec::new(),
             targeted_mo: Vec::new(),

@@ -22,6 +22,12 @@ pub enum Fault {
     AcceptOutOfOrderOptions,
     CrashOnLongServerId,
     HangOnVendorInfo,
+    // Client faults that real 1.2 parsers have.
+    V12ShortServerId,
+    V12TriggerLengthByte,
+    V12EmptyPasswordNoColon,
+    V12SessionIdSignExtension,
+    V12SessionIdByteSwap,
     // Server faults.
     Version0,
     OmitServerId,
@@ -41,7 +47,7 @@ pub enum Fault {
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 25] = [
+    pub const ALL: [Fault; 30] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -55,6 +61,11 @@ impl Fault {
         Fault::AcceptOutOfOrderOptions,
         Fault::CrashOnLongServerId,
         Fault::HangOnVendorInfo,
+        Fault::V12ShortServerId,
+        Fault::V12TriggerLengthByte,
+        Fault::V12EmptyPasswordNoColon,
+        Fault::V12SessionIdSignExtension,
+        Fault::V12SessionIdByteSwap,
         Fault::Version0,
         Fault::OmitServerId,
         Fault::OmitRequestedMo,
@@ -84,6 +95,11 @@ impl Fault {
             Fault::AcceptOutOfOrderOptions => "accept-out-of-order-options",
             Fault::CrashOnLongServerId => "crash-on-long-server-id",
             Fault::HangOnVendorInfo => "hang-on-vendor-info",
+            Fault::V12ShortServerId => "v12-short-server-id",
+            Fault::V12TriggerLengthByte => "v12-trigger-length-byte",
+            Fault::V12EmptyPasswordNoColon => "v12-empty-password-no-colon",
+            Fault::V12SessionIdSignExtension => "v12-session-id-sign-extension",
+            Fault::V12SessionIdByteSwap => "v12-session-id-byte-swap",
             Fault::Version0 => "version-0",
             Fault::OmitServerId => "omit-server-id",
             Fault::OmitRequestedMo => "omit-requested-mo",
@@ -123,6 +139,10 @@ impl Fault {
             Fault::AcceptOutOfOrderOptions => &[id::C_004_M, id::C_002_M],
             Fault::CrashOnLongServerId => &[id::C_010_M],
             Fault::HangOnVendorInfo => &[id::C_012_O, id::C_002_M],
+            Fault::V12ShortServerId
+            | Fault::V12TriggerLengthByte
+            | Fault::V12EmptyPasswordNoColon => &[id::C_003_M],
+            Fault::V12SessionIdSignExtension | Fault::V12SessionIdByteSwap => &[id::C_008_M],
             Fault::Version0 => &[id::S_004_M],
             Fault::OmitServerId => &[id::S_005_M],
             Fault::OmitRequestedMo => &[id::S_008_M],
@@ -152,6 +172,19 @@ impl Fault {
             Fault::AcceptOutOfOrderOptions => "accepts options out of order",
             Fault::CrashOnLongServerId => "exits with status 101 on a Server-ID over 64 bytes",
             Fault::HangOnVendorInfo => "never answers a message with Vendor-Info",
+            Fault::V12ShortServerId => {
+                "ignores a 1.2 notification whose Server-ID has 24 bytes or more"
+            }
+            Fault::V12TriggerLengthByte => {
+                "keeps the 1.2 trigger's length in a byte: the digest of a longer one fails"
+            }
+            Fault::V12EmptyPasswordNoColon => {
+                "hashes the server id without the colon when the password is empty"
+            }
+            Fault::V12SessionIdSignExtension => {
+                "sign-extends the low byte of a 1.2 SESSIONID (0x0080 becomes FF80)"
+            }
+            Fault::V12SessionIdByteSwap => "reads a 1.2 SESSIONID with its bytes swapped",
             Fault::Version0 => "sends VER 0",
             Fault::OmitServerId => "sends no Server-ID",
             Fault::OmitRequestedMo => "sends no Requested-MO",
@@ -280,7 +313,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            13
+            18
         );
     }
 
