@@ -56,6 +56,9 @@ pub struct ItemCoverage {
     /// Cases of other items that saw this item deviate, with the first such message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub observed: Vec<(String, String)>,
+    /// Cases that warned on this item (a SHOULD, or robustness), with the first warning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warned: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +123,15 @@ impl Coverage {
                             .map(|o| (r.id.clone(), o.message()))
                     })
                     .collect();
+                let warned: Vec<(String, String)> =
+                    run.results
+                        .iter()
+                        .filter_map(|r| {
+                            r.warnings.iter().find(|w| w.scr == item.id).map(|w| {
+                                (r.id.clone(), format!("{}: {}", w.level.word(), w.message()))
+                            })
+                        })
+                        .collect();
                 let known = run.results.iter().any(|r| {
                     r.verdict == Verdict::ExpectedFailure && r.failed_items().contains(&item.id)
                 });
@@ -185,6 +197,7 @@ impl Coverage {
                         })
                         .collect(),
                     observed,
+                    warned,
                 });
             }
         }
@@ -288,6 +301,22 @@ impl Coverage {
             .iter()
             .flat_map(|i| i.failures.iter().chain(&i.observed).map(move |f| (i, f)))
             .collect();
+        let warnings: Vec<_> = self
+            .items
+            .iter()
+            .flat_map(|i| i.warned.iter().map(move |w| (i, w)))
+            .collect();
+        if !warnings.is_empty() {
+            out.push_str("\n### Warnings (SHOULD and robustness; they fail under --strict)\n\n");
+            for (i, (case, message)) in warnings {
+                let _ = writeln!(
+                    out,
+                    "- **{}** `{case}`: {}",
+                    i.id,
+                    message.replace('\n', " ")
+                );
+            }
+        }
         if !failures.is_empty() {
             out.push_str("\n### Failures\n\n");
             for (i, (case, message)) in failures {

@@ -92,6 +92,16 @@ pub fn text(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[P
         if !matches!(r.verdict, Verdict::Pass | Verdict::Skipped) {
             let _ = writeln!(out, "{}", r.headline());
         }
+        for w in &r.warnings {
+            let _ = writeln!(
+                out,
+                "WARNING {} [{}] ({}): {}",
+                r.id,
+                w.scr,
+                w.level.word(),
+                w.message()
+            );
+        }
     }
     for p in &coverage.known_failure_problems {
         let _ = writeln!(out, "KNOWN-FAILURE LIST: {p}");
