@@ -219,6 +219,16 @@ impl Profile {
                 ));
             }
         }
+        if !self.adapter.has_link() {
+            return Err((
+                "adapter".into(),
+                format!("adapter {}: no link speaks it yet", self.adapter),
+            ));
+        }
+        if let Some(t) = &self.trigger {
+            crate::runner::link::trigger::check(t)
+                .map_err(|e| ("trigger".to_owned(), format!("trigger: {e}")))?;
+        }
         for a in &self.accounts {
             a.to_account()
                 .map_err(|e| (a.server_id.clone(), format!("account {}: {e}", a.server_id)))?;

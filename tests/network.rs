@@ -240,10 +240,17 @@ fn a_hand_provisioned_device_without_a_control_channel() {
 fn a_server_triggered_by_a_command() {
     let dir = tempdir("trigger");
     let secret = dmnoti::codec::hex(b"dmnoti-notification-secret");
-    let trigger = format!(
-        "printf '%s\\n' '{{\"id\":1,\"op\":\"provision\",\"accounts\":[{{\"server_id\":\"com.example.dm\",\"secret\":\"{secret}\"}}]}}' '{{\"id\":2,\"op\":\"notify\",\"request\":{{request}}}}' | {} iut server --adapter udp > /dev/null",
-        env!("CARGO_BIN_EXE_dmnoti")
-    );
+    // A script takes the request from the environment, never spliced into its text.
+    let script = dir.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "printf '%s\\n' '{{\"id\":1,\"op\":\"provision\",\"accounts\":[{{\"server_id\":\"com.example.dm\",\"secret\":\"{secret}\"}}]}}' \"{{\\\"id\\\":2,\\\"op\\\":\\\"notify\\\",\\\"request\\\":$DMNOTI_REQUEST}}\" | {} iut server --adapter udp > /dev/null\n",
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let trigger = format!("sh {}", script.display());
     let profile = dir.join("server.yaml");
     let text = format!(
         "name: triggered\nrole: server\nadapter: udp\ntrigger: {}\n{}parameters:\n  digest_reading: literal-colons\n",
@@ -266,4 +273,66 @@ fn a_server_triggered_by_a_command() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+/// The attack of the hardening issue: text from a suite in a trigger command must never run.
+#[test]
+fn suite_text_never_reaches_a_shell_through_a_trigger() {
+    let dir = tempdir("inject");
+    let witness = dir.join("pwned");
+    let suites = dir.join("suites");
+    std::fs::create_dir_all(&suites).unwrap();
+    std::fs::write(
+        suites.join("s.yaml"),
+        format!(
+            "role: server\ntitle: t\ncases:\n  - id: x.inject\n    title: t\n    scrs: [SCR-DM-NOTI-S-009-O]\n    steps:\n      - notify: {{connect_reason: \"'; touch {w}; echo '$(touch {w})`touch {w}`\"}}\n",
+            w = witness.display()
+        ),
+    )
+    .unwrap();
+    let profile = |trigger: &str| {
+        let p = dir.join("server.yaml");
+        std::fs::write(
+            &p,
+            format!(
+                "name: t\nrole: server\nadapter: udp\ntrigger: {}\nparameters:\n  step_timeout_ms: 300\n{}",
+                serde_json::to_string(trigger).unwrap(),
+                claims_yaml(dmnoti::scr::Role::Server, &["S-009", "S-012"])
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let run = |p: &std::path::Path| {
+        dmnoti()
+            .args([
+                "run",
+                "--iut",
+                p.to_str().unwrap(),
+                "--suites",
+                suites.to_str().unwrap(),
+                "--reports",
+                dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    // No shell: the request is one argument of echo.
+    let out = run(&profile("/bin/echo {device} {request}"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!witness.exists(), "suite text ran as shell code");
+    // A placeholder in a shell's script is refused before anything runs.
+    let out = run(&profile("sh -c 'echo {request}'"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("DMNOTI_REQUEST") && err.contains("server.yaml:"),
+        "{err}"
+    );
+    assert!(!witness.exists());
 }

@@ -58,6 +58,10 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     use std::io::IsTerminal;
     let catalog = Catalog::builtin();
     let suites = load_suites(&args.suite.suites, &catalog)?;
+    // Found now, not after the run: where the reports go must take them.
+    crate::report::check_dir(&args.reports)
+        .with_context(|| format!("--reports {}", args.reports.display()))?;
+    crate::interrupt::install();
     let profiles = match &args.iut {
         Some(path) => {
             let profile = crate::profile::Profile::load(path, &catalog)?;
@@ -79,6 +83,15 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
             ]
         }
     };
+    if args.pcap.is_some()
+        && profiles
+            .iter()
+            .all(|p| p.adapter == TransportProfile::Stdio)
+    {
+        bail!(
+            "--pcap records network traffic, and this run has none: run over --adapter udp or http (or a network profile)"
+        );
+    }
     let known = args
         .known_failures
         .as_ref()
@@ -193,6 +206,15 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         args.strict_claims,
         &written,
     ));
+    if let Some(signal) = coverage.interrupted {
+        out.push_str(&format!(
+            "INTERRUPTED by signal {signal}: the reports above are partial\n"
+        ));
+    }
     std::io::stdout().write_all(out.as_bytes())?;
-    Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
+    Ok(match coverage.interrupted {
+        Some(signal) => crate::interrupt::exit_code(signal),
+        None if coverage.ok => EXIT_OK,
+        None => EXIT_FAIL,
+    })
 }

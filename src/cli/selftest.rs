@@ -16,6 +16,7 @@ pub struct SelftestArgs {
 }
 
 pub(super) fn selftest(args: &SelftestArgs) -> Result<u8> {
+    crate::interrupt::install();
     let catalog = Catalog::builtin();
     let suites = load_suites(&args.suite.suites, &catalog)?;
     let mut opts = options(&args.suite);

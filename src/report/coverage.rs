@@ -65,6 +65,9 @@ pub struct ItemCoverage {
 pub struct Coverage {
     pub harness: String,
     pub iut: Vec<String>,
+    /// The run was stopped by this signal before its end: what is here is partial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<i32>,
     /// SHA-256 of the suite files run (sorted by path), to tell suite sets apart.
     pub suites_hash: String,
     /// The seed of every generated case (they are fixed in the suites, so the hash covers them too).
@@ -201,8 +204,10 @@ impl Coverage {
                 });
             }
         }
-        let ok = items.iter().all(|i| !i.fails_run);
+        let interrupted = runs.iter().find_map(|r| r.interrupted);
+        let ok = items.iter().all(|i| !i.fails_run) && interrupted.is_none();
         Coverage {
+            interrupted,
             harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
             iut: runs.iter().map(|r| r.profile.name.clone()).collect(),
             suites_hash: String::new(),
@@ -266,7 +271,14 @@ impl Coverage {
 
     /// Markdown that fits a CI job summary.
     pub fn to_markdown(&self) -> String {
-        let mut out = format!(
+        let mut out = String::new();
+        if let Some(signal) = self.interrupted {
+            let _ = writeln!(
+                out,
+                "> **Interrupted** by signal {signal}: the run stopped before its end; this report is partial.\n"
+            );
+        }
+        out += &format!(
             "## dmnoti conformance: {}\n\n{} against {}. {}\n\n| SCR item | M/O | Function | Claimed | Pass | Fail | Inconclusive | Skipped | Verdict |\n|---|---|---|---|---|---|---|---|---|\n",
             if self.ok { "PASS" } else { "FAIL" },
             self.harness,

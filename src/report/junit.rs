@@ -109,6 +109,9 @@ pub fn to_xml_with(runs: &[Run], warnings: &[String]) -> String {
         for name in names {
             let mut suite = TestSuite::new(name);
             suite.add_property(Property::new("iut", run.profile.name.clone()));
+            if let Some(signal) = run.interrupted {
+                suite.add_property(Property::new("interrupted", format!("signal {signal}")));
+            }
             for w in warnings {
                 suite.add_property(Property::new("claim-contradicted", w.clone()));
             }
@@ -210,6 +213,7 @@ mod tests {
             ],
             wall: Duration::ZERO,
             partial: false,
+            interrupted: None,
         };
         let xml = to_xml(&[run]);
         let golden = concat!(

@@ -315,4 +315,6 @@ pub struct Run {
     pub wall: Duration,
     /// Filters or a partition left cases out: items none of its cases touch are not judged.
     pub partial: bool,
+    /// The signal that stopped the run before its end, if one did.
+    pub interrupted: Option<i32>,
 }

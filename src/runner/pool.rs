@@ -76,6 +76,10 @@ pub fn run(
             scope.spawn(move || {
                 let mut link = link(profile, opts, timeout);
                 loop {
+                    // A signal stops the run: no new case starts.
+                    if crate::interrupt::received().is_some() {
+                        break;
+                    }
                     let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                     let Some(i) = next else { break };
                     let (suite, case) = cases[i];
@@ -103,6 +107,12 @@ pub fn run(
                     let began = Instant::now();
                     let mut result = engine::run_case(suite, case, &ctx, link.as_mut());
                     result.duration = began.elapsed();
+                    if let Some(signal) = crate::interrupt::received() {
+                        // Its testee was killed under it: whatever it says is not the IUT's.
+                        result.verdict = crate::report::result::Verdict::Error;
+                        result.failures.clear();
+                        result.notes = vec![format!("interrupted by signal {signal}")];
+                    }
                     if tx.send((i, result)).is_err() {
                         break;
                     }
@@ -115,10 +125,15 @@ pub fn run(
             results[i] = Some(result);
         }
     });
+    let interrupted = crate::interrupt::received();
     Run {
         profile: profile.clone(),
         results: results.into_iter().flatten().collect(),
         wall: started.elapsed(),
-        partial: !opts.filters.is_empty() || opts.case.is_some() || opts.partition.is_some(),
+        partial: !opts.filters.is_empty()
+            || opts.case.is_some()
+            || opts.partition.is_some()
+            || interrupted.is_some(),
+        interrupted,
     }
 }

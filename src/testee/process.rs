@@ -90,10 +90,12 @@ impl TesteeProcess {
         if let Some(dir) = &spec.cwd {
             cmd.current_dir(dir);
         }
+        own_group(&mut cmd);
         let mut child = cmd.spawn().map_err(|source| TesteeError::Spawn {
             command: description.clone(),
             source,
         })?;
+        crate::interrupt::register(child.id());
         let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
         if let Some(stdout) = child.stdout.take() {
@@ -261,11 +263,24 @@ impl TesteeProcess {
 impl Drop for TesteeProcess {
     fn drop(&mut self) {
         self.stdin.take();
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
+        // The whole group: what the testee forked (a shell's `sleep`, workers) dies with it.
+        kill_group(&mut self.child);
     }
+}
+
+/// Starts `cmd` in a process group of its own (its pid is the group's id), so that everything it
+/// forks can be killed with it.
+pub fn own_group(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+}
+
+/// Kills a child's whole process group and reaps the child.
+pub fn kill_group(child: &mut Child) {
+    crate::interrupt::kill_group_id(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    crate::interrupt::unregister(child.id());
 }
 
 fn abbreviate(text: &str) -> String {

@@ -10,6 +10,7 @@
 pub mod control;
 pub mod net;
 pub mod stdio;
+pub mod trigger;
 
 use crate::suite::Framing;
 use crate::suite::message::Built;
@@ -74,7 +75,7 @@ pub enum IutError {
     #[error("no session for the valid sentinel message in {}: the IUT stopped answering", crate::runner::seconds(*.0))]
     SentinelLost(Duration),
     #[error("trigger: {0}")]
-    Trigger(#[from] net::TriggerError),
+    Trigger(#[from] trigger::TriggerError),
 }
 
 /// Why a case stops early.

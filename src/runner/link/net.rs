@@ -284,11 +284,9 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
             said = r.session_id;
         } else if let Some(template) = &self.trigger {
             let json = serde_json::to_string(&request).unwrap_or_default();
-            let command = template
-                .replace("{device}", &device)
-                .replace("{server_id}", request.server_id.as_deref().unwrap_or(""))
-                .replace("{request}", &json);
-            trigger(&command, timeout).map_err(IutError::Trigger)?;
+            let server_id = request.server_id.as_deref().unwrap_or("");
+            super::trigger::run(template, &device, server_id, &json, timeout)
+                .map_err(IutError::Trigger)?;
         }
         let Some(arrival) = self.wire()?.next_arrival(timeout) else {
             return Ok(Notified::NothingArrived {
@@ -395,39 +393,6 @@ fn session(p: &Posted, built: &Built) -> Session {
         ),
         package1: Some(String::from_utf8_lossy(&p.body).into_owned()),
         ..Session::default()
-    }
-}
-
-/// Why a trigger command did not make the server notify.
-#[derive(Debug, thiserror::Error)]
-pub enum TriggerError {
-    #[error("cannot start: {0}")]
-    Start(std::io::Error),
-    #[error("exited with {0}")]
-    Exited(std::process::ExitStatus),
-    #[error("still running after {}", crate::runner::seconds(*.0))]
-    Timeout(Duration),
-}
-
-/// Runs a trigger command, killing it after `timeout`.
-fn trigger(command: &str, timeout: Duration) -> Result<(), TriggerError> {
-    let mut child = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(command)
-        .spawn()
-        .map_err(TriggerError::Start)?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(TriggerError::Exited(status)),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(TriggerError::Timeout(timeout));
-            }
-        }
     }
 }
 

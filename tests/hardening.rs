@@ -1,0 +1,140 @@
+//! The hardening attacks, through the binary with real child processes: testees that hang, fork
+//! and get cancelled leave no process behind (checked in the OS's process list), and a SIGTERM
+//! stops a run within a second with its reports written.
+
+mod common;
+use common::{claims_yaml, dmnoti, tempdir};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Processes whose command line contains `marker` (from /proc).
+fn processes_with(marker: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .chars()
+                        .all(|c| c.is_ascii_digit())
+                })
+                .filter(|e| {
+                    std::fs::read(e.path().join("cmdline"))
+                        .map(|c| {
+                            String::from_utf8_lossy(&c)
+                                .replace('\0', " ")
+                                .contains(marker)
+                        })
+                        .unwrap_or(false)
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Waits up to a second for the processes with `marker` to be gone; how many are left.
+fn left_after_a_moment(marker: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let n = processes_with(marker);
+        if n == 0 || Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn profile(dir: &Path, script: &str) -> PathBuf {
+    let p = dir.join("testee.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: t\nrole: client\ncommand: sh\nargs: [\"-c\", {}]\n{}",
+            serde_json::to_string(script).unwrap(),
+            claims_yaml(dmnoti::scr::Role::Client, &[])
+        ),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn a_testee_and_what_it_forks_die_with_its_case() {
+    let dir = tempdir("orphans");
+    // A shell that never answers, with a child of its own; and one that forks five.
+    for (marker, script) in [
+        ("7123.25", "sleep 7123.25; true"),
+        (
+            "7124.25",
+            "for i in 1 2 3 4 5; do sleep 7124.25 & done; wait",
+        ),
+    ] {
+        let out = dmnoti()
+            .args([
+                "run",
+                "--iut",
+                profile(&dir, script).to_str().unwrap(),
+                "--case",
+                "client.6.6.valid",
+                "--timeout-ms",
+                "200",
+                "--reports",
+                dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0));
+        assert_eq!(left_after_a_moment(marker), 0, "orphans of {script:?}");
+    }
+}
+
+#[test]
+fn sigterm_stops_a_run_within_a_second_and_writes_partial_reports() {
+    let dir = tempdir("sigterm");
+    let testee = profile(&dir, "sleep 7125.25");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dmnoti"))
+        .args([
+            "run",
+            "--iut",
+            testee.to_str().unwrap(),
+            "--timeout-ms",
+            "30000",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(common::ROOT)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until its testees have started.
+    let started = Instant::now();
+    while processes_with("7125.25") == 0 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Instant::now();
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "still running 3 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(
+        sent.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM));
+    assert_eq!(left_after_a_moment("7125.25"), 0);
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("name=\"interrupted\""), "{junit}");
+    let md = std::fs::read_to_string(dir.join("coverage.md")).unwrap();
+    assert!(md.contains("**Interrupted**"), "{md}");
+}
