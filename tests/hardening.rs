@@ -138,3 +138,81 @@ fn sigterm_stops_a_run_within_a_second_and_writes_partial_reports() {
     let md = std::fs::read_to_string(dir.join("coverage.md")).unwrap();
     assert!(md.contains("**Interrupted**"), "{md}");
 }
+
+fn run_one(dir: &Path, script: &str, filter: &str) -> (Option<i32>, String) {
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            profile(dir, script).to_str().unwrap(),
+            "--filter",
+            filter,
+            "--timeout-ms",
+            "500",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Answers hello as a client, then every request with `answer`.
+fn shim(answer: &str) -> String {
+    format!(
+        "read l; echo '{{\"id\":1,\"ok\":true,\"role\":\"client\",\"protocol\":1}}'; while read l; do echo '{answer}'; done"
+    )
+}
+
+#[test]
+fn answers_with_a_null_or_wrong_id_are_protocol_errors_not_passes() {
+    let dir = tempdir("ids");
+    for answer in [
+        r#"{"id":null,"outcome":"ignored","reason":"x"}"#,
+        r#"{"id":99,"outcome":"ignored","reason":"x"}"#,
+    ] {
+        let (code, out) = run_one(&dir, &shim(answer), "client.6.6.flip-digest-bit");
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("0 passed"), "{out}");
+        assert!(out.contains("protocol error: the answer's id is"), "{out}");
+    }
+}
+
+#[test]
+fn a_testee_of_another_protocol_version_is_refused_by_name() {
+    let dir = tempdir("protocol");
+    let (code, out) = run_one(
+        &dir,
+        r#"read l; echo '{"id":1,"ok":true,"role":"client","protocol":2}'; sleep 5"#,
+        "client.6.6.valid",
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("speaks protocol 2"), "{out}");
+}
+
+#[test]
+fn filters_and_arguments_that_select_nothing_are_bad_input() {
+    for args in [
+        &["run", "--filter", "no.such.case"][..],
+        &["run", "--case", "client.6.6.nope"],
+        &["run", "--jobs", "0"],
+        &["run", "--timeout-ms", "0"],
+        &["run", "--pcap", "/tmp/dmnoti-never.pcap"],
+        &["run", "--reports", "/proc/dmnoti/no"],
+    ] {
+        let out = dmnoti().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.trim()
+                .lines()
+                .filter(|l| l.starts_with("error"))
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -336,3 +336,42 @@ fn suite_text_never_reaches_a_shell_through_a_trigger() {
     );
     assert!(!witness.exists());
 }
+
+/// A device off 127.0.0.1 (here IPv6 loopback): the push socket must not be bound to 127.0.0.1,
+/// or every push fails with "Invalid argument".
+#[test]
+fn pushes_reach_a_device_off_the_ipv4_loopback() {
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("no IPv6 loopback here: this test checked nothing");
+        return;
+    }
+    let dir = tempdir("ipv6");
+    let p = dir.join("client.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: v6\nrole: client\nadapter: udp\ncommand: {}\nargs: [iut, client, --adapter, udp, --listen, \"[::1]:0\"]\n{}parameters:\n  digest_reading: literal-colons\n  timeout_unit: minutes\n",
+            env!("CARGO_BIN_EXE_dmnoti"),
+            claims_yaml(dmnoti::scr::Role::Client, &["C-020"])
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            p.to_str().unwrap(),
+            "--filter",
+            "client.6.6.",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(" 0 failed") && stdout.contains(" 0 errors"),
+        "{stdout}"
+    );
+}

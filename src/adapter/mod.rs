@@ -54,7 +54,7 @@ pub enum Delivery {
 
 /// Sends one notification to a client; for HTTP, the client's answer.
 pub fn push(
-    socket: &UdpSocket,
+    socket: Option<&UdpSocket>,
     to: &Delivery,
     format: Format,
     framing: &PushBuilder,
@@ -65,6 +65,10 @@ pub fn push(
     match to {
         Delivery::Udp(addr) => {
             let pdu = framing.encode(message);
+            let socket = socket.ok_or_else(|| AdapterError::Udp {
+                to: *addr,
+                source: std::io::Error::other("no UDP socket"),
+            })?;
             socket
                 .send_to(&pdu, addr)
                 .map_err(|source| AdapterError::Udp { to: *addr, source })?;

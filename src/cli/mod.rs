@@ -85,10 +85,10 @@ pub struct SuiteArgs {
     #[arg(long, default_value = "suites")]
     pub suites: PathBuf,
     /// Testee processes run at once.
-    #[arg(long, short = 'j', default_value_t = 2)]
-    pub jobs: usize,
+    #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
     /// Step timeout in milliseconds (the profile's, else 2000).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: Option<u64>,
 }
 
@@ -138,7 +138,7 @@ fn load_suites(dir: &std::path::Path, catalog: &Catalog) -> Result<Vec<crate::su
 
 fn options(args: &SuiteArgs) -> crate::runner::Options {
     crate::runner::Options {
-        jobs: args.jobs.max(1),
+        jobs: usize::from(args.jobs),
         step_timeout: args.timeout_ms.map(std::time::Duration::from_millis),
         ..crate::runner::Options::default()
     }

@@ -83,6 +83,18 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
             ]
         }
     };
+    // A listener at a fixed address can be bound once: one worker.
+    if args.suite.jobs > 1 {
+        for p in &profiles {
+            let fixed = p.dm_server.or(p.device).filter(|a| a.port() != 0);
+            if let Some(at) = fixed {
+                bail!(
+                    "{}: the harness listens at the fixed address {at}, which one worker can bind: run with --jobs 1",
+                    p.name
+                );
+            }
+        }
+    }
     if args.pcap.is_some()
         && profiles
             .iter()
@@ -108,17 +120,27 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         .as_ref()
         .map(|_| crate::adapter::capture::Capture::default());
     opts.capture = capture.clone();
+    let selected: usize = profiles
+        .iter()
+        .map(|p| crate::runner::select(&suites, p.role, &opts).len())
+        .sum();
+    if selected == 0
+        && (!opts.filters.is_empty() || opts.case.is_some() || opts.partition.is_some())
+    {
+        bail!(
+            "no case matches {} in {}: nothing would run",
+            match (&opts.case, opts.filters.is_empty()) {
+                (Some(c), _) => format!("--case {c}"),
+                (None, false) => format!("--filter {}", opts.filters.join(", --filter ")),
+                (None, true) => "--partition".to_owned(),
+            },
+            args.suite.suites.display()
+        );
+    }
     let tty = std::io::stdout().is_terminal();
     let mut runs = Vec::new();
     for profile in &profiles {
         let total = crate::runner::select(&suites, profile.role, &opts).len() as u64;
-        if let (Some(case), 0, 1) = (&args.case, total, profiles.len()) {
-            bail!(
-                "no {} case {case:?} in {}",
-                profile.role,
-                args.suite.suites.display()
-            );
-        }
         let bar = if tty && !args.debug {
             indicatif::ProgressBar::new(total)
         } else {

@@ -16,6 +16,14 @@ use std::sync::atomic::AtomicU16;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// 16 bits from the OS's random source (through std's randomly keyed hasher).
+fn random_u16() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(wall_clock());
+    h.finish() as u16
+}
+
 /// The real time, POSIX seconds.
 fn wall_clock() -> u64 {
     SystemTime::now()
@@ -60,12 +68,12 @@ pub fn run(
     let timeout = opts.step_timeout.unwrap_or_else(|| profile.step_timeout());
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..cases.len()).collect()));
     // An IUT without a control channel is never provisioned again: session ids must be fresh
-    // across the run. Seeded from the clock, so that runs against the same device do not reuse
-    // each other's ids.
+    // across the run, and across runs (the device remembers them). Drawn from the OS's random
+    // source, which std's hasher keys are seeded from: two runs share a start 1 time in 65,280.
     let run_ids = profile
         .command
         .is_none()
-        .then(|| AtomicU16::new((wall_clock().wrapping_mul(40_503) as u16) | 0x0100));
+        .then(|| AtomicU16::new(random_u16() | 0x0100));
     let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
     let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
     std::thread::scope(|scope| {

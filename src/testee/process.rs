@@ -44,6 +44,8 @@ pub enum TesteeError {
     Garbage(String),
     #[error("IUT refused the request: {0}")]
     Refused(String),
+    #[error("protocol error: the answer's id is {got}, the request's {expected}")]
+    WrongId { expected: u64, got: String },
 }
 
 fn seconds(d: Duration) -> String {
@@ -173,11 +175,17 @@ impl TesteeProcess {
             let text = self.read(deadline, timeout)?;
             let response =
                 Response::parse(&text).map_err(|_| TesteeError::Garbage(abbreviate(&text)))?;
-            // An answer to an earlier request that timed out: not this one's.
-            if response.id.is_some_and(|rid| rid < id) {
-                continue;
+            match response.id {
+                // An answer to an earlier request that timed out: not this one's.
+                Some(rid) if rid < id => continue,
+                Some(rid) if rid == id => return Ok(response),
+                other => {
+                    return Err(TesteeError::WrongId {
+                        expected: id,
+                        got: other.map_or("null".to_owned(), |v| v.to_string()),
+                    });
+                }
             }
-            return Ok(response);
         }
     }
 

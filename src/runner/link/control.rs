@@ -28,6 +28,9 @@ pub trait Control {
 }
 
 fn check_role(hello: &Response, role: Role) -> Result<(), Broken> {
+    if let Some(p) = hello.protocol.filter(|p| *p != PROTOCOL_VERSION) {
+        return Err(SetupError::Protocol(p).into());
+    }
     match hello.role {
         Some(said) if said != role => Err(SetupError::WrongRole {
             said,

@@ -31,6 +31,8 @@ pub enum SetupError {
     Start(TesteeError),
     #[error("hello: {0}")]
     Hello(TesteeError),
+    #[error("hello: the IUT speaks protocol {0}; this harness speaks 1 (docs/testee-protocol.md)")]
+    Protocol(u32),
     #[error("the IUT says it is a {said}, the profile says {profile}")]
     WrongRole {
         said: crate::scr::Role,

@@ -399,7 +399,9 @@ fn session(p: &Posted, built: &Built) -> Session {
 /// The real wire: a UDP socket to push from, and the mock DM server (client role) or the device
 /// listener (server role), on loopback unless the profile binds them elsewhere.
 pub struct Sockets {
-    socket: UdpSocket,
+    /// Bound to the unspecified address of the target's family, so that the kernel picks the
+    /// route to any device (a socket on 127.0.0.1 reaches only loopback).
+    socket: Option<UdpSocket>,
     dm: Option<DmServer>,
     device: Option<Device>,
     target: Option<adapter::Delivery>,
@@ -440,7 +442,6 @@ impl Sockets {
                 source,
             }
         };
-        let socket = UdpSocket::bind(loopback).map_err(listener("UDP socket", loopback))?;
         let (dm, device) = match profile.role {
             Role::Client => {
                 let at = profile.dm_server.unwrap_or(loopback);
@@ -465,7 +466,7 @@ impl Sockets {
         };
         let target = profile.address.as_deref().map(delivery).transpose()?;
         Ok(Sockets {
-            socket,
+            socket: None,
             dm,
             device,
             fixed_target: target.is_some(),
@@ -511,6 +512,30 @@ fn framing(
     Ok(b)
 }
 
+impl Sockets {
+    /// The push socket for a target: bound to the unspecified address of its family.
+    fn udp_socket_for(&mut self, to: SocketAddr) -> Result<(), SetupError> {
+        let family_matches = self
+            .socket
+            .as_ref()
+            .and_then(|s| s.local_addr().ok())
+            .is_some_and(|a| a.is_ipv4() == to.is_ipv4());
+        if !family_matches {
+            let any: SocketAddr = if to.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            self.socket = Some(UdpSocket::bind(any).map_err(|source| SetupError::Listener {
+                what: "UDP socket",
+                at: any.to_string(),
+                source,
+            })?);
+        }
+        Ok(())
+    }
+}
+
 impl Wire for Sockets {
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
         if !self.fixed_target {
@@ -535,8 +560,13 @@ impl Wire for Sockets {
                 .map(Some)
                 .map_err(|e| IutError::Push(e).into());
         }
+        if let adapter::Delivery::Udp(to) = target {
+            let to = *to;
+            self.udp_socket_for(to)?;
+        }
+        let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         adapter::push(
-            &self.socket,
+            self.socket.as_ref(),
             target,
             message.format,
             &pdu,
