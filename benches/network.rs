@@ -97,7 +97,7 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
     while arrived < total {
         while sent < total && sent - arrived < WINDOW {
             adapter::push(
-                &socket,
+                Some(&socket),
                 &to,
                 Format::V13,
                 &PushBuilder::new(Format::V13),
