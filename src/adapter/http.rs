@@ -18,6 +18,11 @@ use std::time::Duration;
 
 /// The largest body read from a peer; more is refused (413) or cut off, never buffered.
 pub const MAX_BODY: usize = 1 << 20;
+/// Connections a server holds at once; more are closed as they come (a peer that opens thousands
+/// must not starve the sentinels' sessions of memory or of the server's attention).
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long one connection may take, whatever the peer does (dripping a byte at a time).
+pub const CONNECTION_TIME: Duration = Duration::from_secs(20);
 
 /// A request as a handler sees it.
 #[derive(Debug, Clone)]
@@ -149,6 +154,7 @@ where
     };
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let handler = Arc::new(handler);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -160,8 +166,11 @@ where
                     _ = &mut stopped => break,
                     accepted = listener.accept() => {
                         let Ok((stream, peer)) = accepted else { continue };
+                        // Over the limit, the connection is closed at once.
+                        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else { continue };
                         let handler = Arc::clone(&handler);
                         tokio::spawn(async move {
+                            let _slot = slot;
                             let service = service_fn(move |req: Request<Incoming>| {
                                 let handler = Arc::clone(&handler);
                                 async move {
@@ -181,11 +190,11 @@ where
                                     Ok::<_, Infallible>(respond(handler(request)))
                                 }
                             });
-                            let _ = http1::Builder::new()
+                            let connection = http1::Builder::new()
                                 .timer(TokioTimer::new())
                                 .header_read_timeout(Duration::from_secs(5))
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
+                                .serve_connection(TokioIo::new(stream), service);
+                            let _ = tokio::time::timeout(CONNECTION_TIME, connection).await;
                         });
                     }
                 }
@@ -240,9 +249,15 @@ pub fn split_url(url: &str) -> Result<(String, String), AdapterError> {
     Ok((host, path.to_owned()))
 }
 
-/// Sends raw request bytes to `host` and reads the answer, within `timeout` for each of connect,
-/// write and read, reading at most [`MAX_BODY`] of body.
+/// Sends raw request bytes to `host` and reads the answer, all of it within `timeout` (a peer that
+/// drips its answer a byte at a time is cut off there), reading at most [`MAX_BODY`] of body.
 pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer, AdapterError> {
+    let deadline = std::time::Instant::now() + timeout;
+    let left = || {
+        deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .max(Duration::from_millis(1))
+    };
     let io = |what: &'static str| {
         let host = host.to_owned();
         move |source| AdapterError::Io { what, host, source }
@@ -262,9 +277,27 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
+        if std::time::Instant::now() >= deadline {
+            return Err(AdapterError::Deadline {
+                host: host.to_owned(),
+                timeout,
+            });
+        }
+        let _ = stream.set_read_timeout(Some(left()));
         let n = match stream.read(&mut chunk) {
             Ok(0) => return Err(AdapterError::Closed(host.to_owned())),
             Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(AdapterError::Deadline {
+                    host: host.to_owned(),
+                    timeout,
+                });
+            }
             Err(e) => return Err(io("no answer from")(e)),
         };
         buf.extend_from_slice(&chunk[..n]);
@@ -294,11 +327,18 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
                         length,
                     });
                 }
-                while buf.len() < head + length {
+                while buf.len() < head + length && std::time::Instant::now() < deadline {
+                    let _ = stream.set_read_timeout(Some(left()));
                     match stream.read(&mut chunk) {
                         Ok(0) | Err(_) => break,
                         Ok(n) => buf.extend_from_slice(&chunk[..n]),
                     }
+                }
+                if buf.len() < head + length && std::time::Instant::now() >= deadline {
+                    return Err(AdapterError::Deadline {
+                        host: host.to_owned(),
+                        timeout,
+                    });
                 }
                 let end = (head + length).min(buf.len());
                 return Ok(Answer {
@@ -393,7 +433,7 @@ mod tests {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let started = std::time::Instant::now();
         let err = post(&url, "text/plain", &[], b"x", Duration::from_millis(200)).unwrap_err();
-        assert!(err.to_string().contains("no answer"), "{err}");
+        assert!(matches!(err, AdapterError::Deadline { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
@@ -416,6 +456,55 @@ mod tests {
 
 #[cfg(test)]
 mod peers {
+    #[test]
+    fn a_peer_that_drips_its_answer_is_cut_off_at_the_deadline() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                for b in b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" {
+                    if s.write_all(&[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(150));
+                }
+            }
+        });
+        let started = std::time::Instant::now();
+        let err = post(&url, "text/plain", &[], b"x", Duration::from_millis(800)).unwrap_err();
+        assert!(matches!(err, AdapterError::Deadline { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_flood_of_held_connections_is_bounded() {
+        let server = serve("127.0.0.1:0".parse().unwrap(), None, |_| Reply {
+            status: 204,
+            headers: vec![],
+            body: vec![],
+        })
+        .unwrap();
+        let held: Vec<std::net::TcpStream> = (0..MAX_CONNECTIONS + 40)
+            .filter_map(|_| std::net::TcpStream::connect(server.addr).ok())
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        // The connections past the limit were closed at once: a read sees the end.
+        let closed = held[MAX_CONNECTIONS..]
+            .iter()
+            .filter(|s| {
+                s.set_read_timeout(Some(Duration::from_millis(200))).ok();
+                let mut b = [0u8; 1];
+                matches!((&mut &**s).read(&mut b), Ok(0))
+            })
+            .count();
+        assert_eq!(closed, 40);
+        drop(held);
+    }
+
     use super::*;
     use std::io::Write;
 

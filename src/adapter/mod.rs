@@ -32,6 +32,8 @@ pub enum AdapterError {
     NoAddress(String),
     #[error("{0} closed the connection without a complete answer")]
     Closed(String),
+    #[error("no complete answer from {host} within {}", crate::runner::seconds(*timeout))]
+    Deadline { host: String, timeout: Duration },
     #[error(
         "{host} answered with a body of {length} bytes (more than {})",
         http::MAX_BODY
