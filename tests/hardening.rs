@@ -216,3 +216,19 @@ fn filters_and_arguments_that_select_nothing_are_bad_input() {
         );
     }
 }
+
+#[test]
+fn an_iut_that_will_not_start_ends_the_run_once_with_its_stderr() {
+    let dir = tempdir("unstartable");
+    let (code, out) = run_one(
+        &dir,
+        "echo 'fatal: config missing (boom-7126)' >&2; exit 3",
+        "client.",
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("did not start for 3 cases in a row"), "{out}");
+    assert!(out.contains("boom-7126"), "the stderr tail: {out}");
+    assert!(out.matches("ERROR ").count() <= 6, "{out}");
+    // The reports were still written.
+    assert!(dir.join("junit.xml").is_file());
+}

@@ -228,6 +228,11 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         args.strict_claims,
         &written,
     ));
+    let aborted: Vec<&String> = runs.iter().filter_map(|r| r.aborted.as_ref()).collect();
+    if let Some(why) = aborted.first() {
+        std::io::stdout().write_all(out.as_bytes())?;
+        bail!("{why}");
+    }
     if let Some(signal) = coverage.interrupted {
         out.push_str(&format!(
             "INTERRUPTED by signal {signal}: the reports above are partial\n"

@@ -167,6 +167,7 @@ mod tests {
             stderr: None,
             known_reason: None,
             transcript: Vec::new(),
+            unstartable: false,
         }
     }
 
@@ -214,6 +215,7 @@ mod tests {
             wall: Duration::ZERO,
             partial: false,
             interrupted: None,
+            aborted: None,
         };
         let xml = to_xml(&[run]);
         let golden = concat!(

@@ -238,6 +238,9 @@ pub struct CaseResult {
     /// With `debug`: every protocol line exchanged with the testee, (sent, line).
     #[serde(skip)]
     pub transcript: Vec<(bool, String)>,
+    /// The IUT would not start or greet for this case.
+    #[serde(skip)]
+    pub unstartable: bool,
 }
 
 impl CaseResult {
@@ -263,6 +266,7 @@ impl CaseResult {
             stderr: None,
             known_reason: None,
             transcript: Vec::new(),
+            unstartable: false,
         }
     }
 
@@ -317,4 +321,6 @@ pub struct Run {
     pub partial: bool,
     /// The signal that stopped the run before its end, if one did.
     pub interrupted: Option<i32>,
+    /// Why the run gave up before its end: the IUT would not start, with its stderr's tail.
+    pub aborted: Option<String>,
 }

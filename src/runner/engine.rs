@@ -135,6 +135,13 @@ pub fn run_case(
         link.reset();
         match broken {
             Broken::Setup(why) => {
+                result.unstartable = matches!(
+                    why,
+                    super::link::SetupError::Start(_)
+                        | super::link::SetupError::Hello(_)
+                        | super::link::SetupError::Protocol(_)
+                        | super::link::SetupError::WrongRole { .. }
+                );
                 result.verdict = Verdict::Error;
                 result.notes.push(why.to_string());
             }

@@ -12,9 +12,25 @@ use crate::scr::Catalog;
 use crate::suite::Suite;
 use crate::transport::TransportProfile as Adapter;
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicU16;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Cases in a row whose IUT would not start before the run gives up.
+const UNSTARTABLE_LIMIT: usize = 3;
+
+/// The last lines of a testee's stderr (at most 20 and 4 KiB), for a message.
+fn tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut out = lines[lines.len().saturating_sub(20)..].join("\n");
+    if out.len() > 4096 {
+        let cut = (0..=out.len() - 4096)
+            .find(|i| out.is_char_boundary(*i))
+            .unwrap_or(0);
+        out = out.split_off(cut);
+    }
+    out
+}
 
 /// 16 bits from the OS's random source (through std's randomly keyed hasher).
 fn random_u16() -> u16 {
@@ -74,6 +90,11 @@ pub fn run(
         .command
         .is_none()
         .then(|| AtomicU16::new(random_u16() | 0x0100));
+    // An IUT that will not start gives the same error for every case: after a few in a row the
+    // run stops and says so once, with the IUT's stderr.
+    let unstartable_in_a_row = AtomicUsize::new(0);
+    let give_up = AtomicBool::new(false);
+    let aborted: Mutex<Option<String>> = Mutex::new(None);
     let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
     let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
     std::thread::scope(|scope| {
@@ -81,11 +102,12 @@ pub fn run(
             let queue = Arc::clone(&queue);
             let tx = tx.clone();
             let (cases, index, run_ids) = (&cases, &index, run_ids.as_ref());
+            let (in_a_row, give_up, aborted) = (&unstartable_in_a_row, &give_up, &aborted);
             scope.spawn(move || {
                 let mut link = link(profile, opts, timeout);
                 loop {
-                    // A signal stops the run: no new case starts.
-                    if crate::interrupt::received().is_some() {
+                    // A signal stops the run: no new case starts; so does an IUT that will not start.
+                    if crate::interrupt::received().is_some() || give_up.load(Ordering::SeqCst) {
                         break;
                     }
                     let next = queue.lock().ok().and_then(|mut q| q.pop_front());
@@ -115,6 +137,25 @@ pub fn run(
                     let began = Instant::now();
                     let mut result = engine::run_case(suite, case, &ctx, link.as_mut());
                     result.duration = began.elapsed();
+                    if result.unstartable {
+                        if in_a_row.fetch_add(1, Ordering::SeqCst) + 1 >= UNSTARTABLE_LIMIT
+                            && !give_up.swap(true, Ordering::SeqCst)
+                        {
+                            if let Ok(mut a) = aborted.lock() {
+                                *a = Some(format!(
+                                    "the IUT did not start for {UNSTARTABLE_LIMIT} cases in a row: {}{}",
+                                    result.notes.first().cloned().unwrap_or_default(),
+                                    result
+                                        .stderr
+                                        .as_deref()
+                                        .map(|e| format!("\nits stderr ends:\n{}", tail(e)))
+                                        .unwrap_or_default()
+                                ));
+                            }
+                        }
+                    } else {
+                        in_a_row.store(0, Ordering::SeqCst);
+                    }
                     if let Some(signal) = crate::interrupt::received() {
                         // Its testee was killed under it: whatever it says is not the IUT's.
                         result.verdict = crate::report::result::Verdict::Error;
@@ -141,7 +182,9 @@ pub fn run(
         partial: !opts.filters.is_empty()
             || opts.case.is_some()
             || opts.partition.is_some()
-            || interrupted.is_some(),
+            || interrupted.is_some()
+            || give_up.load(Ordering::SeqCst),
         interrupted,
+        aborted: aborted.into_inner().ok().flatten(),
     }
 }

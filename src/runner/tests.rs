@@ -566,6 +566,7 @@ fn coverage_fails_an_observed_item_and_leaves_all_inconclusive_items_inconclusiv
         wall: Duration::ZERO,
         partial: true,
         interrupted: None,
+        aborted: None,
     };
     let cov = Coverage::of(std::slice::from_ref(&run), &Catalog::builtin());
     let item = |i: crate::scr::ScrId| cov.items.iter().find(|x| x.id == i.as_str()).expect("item");
