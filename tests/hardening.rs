@@ -232,3 +232,19 @@ fn an_iut_that_will_not_start_ends_the_run_once_with_its_stderr() {
     // The reports were still written.
     assert!(dir.join("junit.xml").is_file());
 }
+
+#[test]
+fn the_stderr_tail_survives_a_flood() {
+    let dir = tempdir("flood");
+    let (code, out) = run_one(
+        &dir,
+        "head -c 20000000 /dev/zero | tr '\\0' x >&2; echo >&2; echo 'LAST-LINE-7127' >&2; exit 3",
+        "client.",
+    );
+    assert_eq!(code, Some(2), "{}", &out[..out.len().min(2000)]);
+    assert!(
+        out.contains("LAST-LINE-7127"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+}

@@ -69,6 +69,8 @@ pub struct TesteeProcess {
     stdin: Option<ChildStdin>,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// The thread reading stderr: done once the testee's stderr is closed.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
     next_id: u64,
     /// The command line, for messages.
     pub description: String,
@@ -121,9 +123,10 @@ impl TesteeProcess {
             });
         }
         let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut stderr_reader = None;
         if let Some(mut err) = child.stderr.take() {
             let kept = Arc::clone(&stderr);
-            std::thread::spawn(move || {
+            stderr_reader = Some(std::thread::spawn(move || {
                 let mut chunk = [0u8; 4096];
                 while let Ok(n) = err.read(&mut chunk) {
                     if n == 0 {
@@ -131,17 +134,22 @@ impl TesteeProcess {
                     }
                     if let Ok(mut kept) = kept.lock() {
                         kept.extend_from_slice(&chunk[..n]);
-                        let excess = kept.len().saturating_sub(STDERR_KEPT);
-                        kept.drain(..excess);
+                        // The last STDERR_KEPT bytes, trimmed now and then (not on every chunk:
+                        // a flood must not cost a copy of the whole buffer per read).
+                        if kept.len() > 2 * STDERR_KEPT {
+                            let excess = kept.len() - STDERR_KEPT;
+                            kept.drain(..excess);
+                        }
                     }
                 }
-            });
+            }));
         }
         Ok(TesteeProcess {
             child,
             stdin,
             lines,
             stderr,
+            stderr_reader,
             next_id: 1,
             description,
             transcript: Vec::new(),
@@ -255,10 +263,29 @@ impl TesteeProcess {
     }
 
     /// What the testee wrote to stderr so far (the last 64 KiB).
+    /// What the testee wrote to stderr, once it has exited: the reader is given a moment to
+    /// take the last of it (a testee that prints its error and exits at once).
+    pub fn stderr_at_exit(&mut self) -> String {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            let deadline = Instant::now() + Duration::from_millis(500);
+            while self
+                .stderr_reader
+                .as_ref()
+                .is_some_and(|t| !t.is_finished())
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        self.stderr()
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr
             .lock()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map(|b| {
+                String::from_utf8_lossy(&b[b.len().saturating_sub(STDERR_KEPT)..]).into_owned()
+            })
             .unwrap_or_default()
     }
 

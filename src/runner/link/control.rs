@@ -68,7 +68,7 @@ impl ProcessControl {
 
     fn drop_process(&mut self) {
         if let Some(mut p) = self.process.take() {
-            let err = p.stderr();
+            let err = p.stderr_at_exit();
             if !err.is_empty() {
                 self.broken_stderr = Some(err);
             }
