@@ -248,3 +248,58 @@ fn the_stderr_tail_survives_a_flood() {
         &out[out.len().saturating_sub(2000)..]
     );
 }
+
+#[test]
+fn message_commands_say_what_is_wrong_with_their_input_once() {
+    let big = tempdir("big").join("big.bin");
+    std::fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
+    let big = big.to_str().unwrap().to_owned();
+    let long_id = "a".repeat(300);
+    let v12 = "ECE403CDE6BFD11780D5185040EC301202D800000030390453637473";
+    for (args, says) in [
+        (vec!["decode", "/nonexistent/file.bin"], "no such file"),
+        (vec!["decode", "/tmp"], "is a directory"),
+        (vec!["decode", "/dev/null"], "the input is empty"),
+        (vec!["decode", big.as_str()], "larger than 1048576 bytes"),
+        (
+            vec!["decode", v12, "--password", "SimpleClient"],
+            "--password needs --nonce",
+        ),
+        (
+            vec!["decode", v12, "--secret", "k"],
+            "--secret is the 1.3 key",
+        ),
+        (
+            vec!["encode", "--server-id", long_id.as_str(), "--secret", "k"],
+            "--nonconformant",
+        ),
+        (
+            vec!["vectors", "check", "--dir", "/nonexistent"],
+            "cannot read",
+        ),
+    ] {
+        let out = dmnoti().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        // Said once, not twice.
+        let first = err.find(": ").map_or("", |i| &err[i + 2..]);
+        assert!(
+            first.len() < 12 || err.matches(&first[..12]).count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    // Wrong on purpose is allowed when asked for.
+    let out = dmnoti()
+        .args([
+            "encode",
+            "--server-id",
+            &long_id,
+            "--secret",
+            "k",
+            "--nonconformant",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

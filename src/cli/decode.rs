@@ -27,6 +27,19 @@ pub struct DecodeArgs {
 
 pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
     let bytes = input::read_input(&args.input)?;
+    if args.keys.password()?.is_some() && args.keys.nonce()?.is_none() {
+        bail!(
+            "--password needs --nonce: the 1.2 digest is keyed with the server nonce (SRVCRED AAuthData, hex)"
+        );
+    }
+    let v12 = match args.input_kind {
+        InputKind::V12 => true,
+        InputKind::Auto => crate::codec::detect(&bytes) == crate::codec::Detected::V12,
+        _ => false,
+    };
+    if v12 && args.keys.secret()?.is_some() {
+        bail!("--secret is the 1.3 key; this is a 1.2 message, keyed with --password and --nonce");
+    }
     let keys = Keys {
         secret: args.keys.secret()?,
         reading: args.keys.reading.into(),

@@ -86,6 +86,25 @@ pub struct EncodeArgs {
     pub tid: String,
     #[arg(long, value_enum, default_value = "hex")]
     pub output: OutputArg,
+    /// Build the message even when its fields break a rule of section 6 (the raw overrides above
+    /// imply it: they are wrong on purpose).
+    #[arg(long)]
+    pub nonconformant: bool,
+}
+
+impl EncodeArgs {
+    /// Whether the command line asks for a wrong message on purpose.
+    fn wrong_on_purpose(&self) -> bool {
+        self.nonconformant
+            || self.version.is_some()
+            || self.opc.is_some()
+            || self.reserved.is_some()
+            || self.transport_bits.is_some()
+            || self.digest.is_some()
+            || self.append.is_some()
+            || self.truncate > 0
+            || !self.raw_option.is_empty()
+    }
 }
 
 fn hex_arg(value: &Option<String>, name: &str) -> Result<Vec<u8>> {
@@ -198,6 +217,24 @@ pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
         ),
         other => other.into(),
     })?;
+    if !args.wrong_on_purpose() {
+        // The bare message, framing aside, judged by the strict decoder of its format.
+        let bare = build::encode(&build::EncodeSpec {
+            framing: Framing::None,
+            ..spec.clone()
+        })?;
+        let broken = match spec.format.unwrap_or(Format::V13) {
+            Format::V13 => crate::codec::v13::decode(&bare)
+                .err()
+                .map(|e| e.to_string()),
+            Format::V12 => crate::codec::v12::decode(&bare)
+                .err()
+                .map(|e| e.to_string()),
+        };
+        if let Some(e) = broken {
+            bail!("the message breaks a rule: {e} (give --nonconformant to build it anyway)");
+        }
+    }
     let mut out = std::io::stdout();
     match args.output {
         OutputArg::Hex => writeln!(out, "{}", codec::hex(&bytes))?,

@@ -7,15 +7,12 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {what}: {source}")]
-    Read {
-        what: String,
-        source: std::io::Error,
-    },
-    #[error("{what}: {source}")]
+    #[error("cannot read {what}: {error}")]
+    Read { what: String, error: std::io::Error },
+    #[error("{what}: {error}")]
     Hex {
         what: String,
-        source: codec::HexError,
+        error: codec::HexError,
     },
     #[error("{0}")]
     Invalid(String),
@@ -27,43 +24,59 @@ pub const MAX_INPUT: u64 = 1 << 20;
 /// Reads input as users give it: `-` for stdin, a path to a file (binary, or hex text), or hex on
 /// the command line.
 pub fn read_input(arg: &str) -> Result<Vec<u8>, InputError> {
+    let path = Path::new(arg);
     let (what, bytes) = if arg == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .take(MAX_INPUT)
-            .read_to_end(&mut buf)
-            .map_err(|source| InputError::Read {
-                what: "stdin".into(),
-                source,
-            })?;
-        ("stdin".to_owned(), buf)
-    } else if Path::new(arg).is_file() {
-        let mut buf = Vec::new();
-        std::fs::File::open(arg)
-            .and_then(|f| f.take(MAX_INPUT).read_to_end(&mut buf))
-            .map_err(|source| InputError::Read {
-                what: arg.to_owned(),
-                source,
-            })?;
-        (arg.to_owned(), buf)
+        ("stdin".to_owned(), bounded(std::io::stdin(), "stdin")?)
+    } else if path.is_dir() {
+        return Err(InputError::Invalid(format!(
+            "{arg} is a directory, not a message"
+        )));
+    } else if path.exists() {
+        let file = std::fs::File::open(path).map_err(|error| InputError::Read {
+            what: arg.to_owned(),
+            error,
+        })?;
+        (arg.to_owned(), bounded(file, arg)?)
+    } else if arg.contains(['/', '\\']) || arg.starts_with('.') {
+        return Err(InputError::Invalid(format!(
+            "no such file: {arg} (hex goes on the command line as it is)"
+        )));
     } else {
         return codec::parse_hex(arg)
-            .map_err(|source| InputError::Hex {
+            .map_err(|error| InputError::Hex {
                 what: "the hex argument".into(),
-                source,
+                error,
             })
             .and_then(non_empty);
     };
     if looks_like_hex(&bytes) {
         let text = String::from_utf8_lossy(&bytes);
         return codec::parse_hex(&text)
-            .map_err(|source| InputError::Hex {
+            .map_err(|error| InputError::Hex {
                 what: what.clone(),
-                source,
+                error,
             })
             .and_then(non_empty);
     }
     non_empty(bytes)
+}
+
+/// All of `input`, refusing more than [`MAX_INPUT`] bytes (never cut silently).
+fn bounded(input: impl Read, what: &str) -> Result<Vec<u8>, InputError> {
+    let mut buf = Vec::new();
+    input
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut buf)
+        .map_err(|error| InputError::Read {
+            what: what.to_owned(),
+            error,
+        })?;
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(InputError::Invalid(format!(
+            "{what} is larger than {MAX_INPUT} bytes, the most a message can be read from"
+        )));
+    }
+    Ok(buf)
 }
 
 fn non_empty(bytes: Vec<u8>) -> Result<Vec<u8>, InputError> {

@@ -52,10 +52,11 @@ pub(super) fn vectors(cmd: &VectorsCommand) -> Result<u8> {
                 );
                 Ok(EXIT_OK)
             }
-            Err(diff) => {
+            Err(crate::vectors::CheckError::Differs(diff)) => {
                 println!("{diff}");
                 Ok(EXIT_FAIL)
             }
+            Err(e @ crate::vectors::CheckError::Unreadable(_)) => Err(e.into()),
         },
     }
 }

@@ -278,6 +278,23 @@ pub fn write(dir: &Path, yaml: bool) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Why the committed files cannot be compared at all (bad input, not a difference).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {error}", path.display())]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+/// What `check` found: the first difference, or files it cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Differs(Box<Difference>),
+    #[error(transparent)]
+    Unreadable(#[from] Unreadable),
+}
+
 /// Where a committed file differs from a fresh generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
@@ -301,12 +318,15 @@ impl std::fmt::Display for Difference {
 }
 
 /// Regenerates in memory and compares with the JSON files under `dir`: the first difference.
-pub fn check(dir: &Path) -> Result<usize, Difference> {
+pub fn check(dir: &Path) -> Result<usize, CheckError> {
     let mut count = 0;
     for f in generate() {
         let path = dir.join(f.path);
         let want = render(&f, false);
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        let have = std::fs::read_to_string(&path).map_err(|error| Unreadable {
+            path: path.clone(),
+            error,
+        })?;
         if want != have {
             let (line, (expected, found)) = want
                 .lines()
@@ -326,12 +346,12 @@ pub fn check(dir: &Path) -> Result<usize, Difference> {
                     )
                 })
                 .unwrap_or((1, ("?".into(), "?".into())));
-            return Err(Difference {
+            return Err(CheckError::Differs(Box::new(Difference {
                 path,
                 line,
                 expected,
                 found,
-            });
+            })));
         }
         count += f.number_of_tests;
     }
