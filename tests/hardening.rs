@@ -303,3 +303,25 @@ fn message_commands_say_what_is_wrong_with_their_input_once() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Answers hello, then every request with `ignored` and a reason full of terminal and HTML
+/// escapes, under the request's own id.
+const HOSTILE: &str = r#"read l; echo '{"id":1,"ok":true,"role":"client","protocol":1}'; while read l; do id=$(printf '%s' "$l" | sed 's/^{"id":\([0-9]*\).*/\1/'); printf '{"id":%s,"outcome":"ignored","reason":"\\u001b]0;pwned\\u0007\\u001b[31m<script>alert(1)</script>|**x**"}\n' "$id"; done"#;
+
+#[test]
+fn text_from_an_iut_is_escaped_for_terminals_and_markdown() {
+    let dir = tempdir("escapes");
+    let (code, out) = run_one(&dir, HOSTILE, "client.6.6.valid");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("alert(1)"), "the reason is shown: {out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("\\x1b]0;pwned\\x07"), "{out}");
+    let md = std::fs::read_to_string(dir.join("coverage.md")).unwrap();
+    assert!(!md.contains("<script>") && !md.contains('\u{1b}'), "{md}");
+    assert!(md.contains("\\<script\\>"), "{md}");
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        !junit.contains('\u{1b}'),
+        "no control characters in the XML"
+    );
+}

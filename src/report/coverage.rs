@@ -325,7 +325,7 @@ impl Coverage {
                     out,
                     "- **{}** `{case}`: {}",
                     i.id,
-                    message.replace('\n', " ")
+                    crate::report::summary::markdown(message)
                 );
             }
         }
@@ -336,7 +336,7 @@ impl Coverage {
                     out,
                     "- **{}** `{case}`: {}",
                     i.id,
-                    message.replace('\n', " ")
+                    crate::report::summary::markdown(message)
                 );
             }
         }

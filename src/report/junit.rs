@@ -11,20 +11,20 @@ fn status(r: &CaseResult) -> TestCaseStatus {
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Fail => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(
-                r.failures
+            s.set_message(super::summary::plain(
+                &r.failures
                     .first()
                     .map(|f| f.message())
                     .unwrap_or_else(|| "failed".into()),
-            );
+            ));
             s.set_type(r.failed_items().into_iter().collect::<Vec<_>>().join(" "));
-            s.set_description(
-                r.failures
+            s.set_description(super::summary::plain(
+                &r.failures
                     .iter()
                     .map(|f| format!("[{}] {}", f.scr, f.message()))
                     .collect::<Vec<_>>()
                     .join("\n"),
-            );
+            ));
             s
         }
         Verdict::Error => {

@@ -7,9 +7,73 @@ use super::result::{CaseResult, Run, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// The most of a case's rendering that goes into a report (JUnit's system-out): a testee that
+/// answers with megabytes must not make a report of gigabytes.
+pub const MAX_CASE_TEXT: usize = 64 * 1024;
+
+/// Text from an IUT as a terminal may show it: control characters (an ANSI escape, a bell, a
+/// carriage return that overwrites the line) written as `\x1b`, `\u{7f}`; newlines and tabs
+/// kept.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text from an IUT as Markdown shows it literally: [`plain`], with every character Markdown or
+/// HTML would act on backslash-escaped, on one line.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in plain(text).chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
+            | '|' | '<' | '>' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most [`MAX_CASE_TEXT`] bytes of `text`, cut at a character, saying how much was left out.
+pub fn capped(mut text: String) -> String {
+    if text.len() > MAX_CASE_TEXT {
+        let more = text.len() - MAX_CASE_TEXT;
+        let cut = (0..=MAX_CASE_TEXT)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        let _ = writeln!(
+            text,
+            "\n... ({more} bytes more left out; coverage.json has the case)"
+        );
+    }
+    text
+}
+
 /// A case's title and the sentence it enforces, then every message with its breakdown and the
-/// answer, then what it saw besides (warnings, observations, checks not made, protocol errors).
+/// answer, then what it saw besides (warnings, observations, checks not made, protocol errors):
+/// control characters escaped, at most [`MAX_CASE_TEXT`] bytes.
 pub fn messages(r: &CaseResult) -> String {
+    capped(plain(&messages_raw(r)))
+}
+
+fn messages_raw(r: &CaseResult) -> String {
     let mut out = format!("{}\n", r.title);
     if let Some(b) = &r.basis {
         let _ = writeln!(
@@ -65,14 +129,19 @@ pub fn messages(r: &CaseResult) -> String {
     out
 }
 
-/// `--debug`: a case in full, its messages, every protocol line and every failure.
+/// `--debug`: a case in full, its messages, every protocol line and every failure, control
+/// characters escaped.
 pub fn debug(r: &CaseResult) -> String {
+    plain(&debug_raw(r))
+}
+
+fn debug_raw(r: &CaseResult) -> String {
     let mut out = format!(
         "== {} ({}): {}\n{}",
         r.id,
         r.scrs.join(", "),
         r.verdict.word(),
-        messages(r)
+        messages_raw(r)
     );
     out.push_str("-- protocol lines\n");
     for (sent, line) in &r.transcript {
@@ -85,8 +154,12 @@ pub fn debug(r: &CaseResult) -> String {
 }
 
 /// The console summary: a line per case that did not pass, the known-failure list's problems,
-/// contradicted claims, the coverage table and the closing count.
+/// contradicted claims, the coverage table and the closing count; control characters escaped.
 pub fn text(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[PathBuf]) -> String {
+    plain(&text_raw(runs, coverage, strict_claims, written))
+}
+
+fn text_raw(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[PathBuf]) -> String {
     let mut out = String::new();
     for r in runs.iter().flat_map(|r| &r.results) {
         if !matches!(r.verdict, Verdict::Pass | Verdict::Skipped) {

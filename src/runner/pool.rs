@@ -148,7 +148,10 @@ pub fn run(
                                     result
                                         .stderr
                                         .as_deref()
-                                        .map(|e| format!("\nits stderr ends:\n{}", tail(e)))
+                                        .map(|e| format!(
+                                            "\nits stderr ends:\n{}",
+                                            crate::report::summary::plain(&tail(e))
+                                        ))
                                         .unwrap_or_default()
                                 ));
                             }
