@@ -162,12 +162,12 @@ fn the_capture_reads_back_in_tshark() {
 fn a_hand_provisioned_device_without_a_control_channel() {
     use dmnoti::testee::Op;
     use dmnoti::testee::process::{CommandSpec, TesteeProcess};
+    // A free port below Linux's ephemeral range (32768-60999): one the OS will not hand to a
+    // connection of a test running beside this one between this check and the harness's bind.
     let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
+        (20_000 + std::process::id() % 5_000..30_000)
+            .find(|p| std::net::TcpListener::bind(("127.0.0.1", *p as u16)).is_ok())
+            .expect("a free port") as u16
     };
     let (udp_port, dm_port) = (
         std::net::UdpSocket::bind("127.0.0.1:0")
