@@ -4,6 +4,7 @@
 mod common;
 use common::{claims_yaml, dmnoti, tempdir};
 use dmnoti::scr::Role;
+use predicates::prelude::*;
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
 
@@ -154,22 +155,45 @@ fn fix_known_failures_round_trips_keeping_reasons() {
 #[test]
 fn a_reproducer_replays_against_the_reference_client() {
     let dir = tempdir("repro");
-    dmnoti()
-        .args([
+    let run = |extra: &[&str]| {
+        let mut args = vec![
             "run",
             "--case",
             "client.6.5.4.devdetail",
             "--debug",
             "--reports",
             dir.to_str().unwrap(),
-        ])
-        .assert()
-        .success()
-        .stdout(contains("-> {\"id\":3,\"op\":\"deliver\""))
-        .stdout(contains("[28..31]   option 3 (Requested-MO)"));
+        ];
+        args.extend_from_slice(extra);
+        dmnoti()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(contains("-> {\"id\":3,\"op\":\"deliver\""))
+            .stdout(contains("[28..31]   option 3 (Requested-MO)"))
+    };
     let repro = dir.join("repro-client.6.5.4.devdetail.json");
+    // By default the accounts' secrets are masked, and such a reproducer does not replay.
+    run(&[]).stdout(contains("\"secret\":\"<masked>\""));
+    assert!(
+        !std::fs::read_to_string(&repro)
+            .unwrap()
+            .contains("646d6e6f74692d")
+    );
+    dmnoti()
+        .args(["replay", repro.to_str().unwrap(), "--run-command"])
+        .assert()
+        .code(2)
+        .stderr(contains("secrets are masked"));
+    run(&["--show-secrets"]);
+    // The command a reproducer names is shown, not run, unless the user says so.
     dmnoti()
         .args(["replay", repro.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(contains("would run:").and(contains("--run-command")));
+    dmnoti()
+        .args(["replay", repro.to_str().unwrap(), "--run-command"])
         .assert()
         .success()
         .stdout(contains("0 differ"));
@@ -179,7 +203,7 @@ fn a_reproducer_replays_against_the_reference_client() {
     );
     std::fs::write(&repro, text).unwrap();
     dmnoti()
-        .args(["replay", repro.to_str().unwrap()])
+        .args(["replay", repro.to_str().unwrap(), "--run-command"])
         .assert()
         .code(1)
         .stdout(contains("DIFFERS"));

@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// Print every byte and protocol line of each case, and write reproducers into the reports.
     #[arg(long)]
     pub debug: bool,
+    /// Keep the accounts' secrets in --debug output and reproducers (masked otherwise).
+    #[arg(long)]
+    pub show_secrets: bool,
     /// Optional items the profile says nothing of count as not claimed.
     #[arg(long)]
     pub assume_unclaimed: bool,
@@ -203,6 +206,13 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     let mut out = String::new();
     if args.debug {
         for r in runs.iter().flat_map(|r| &r.results) {
+            let mut r = r.clone();
+            if !args.show_secrets {
+                for (_, line) in &mut r.transcript {
+                    *line = crate::testee::replay::mask_line(line);
+                }
+            }
+            let r = &r;
             out.push_str(&crate::report::summary::debug(r));
             let path = args.reports.join(format!("repro-{}.json", r.id));
             let profile = runs
@@ -215,11 +225,18 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
                 &r.transcript,
             );
             std::fs::write(&path, serde_json::to_string_pretty(&repro)? + "\n")?;
-            out.push_str(&format!(
-                "reproducer: {} (dmnoti replay {})\n\n",
-                path.display(),
-                path.display()
-            ));
+            out.push_str(&if args.show_secrets {
+                format!(
+                    "reproducer: {} (dmnoti replay {} --run-command)\n\n",
+                    path.display(),
+                    path.display()
+                )
+            } else {
+                format!(
+                    "reproducer: {} (secrets masked: --show-secrets writes one that replays)\n\n",
+                    path.display()
+                )
+            });
         }
     }
     out.push_str(&crate::report::summary::text(
