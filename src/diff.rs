@@ -5,9 +5,19 @@
 use crate::known::{Entry, glob};
 use crate::profile::Profile;
 use crate::suite::{Case, Suite};
-use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// Why the suites of a revision cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("running git: {0}")]
+    Git(std::io::Error),
+    #[error("{rev:?} is neither a directory nor a git revision: {why}")]
+    NotARevision { rev: String, why: String },
+    #[error("writing {rev}'s suites to a temporary directory: {error}")]
+    Write { rev: String, error: std::io::Error },
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SuiteDiff {
@@ -95,24 +105,28 @@ impl SuiteDiff {
     }
 }
 
-/// The suites of a git revision, written to a temporary directory.
-pub fn checkout(rev: &str, suites: &Path) -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "dmnoti-diff-{}-{}",
-        std::process::id(),
-        rev.replace(['/', '~', '^'], "_")
-    ));
-    std::fs::create_dir_all(&dir)?;
+/// The suites of a git revision, written to a temporary directory that is removed when the
+/// returned guard is dropped.
+pub fn checkout(rev: &str, suites: &Path) -> Result<tempfile::TempDir, CheckoutError> {
+    let write = |error| CheckoutError::Write {
+        rev: rev.to_owned(),
+        error,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix("dmnoti-diff-")
+        .tempdir()
+        .map_err(write)?;
+    let dir = tmp.path();
     let prefix = suites.to_string_lossy().trim_end_matches('/').to_owned();
     let list = std::process::Command::new("git")
         .args(["ls-tree", "-r", "--name-only", rev, "--", &prefix])
         .output()
-        .context("running git")?;
+        .map_err(CheckoutError::Git)?;
     if !list.status.success() {
-        bail!(
-            "{rev:?} is neither a directory nor a git revision: {}",
-            String::from_utf8_lossy(&list.stderr).trim()
-        );
+        return Err(CheckoutError::NotARevision {
+            rev: rev.to_owned(),
+            why: String::from_utf8_lossy(&list.stderr).trim().to_owned(),
+        });
     }
     for path in String::from_utf8_lossy(&list.stdout)
         .lines()
@@ -120,15 +134,16 @@ pub fn checkout(rev: &str, suites: &Path) -> Result<PathBuf> {
     {
         let show = std::process::Command::new("git")
             .args(["show", &format!("{rev}:{path}")])
-            .output()?;
+            .output()
+            .map_err(CheckoutError::Git)?;
         let rel = Path::new(path)
             .strip_prefix(&prefix)
             .unwrap_or(Path::new(path));
         let target = dir.join(rel);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(write)?;
         }
-        std::fs::write(target, show.stdout)?;
+        std::fs::write(target, show.stdout).map_err(write)?;
     }
-    Ok(dir)
+    Ok(tmp)
 }

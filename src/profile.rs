@@ -271,8 +271,8 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Profile, YamlError> {
-        let dir = std::env::temp_dir().join(format!("dmnoti-profile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let guard = tempfile::tempdir().unwrap();
+        let dir = guard.path();
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let path = dir.join(format!(
             "p{}.yaml",

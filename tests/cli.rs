@@ -1,5 +1,6 @@
 //! The message commands through the real binary: output, exit codes, bad input.
 
+mod common;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -236,15 +237,7 @@ fn to_hex(bytes: &[u8]) -> String {
     dmnoti::codec::hex(bytes)
 }
 
-/// A fresh directory under the target dir, removed by nobody: tests stay inspectable.
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dmnoti-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory, removed when the test ends.
+fn tempdir() -> common::TestDir {
+    common::tempdir("cli")
 }

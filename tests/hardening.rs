@@ -251,7 +251,8 @@ fn the_stderr_tail_survives_a_flood() {
 
 #[test]
 fn message_commands_say_what_is_wrong_with_their_input_once() {
-    let big = tempdir("big").join("big.bin");
+    let big_dir = tempdir("big");
+    let big = big_dir.join("big.bin");
     std::fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
     let big = big.to_str().unwrap().to_owned();
     let long_id = "a".repeat(300);

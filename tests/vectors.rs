@@ -391,7 +391,11 @@ fn suites_can_use_vectors_by_id() {
 
 #[test]
 fn check_names_the_first_difference_and_yaml_is_the_same_data() {
-    let dir = std::env::temp_dir().join(format!("dmnoti-vectors-{}", std::process::id()));
+    let guard = tempfile::Builder::new()
+        .prefix("dmnoti-vectors-")
+        .tempdir()
+        .unwrap();
+    let dir = guard.path();
     let bin = env!("CARGO_BIN_EXE_dmnoti");
     let run = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
     let d = dir.to_str().unwrap();

@@ -24,12 +24,22 @@ pub struct DiffArgs {
 pub(super) fn diff(args: &DiffArgs) -> Result<u8> {
     let catalog = Catalog::builtin();
     let new = load_suites(&args.suites, &catalog)?;
-    let old_dir = if std::path::Path::new(&args.old).is_dir() {
-        PathBuf::from(&args.old)
+    let checkout;
+    let old = if std::path::Path::new(&args.old).is_dir() {
+        load_suites(std::path::Path::new(&args.old), &catalog)?
     } else {
-        crate::diff::checkout(&args.old, &args.suites)?
+        checkout = crate::diff::checkout(&args.old, &args.suites)?;
+        // Errors name the revision's files, not the temporary directory they were written to.
+        load_suites(checkout.path(), &catalog).map_err(|e| {
+            anyhow::anyhow!(
+                "{}",
+                format!("{e:#}").replace(
+                    &checkout.path().display().to_string(),
+                    &format!("{}:{}", args.old, args.suites.display())
+                )
+            )
+        })?
     };
-    let old = load_suites(&old_dir, &catalog)?;
     let known = args
         .known_failures
         .as_ref()

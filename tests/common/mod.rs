@@ -13,17 +13,34 @@ pub fn dmnoti() -> assert_cmd::Command {
     c
 }
 
-/// A fresh directory for one test, left behind for inspection.
-pub fn tempdir(tag: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dmnoti-test-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test, removed when the test ends (`DMNOTI_KEEP_TEST_DIRS=1` keeps it
+/// for inspection). It derefs to its path.
+pub struct TestDir(Option<tempfile::TempDir>, PathBuf);
+
+impl std::ops::Deref for TestDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.1
+    }
+}
+
+impl AsRef<std::path::Path> for TestDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.1
+    }
+}
+
+pub fn tempdir(tag: &str) -> TestDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("dmnoti-test-{tag}-"))
+        .tempdir()
+        .unwrap();
+    let path = dir.path().to_path_buf();
+    if std::env::var_os("DMNOTI_KEEP_TEST_DIRS").is_some() {
+        let _ = dir.keep();
+        return TestDir(None, path);
+    }
+    TestDir(Some(dir), path)
 }
 
 /// Whether an outside tool is on PATH. `cargo test` needs nothing but cargo, so a test that needs
