@@ -575,11 +575,17 @@ impl Suite {
             let (l, c) = locate(text, line, needle);
             YamlError::at(file, text, l, c, message)
         };
-        let mut from = 1;
+        // One pass through the text: each case's line is found from the previous case's, and lines
+        // are counted only over the text between them (rescanning from the top was quadratic).
+        let (mut cursor, mut cursor_line) = (0usize, 1usize);
         for case in &mut suite.cases {
-            let (line, _) = locate(text, from, &format!("id: {}", case.id));
+            let needle = format!("id: {}", case.id);
+            if let Some(at) = text[cursor..].find(&needle) {
+                cursor_line += text[cursor..cursor + at].matches('\n').count();
+                cursor += at;
+            }
+            let line = cursor_line;
             case.line = line;
-            from = line;
             if case.scrs.is_empty() {
                 return Err(err(
                     line,
