@@ -43,23 +43,18 @@ pub fn tempdir(tag: &str) -> TestDir {
     TestDir(Some(dir), path)
 }
 
-/// Whether an outside tool is on PATH. `cargo test` needs nothing but cargo, so a test that needs
-/// one says so and checks nothing without it, unless `require_env` is set (as .ci/run sets it),
-/// when a missing tool is a failure.
-pub fn have(tool: &str, require_env: &str) -> bool {
-    if std::process::Command::new(tool)
+/// An outside tool a test needs. Such a test is `#[ignore]`d with its reason, so that `cargo test`
+/// (nothing but cargo) reports it as ignored, never as a pass; `.ci/run` installs the tool and
+/// runs the ignored tests, where a missing tool is a failure.
+pub fn require(tool: &str) {
+    let found = std::process::Command::new(tool)
         .arg("--version")
         .output()
-        .is_ok()
-    {
-        return true;
-    }
+        .is_ok();
     assert!(
-        std::env::var_os(require_env).is_none(),
-        "{tool} is required ({require_env} is set) but missing"
+        found,
+        "{tool} is required by this test but is not installed"
     );
-    eprintln!("{tool} not found: this test checked nothing");
-    false
 }
 
 /// A `claims:` block saying true for `claimed` and false for every other optional item of the role,
