@@ -111,6 +111,13 @@ fn the_capture_reads_back_in_tshark() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
+    // Every push dissects as WSP (sent from WSP's port 9200), not as bare UDP.
+    let udp = tshark(&["-Y", "udp"]).lines().count();
+    let wsp = tshark(&["-Y", "wsp.pdu_type == 0x06"]).lines().count();
+    assert!(
+        udp > 0 && wsp == udp,
+        "{wsp} of {udp} datagrams dissect as WSP push"
+    );
     let payloads = tshark(&["-Y", "udp", "-T", "fields", "-e", "udp.payload"]);
     let bodies: Vec<Vec<u8>> = payloads
         .lines()
@@ -371,4 +378,45 @@ fn pushes_reach_a_device_off_the_ipv4_loopback() {
         stdout.contains(" 0 failed") && stdout.contains(" 0 errors"),
         "{stdout}"
     );
+}
+
+/// A capture of an HTTP message over 64 KiB (a large Package #1) is valid packets that tshark
+/// reads back whole.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn a_large_http_message_is_captured_as_valid_segments() {
+    require("tshark");
+    let dir = tempdir("bigpcap");
+    let capture = dmnoti::adapter::capture::Capture::default();
+    let (a, b) = (
+        "127.0.0.1:40000".parse().unwrap(),
+        "127.0.0.1:8080".parse().unwrap(),
+    );
+    let body = "x".repeat(700_000);
+    let request = format!(
+        "POST /dm HTTP/1.1\r\nHost: h\r\nContent-Type: application/vnd.syncml.dm+xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    capture.tcp(a, b, request.as_bytes());
+    let pcap = dir.join("big.pcap");
+    std::fs::write(&pcap, capture.to_pcap()).unwrap();
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "http.request",
+            "-T",
+            "fields",
+            "-e",
+            "http.content_length",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "700000");
 }

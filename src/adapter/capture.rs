@@ -42,6 +42,9 @@ fn v4(a: SocketAddr) -> Option<SocketAddrV4> {
     }
 }
 
+/// The most payload one captured TCP segment carries (Ethernet's MSS).
+const MSS: usize = 1460;
+
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
 const PSH: u8 = 0x08;
@@ -104,21 +107,31 @@ impl Capture {
             s.next_seq.insert((src, dst), a + 1);
             s.next_seq.insert((dst, src), b + 1);
         }
-        let seq = s.next_seq.get(&(src, dst)).copied().unwrap_or(1);
         let ack = s.next_seq.get(&(dst, src)).copied().unwrap_or(1);
-        s.next_seq
-            .insert((src, dst), seq.wrapping_add(payload.len() as u32));
-        s.packets.push(Packet {
-            at,
-            src,
-            dst,
-            kind: Kind::Tcp {
-                flags: PSH | ACK,
-                seq,
-                ack,
-            },
-            payload: payload.to_vec(),
-        });
+        // Segments of at most one MSS, as a real stack sends them: an IPv4 packet holds at most
+        // 65,535 bytes, and tshark refuses a record larger than its snapshot length.
+        let segments: Vec<&[u8]> = if payload.is_empty() {
+            vec![payload]
+        } else {
+            payload.chunks(MSS).collect()
+        };
+        let last = segments.len() - 1;
+        for (i, segment) in segments.into_iter().enumerate() {
+            let seq = s.next_seq.get(&(src, dst)).copied().unwrap_or(1);
+            s.next_seq
+                .insert((src, dst), seq.wrapping_add(segment.len() as u32));
+            s.packets.push(Packet {
+                at,
+                src,
+                dst,
+                kind: Kind::Tcp {
+                    flags: if i == last { PSH | ACK } else { ACK },
+                    seq,
+                    ack,
+                },
+                payload: segment.to_vec(),
+            });
+        }
     }
 
     pub fn len(&self) -> usize {

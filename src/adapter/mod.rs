@@ -74,7 +74,12 @@ pub fn push(
             socket
                 .send_to(&pdu, addr)
                 .map_err(|source| AdapterError::Udp { to: *addr, source })?;
-            if let (Some(c), Ok(me)) = (capture, socket.local_addr()) {
+            if let (Some(c), Ok(mut me)) = (capture, socket.local_addr()) {
+                // A socket on the unspecified address sends from the route's address: to a
+                // loopback device, loopback's.
+                if me.ip().is_unspecified() && addr.ip().is_loopback() {
+                    me.set_ip(addr.ip());
+                }
                 c.udp(me, *addr, &pdu);
             }
             Ok(None)

@@ -29,6 +29,9 @@ use crate::transport::TransportProfile as Adapter;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+/// The UDP port of connectionless WSP (WAP-259), which Wireshark's WSP dissector listens for.
+const WSP_PORT: u16 = 9200;
+
 /// How long after the sentinel's session other sessions may still arrive.
 const GRACE: Duration = Duration::from_millis(10);
 
@@ -401,7 +404,7 @@ fn session(p: &Posted, built: &Built) -> Session {
 pub struct Sockets {
     /// Bound to the unspecified address of the target's family, so that the kernel picks the
     /// route to any device (a socket on 127.0.0.1 reaches only loopback).
-    socket: Option<UdpSocket>,
+    socket: Option<std::sync::Arc<UdpSocket>>,
     dm: Option<DmServer>,
     device: Option<Device>,
     target: Option<adapter::Delivery>,
@@ -521,16 +524,34 @@ impl Sockets {
             .and_then(|s| s.local_addr().ok())
             .is_some_and(|a| a.is_ipv4() == to.is_ipv4());
         if !family_matches {
-            let any: SocketAddr = if to.is_ipv4() {
-                ([0, 0, 0, 0], 0).into()
-            } else {
-                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            let any = |port: u16| -> SocketAddr {
+                if to.is_ipv4() {
+                    ([0, 0, 0, 0], port).into()
+                } else {
+                    (std::net::Ipv6Addr::UNSPECIFIED, port).into()
+                }
             };
-            self.socket = Some(UdpSocket::bind(any).map_err(|source| SetupError::Listener {
-                what: "UDP socket",
-                at: any.to_string(),
-                source,
-            })?);
+            // From WSP's own port, one socket for the whole run (its workers share it), so that
+            // a capture's pushes dissect as WSP whatever port the device listens on; from any
+            // port when another process holds 9200.
+            static WSP_V4: std::sync::OnceLock<Option<std::sync::Arc<UdpSocket>>> =
+                std::sync::OnceLock::new();
+            static WSP_V6: std::sync::OnceLock<Option<std::sync::Arc<UdpSocket>>> =
+                std::sync::OnceLock::new();
+            let shared = if to.is_ipv4() { &WSP_V4 } else { &WSP_V6 };
+            let socket = match shared
+                .get_or_init(|| UdpSocket::bind(any(WSP_PORT)).ok().map(std::sync::Arc::new))
+            {
+                Some(s) => std::sync::Arc::clone(s),
+                None => std::sync::Arc::new(UdpSocket::bind(any(0)).map_err(|source| {
+                    SetupError::Listener {
+                        what: "UDP socket",
+                        at: any(0).to_string(),
+                        source,
+                    }
+                })?),
+            };
+            self.socket = Some(socket);
         }
         Ok(())
     }
@@ -566,7 +587,7 @@ impl Wire for Sockets {
         }
         let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         adapter::push(
-            self.socket.as_ref(),
+            self.socket.as_deref(),
             target,
             message.format,
             &pdu,
