@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codec;
 pub mod diff;
 pub mod explain;
+pub mod fuzz;
 pub mod interrupt;
 pub mod iut;
 pub mod known;

@@ -326,3 +326,33 @@ fn text_from_an_iut_is_escaped_for_terminals_and_markdown() {
         "no control characters in the XML"
     );
 }
+
+#[test]
+fn a_fixed_listener_address_with_several_workers_is_refused_up_front() {
+    let dir = tempdir("fixed");
+    let p = dir.join("device.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: d\nrole: client\nadapter: udp\naddress: udp://127.0.0.1:9\ndm_server: 127.0.0.1:29999\n{}",
+            claims_yaml(dmnoti::scr::Role::Client, &["C-020"])
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--iut",
+            p.to_str().unwrap(),
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("127.0.0.1:29999") && err.contains("--jobs 1"),
+        "{err}"
+    );
+}
