@@ -3,7 +3,7 @@
 //! stops a run within a second with its reports written.
 
 mod common;
-use common::{claims_yaml, dmnoti, tempdir};
+use common::{claims_yaml, dmnoti, run_iut, tempdir};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -69,21 +69,12 @@ fn a_testee_and_what_it_forks_die_with_its_case() {
             "for i in 1 2 3 4 5; do sleep 7124.25 & done; wait",
         ),
     ] {
-        let out = dmnoti()
-            .args([
-                "run",
-                "--iut",
-                profile(&dir, script).to_str().unwrap(),
-                "--case",
-                "client.6.6.valid",
-                "--timeout-ms",
-                "200",
-                "--reports",
-                dir.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert_ne!(out.status.code(), Some(0));
+        let (code, _, _) = run_iut(
+            &profile(&dir, script),
+            &dir,
+            &["--case", "client.6.6.valid", "--timeout-ms", "200"],
+        );
+        assert_ne!(code, Some(0));
         assert_eq!(left_after_a_moment(marker), 0, "orphans of {script:?}");
     }
 }
@@ -140,24 +131,12 @@ fn sigterm_stops_a_run_within_a_second_and_writes_partial_reports() {
 }
 
 fn run_one(dir: &Path, script: &str, filter: &str) -> (Option<i32>, String) {
-    let out = dmnoti()
-        .args([
-            "run",
-            "--iut",
-            profile(dir, script).to_str().unwrap(),
-            "--filter",
-            filter,
-            "--timeout-ms",
-            "500",
-            "--reports",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    let (code, out, err) = run_iut(
+        &profile(dir, script),
+        dir,
+        &["--filter", filter, "--timeout-ms", "500"],
+    );
+    (code, out + &err)
 }
 
 /// Answers hello as a client, then every request with `answer`.
@@ -339,18 +318,8 @@ fn a_fixed_listener_address_with_several_workers_is_refused_up_front() {
         ),
     )
     .unwrap();
-    let out = dmnoti()
-        .args([
-            "run",
-            "--iut",
-            p.to_str().unwrap(),
-            "--reports",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) = run_iut(&p, &dir, &[]);
+    assert_eq!(code, Some(2));
     assert!(
         err.contains("127.0.0.1:29999") && err.contains("--jobs 1"),
         "{err}"

@@ -2,7 +2,7 @@
 //! the reference IUT as network peers, and the packet capture read back with tshark.
 
 mod common;
-use common::{claims_yaml, dmnoti, require, tempdir};
+use common::{claims_yaml, dmnoti, require, run_iut, tempdir};
 use dmnoti::codec::{parse_hex, wsp};
 
 #[test]
@@ -262,20 +262,8 @@ fn a_server_triggered_by_a_command() {
         claims_yaml(dmnoti::scr::Role::Server, &["S-007", "S-009", "S-012"])
     );
     std::fs::write(&profile, text).unwrap();
-    let out = dmnoti()
-        .args([
-            "run",
-            "--iut",
-            profile.to_str().unwrap(),
-            "--filter",
-            "server.6.5",
-            "--reports",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = run_iut(&profile, &dir, &["--filter", "server.6.5"]);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
@@ -360,20 +348,8 @@ fn pushes_reach_a_device_off_the_ipv4_loopback() {
         ),
     )
     .unwrap();
-    let out = dmnoti()
-        .args([
-            "run",
-            "--iut",
-            p.to_str().unwrap(),
-            "--filter",
-            "client.6.6.",
-            "--reports",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = run_iut(&p, &dir, &["--filter", "client.6.6."]);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains(" 0 failed") && stdout.contains(" 0 errors"),
         "{stdout}"

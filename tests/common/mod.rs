@@ -74,3 +74,25 @@ pub fn claims_yaml(role: dmnoti::scr::Role, claimed: &[&str]) -> String {
     }
     out
 }
+
+/// `dmnoti run --iut PROFILE --reports DIR` and `extra` arguments: (exit code, stdout, stderr).
+pub fn run_iut(
+    profile: &std::path::Path,
+    reports: &std::path::Path,
+    extra: &[&str],
+) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "run",
+        "--iut",
+        profile.to_str().unwrap(),
+        "--reports",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = dmnoti().args(&args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
