@@ -426,6 +426,11 @@ impl Response {
     /// it ([`Response::field_errors`]) and is left out, so that the checks that do not need it
     /// still judge the answer. Only a line that is not a JSON object is no answer.
     pub fn parse(text: &str) -> Result<Response, NotAnAnswer> {
+        // The common case first: an answer every field of which has its type reads typed, and
+        // has nothing to report. Field by field only when it does not.
+        if let Ok(r) = serde_json::from_str::<Response>(text) {
+            return Ok(r);
+        }
         let value: serde_json::Value = serde_json::from_str(text).map_err(|_| NotAnAnswer)?;
         let obj = value.as_object().ok_or(NotAnAnswer)?;
         let mut errors = Vec::new();
