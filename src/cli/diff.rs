@@ -23,14 +23,14 @@ pub struct DiffArgs {
 
 pub(super) fn diff(args: &DiffArgs) -> Result<u8> {
     let catalog = Catalog::builtin();
-    let new = load_suites(&args.suites, &catalog)?;
+    let new = load_suites(Some(&args.suites), &catalog)?;
     let checkout;
     let old = if std::path::Path::new(&args.old).is_dir() {
-        load_suites(std::path::Path::new(&args.old), &catalog)?
+        load_suites(Some(std::path::Path::new(&args.old)), &catalog)?
     } else {
         checkout = crate::diff::checkout(&args.old, &args.suites)?;
         // Errors name the revision's files, not the temporary directory they were written to.
-        load_suites(checkout.path(), &catalog).map_err(|e| {
+        load_suites(Some(checkout.path()), &catalog).map_err(|e| {
             anyhow::anyhow!(
                 "{}",
                 format!("{e:#}").replace(

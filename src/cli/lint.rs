@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    #[arg(long, default_value = "suites")]
-    pub suites: PathBuf,
+    /// Check the suites of this directory instead of the built-in ones.
+    #[arg(long)]
+    pub suites: Option<PathBuf>,
     /// Profiles to check as well (repeatable).
     #[arg(long)]
     pub iut: Vec<PathBuf>,
@@ -21,7 +22,7 @@ pub struct LintArgs {
 
 pub(super) fn lint(args: &LintArgs) -> Result<u8> {
     let catalog = Catalog::builtin();
-    let suites = load_suites(&args.suites, &catalog)?;
+    let suites = load_suites(args.suites.as_deref(), &catalog)?;
     for path in &args.iut {
         crate::profile::Profile::load(path, &catalog)?;
     }
@@ -63,12 +64,17 @@ pub(super) fn lint(args: &LintArgs) -> Result<u8> {
     if let Some(path) = &args.spec {
         let spec = std::fs::read_to_string(path)
             .with_context(|| format!("reading the spec text {}", path.display()))?;
-        let bases = crate::suite::basis::load(&args.suites)?.unwrap_or_default();
+        let bases = match &args.suites {
+            Some(dir) => crate::suite::basis::load(dir)?,
+            None => crate::suite::basis::builtin()?,
+        }
+        .unwrap_or_default();
         let problems = crate::suite::basis::check_against(&bases, &spec);
         for p in &problems {
             println!(
-                "{}: {p}",
-                args.suites.join(crate::suite::basis::FILE).display()
+                "{}/{}: {p}",
+                suites_origin(args.suites.as_deref()),
+                crate::suite::basis::FILE
             );
         }
         if !problems.is_empty() {

@@ -14,6 +14,7 @@ mod replay;
 mod run;
 mod scrs;
 mod selftest;
+mod suites;
 mod vectors;
 
 use crate::scr::Catalog;
@@ -32,6 +33,7 @@ pub use scrs::*;
 pub use selftest::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
+pub use suites::*;
 pub use vectors::*;
 
 pub const EXIT_OK: u8 = 0;
@@ -77,13 +79,16 @@ pub enum Command {
     /// Test vectors for implementers' own unit tests.
     #[command(subcommand)]
     Vectors(VectorsCommand),
+    /// The built-in suites.
+    #[command(subcommand)]
+    Suites(SuitesCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
-    /// Where the suites are.
-    #[arg(long, default_value = "suites")]
-    pub suites: PathBuf,
+    /// Read the suites from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub suites: Option<PathBuf>,
     /// Testee processes run at once.
     #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
@@ -113,6 +118,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lint(args) => lint::lint(&args),
         Command::Selftest(args) => selftest::selftest(&args),
         Command::Vectors(cmd) => vectors::vectors(&cmd),
+        Command::Suites(cmd) => suites::suites(&cmd),
         Command::Replay(args) => replay::replay(&args),
         Command::Matrix(args) => matrix::matrix(&args),
         Command::Diff(args) => diff::diff(&args),
@@ -126,14 +132,23 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn load_suites(dir: &std::path::Path, catalog: &Catalog) -> Result<Vec<crate::suite::Suite>> {
-    if !dir.is_dir() {
-        bail!(
-            "no suites at {} (run from the repository root, or give --suites DIR)",
-            dir.display()
-        );
+/// The suites of `--suites DIR`, or the built-in ones.
+fn load_suites(
+    dir: Option<&std::path::Path>,
+    catalog: &Catalog,
+) -> Result<Vec<crate::suite::Suite>> {
+    match dir {
+        None => Ok(crate::suite::load_builtin(catalog)?),
+        Some(dir) if !dir.is_dir() => bail!("--suites {}: not a directory", dir.display()),
+        Some(dir) => Ok(crate::suite::load_dir(dir, catalog)?),
     }
-    Ok(crate::suite::load_dir(dir, catalog)?)
+}
+
+/// Where the suites come from, for messages.
+fn suites_origin(dir: Option<&std::path::Path>) -> String {
+    dir.map_or("the built-in suites".to_owned(), |d| {
+        d.display().to_string()
+    })
 }
 
 fn options(args: &SuiteArgs) -> crate::runner::Options {

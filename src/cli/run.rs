@@ -60,7 +60,7 @@ pub struct RunArgs {
 pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     use std::io::IsTerminal;
     let catalog = Catalog::builtin();
-    let suites = load_suites(&args.suite.suites, &catalog)?;
+    let suites = load_suites(args.suite.suites.as_deref(), &catalog)?;
     // Found now, not after the run: where the reports go must take them.
     crate::report::check_dir(&args.reports)
         .with_context(|| format!("--reports {}", args.reports.display()))?;
@@ -137,7 +137,7 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
                 (None, false) => format!("--filter {}", opts.filters.join(", --filter ")),
                 (None, true) => "--partition".to_owned(),
             },
-            args.suite.suites.display()
+            suites_origin(args.suite.suites.as_deref())
         );
     }
     let tty = std::io::stdout().is_terminal();

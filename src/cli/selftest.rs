@@ -18,7 +18,7 @@ pub struct SelftestArgs {
 pub(super) fn selftest(args: &SelftestArgs) -> Result<u8> {
     crate::interrupt::install();
     let catalog = Catalog::builtin();
-    let suites = load_suites(&args.suite.suites, &catalog)?;
+    let suites = load_suites(args.suite.suites.as_deref(), &catalog)?;
     let mut opts = options(&args.suite);
     opts.explain = false;
     if opts.step_timeout.is_none() {

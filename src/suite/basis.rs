@@ -57,7 +57,21 @@ pub fn load(dir: &Path) -> Result<Option<Bases>, YamlError> {
     }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| YamlError::whole_file(&path, format!("cannot read: {e}")))?;
-    let mut bases: Bases = yaml::from_str(&path, &text)?;
+    parse(&path, &text).map(Some)
+}
+
+/// The built-in bases (those of the built-in suites).
+pub fn builtin() -> Result<Option<Bases>, YamlError> {
+    super::builtin::FILES
+        .iter()
+        .find(|(name, _)| *name == FILE)
+        .map(|(name, text)| parse(&Path::new("suites").join(name), text))
+        .transpose()
+}
+
+/// Parses a `bases.yaml` (`path` names it in errors).
+pub fn parse(path: &Path, text: &str) -> Result<Bases, YamlError> {
+    let mut bases: Bases = yaml::from_str(path, text)?;
     for (name, b) in &mut bases {
         b.name = name.clone();
         let line = text
@@ -66,15 +80,15 @@ pub fn load(dir: &Path) -> Result<Option<Bases>, YamlError> {
             .map_or(1, |i| i + 1);
         if b.level == Level::Ambiguous && b.readings.len() < 2 {
             return Err(YamlError::at(
-                &path,
-                &text,
+                path,
+                text,
                 line,
                 1,
                 format!("basis {name} is ambiguous: name the readings (at least two)"),
             ));
         }
     }
-    Ok(Some(bases))
+    Ok(bases)
 }
 
 /// Text as the quotes are compared: markdown emphasis (`*`, `` ` ``) dropped, white space folded.

@@ -546,6 +546,9 @@ pub struct Suite {
     pub cases: Vec<Case>,
     #[serde(skip)]
     pub file: PathBuf,
+    /// SHA-256 of the file's text (set by the loader), for [`suites_hash`].
+    #[serde(skip)]
+    pub digest: String,
 }
 
 /// Where in the text `needle` stands, at or after line `from` (1-based): (line, column).
@@ -662,33 +665,105 @@ impl Suite {
     }
 }
 
+/// The suites as compiled into the binary (`build.rs`): `dmnoti` runs them from any directory.
+pub mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_suites.rs"));
+}
+
+/// The texts a suite set is made of: the suite files (the path errors name, the suite's name, its
+/// text), the bases and the retired ids.
+struct SuiteFiles {
+    suites: Vec<(PathBuf, String, String)>,
+    bases: Option<basis::Bases>,
+    retired: Vec<String>,
+}
+
+impl SuiteFiles {
+    fn from_dir(dir: &Path) -> Result<SuiteFiles, YamlError> {
+        let mut files = Vec::new();
+        collect(dir, &mut files)
+            .map_err(|e| YamlError::whole_file(dir, format!("cannot read the suites: {e}")))?;
+        files.sort();
+        let mut suites = Vec::new();
+        for file in files {
+            let name = file
+                .strip_prefix(dir)
+                .unwrap_or(&file)
+                .with_extension("")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| YamlError::whole_file(&file, format!("cannot read: {e}")))?;
+            suites.push((file, name, text));
+        }
+        Ok(SuiteFiles {
+            suites,
+            bases: basis::load(dir)?,
+            retired: retired(dir),
+        })
+    }
+
+    fn builtin() -> Result<SuiteFiles, YamlError> {
+        let mut suites = Vec::new();
+        let mut retired_text = "";
+        for (path, text) in builtin::FILES {
+            if *path == "RETIRED" {
+                retired_text = text;
+            } else if *path != basis::FILE {
+                let name = path.trim_end_matches(".yaml").to_owned();
+                suites.push((Path::new("suites").join(path), name, (*text).to_owned()));
+            }
+        }
+        Ok(SuiteFiles {
+            suites,
+            bases: basis::builtin()?,
+            retired: retired_ids(retired_text),
+        })
+    }
+}
+
+/// The built-in suites.
+pub fn load_builtin(catalog: &Catalog) -> Result<Vec<Suite>, YamlError> {
+    load_files(SuiteFiles::builtin()?, Path::new("(built in)"), catalog)
+}
+
+/// The built-in suite files written under `dir` (`dmnoti suites export`), for a vendor to read or
+/// extend: returns the paths written.
+pub fn export_builtin(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (path, text) in builtin::FILES {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&target, text)?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
 /// Every suite under `dir` (`*.yaml`, recursively, in path order). Case ids must be unique.
 pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> {
-    let mut files = Vec::new();
-    collect(dir, &mut files)
-        .map_err(|e| YamlError::whole_file(dir, format!("cannot read the suites: {e}")))?;
-    files.sort();
-    if files.is_empty() {
+    load_files(SuiteFiles::from_dir(dir)?, dir, catalog)
+}
+
+fn load_files(files: SuiteFiles, dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> {
+    if files.suites.is_empty() {
         return Err(YamlError::whole_file(dir, "no suites (*.yaml) here".into()));
     }
     let mut suites = Vec::new();
     let mut ids = HashSet::new();
-    let retired = retired(dir);
-    let bases = basis::load(dir)?;
-    for file in files {
-        let name = file
-            .strip_prefix(dir)
-            .unwrap_or(&file)
-            .with_extension("")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let mut suite = Suite::load(&file, &name, catalog)?;
-        if let Some(bases) = &bases {
-            resolve_bases(&file, &mut suite, bases)?;
+    for (file, name, text) in files.suites {
+        let mut suite = Suite::parse(&file, &text, &name, catalog)?;
+        suite.digest = {
+            use sha2::{Digest, Sha256};
+            crate::codec::hex(&Sha256::digest(text.as_bytes()))
+        };
+        if let Some(bases) = &files.bases {
+            resolve_bases(&file, &text, &mut suite, bases)?;
         }
         for case in &suite.cases {
-            if retired.contains(&case.id) {
-                let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if files.retired.contains(&case.id) {
                 return Err(YamlError::at(
                     &file,
                     &text,
@@ -701,7 +776,6 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
                 ));
             }
             if !ids.insert(case.id.clone()) {
-                let text = std::fs::read_to_string(&file).unwrap_or_default();
                 return Err(YamlError::at(
                     &file,
                     &text,
@@ -717,13 +791,17 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, YamlError> 
 }
 
 /// Gives every case of `suite` its basis: each case must name one that `bases` has.
-fn resolve_bases(file: &Path, suite: &mut Suite, bases: &basis::Bases) -> Result<(), YamlError> {
+fn resolve_bases(
+    file: &Path,
+    text: &str,
+    suite: &mut Suite,
+    bases: &basis::Bases,
+) -> Result<(), YamlError> {
     for case in &mut suite.cases {
         let found = case.basis_name.as_ref().and_then(|n| bases.get(n));
         match found {
             Some(b) => case.basis = b.clone(),
             None => {
-                let text = std::fs::read_to_string(file).unwrap_or_default();
                 let message = match &case.basis_name {
                     None => format!(
                         "case {} names no basis: give `basis: NAME` from {} (the sentence of the spec it enforces)",
@@ -732,31 +810,37 @@ fn resolve_bases(file: &Path, suite: &mut Suite, bases: &basis::Bases) -> Result
                     ),
                     Some(n) => format!("case {}: no basis {n:?} in {}", case.id, basis::FILE),
                 };
-                return Err(YamlError::at(file, &text, case.line, 1, message));
+                return Err(YamlError::at(file, text, case.line, 1, message));
             }
         }
     }
     Ok(())
 }
 
-/// SHA-256 over the suite files (path and contents, in path order): which suite set a report is of.
+/// SHA-256 over the suite files (their names and texts, in name order): which suite set a report
+/// is of, whether it was read from a directory or built in.
 pub fn suites_hash(suites: &[Suite]) -> String {
     use sha2::{Digest, Sha256};
-    let mut files: Vec<&PathBuf> = suites.iter().map(|s| &s.file).collect();
-    files.sort();
+    let mut parts: Vec<(&str, &str)> = suites
+        .iter()
+        .map(|s| (s.name.as_str(), s.digest.as_str()))
+        .collect();
+    parts.sort();
     let mut h = Sha256::new();
-    for f in files {
-        h.update(f.to_string_lossy().as_bytes());
-        h.update(std::fs::read(f).unwrap_or_default());
+    for (name, digest) in parts {
+        h.update(name.as_bytes());
+        h.update(digest.as_bytes());
     }
     crate::codec::hex(&h.finalize())
 }
 
 /// Retired case ids (`suites/RETIRED`, one per line, `#` comments): ids never to be used again.
 pub fn retired(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("RETIRED"))
-        .unwrap_or_default()
-        .lines()
+    retired_ids(&std::fs::read_to_string(dir.join("RETIRED")).unwrap_or_default())
+}
+
+fn retired_ids(text: &str) -> Vec<String> {
+    text.lines()
         .map(|l| l.split('#').next().unwrap_or("").trim().to_owned())
         .filter(|l| !l.is_empty())
         .collect()
