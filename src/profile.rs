@@ -164,7 +164,10 @@ impl Profile {
     pub fn load(path: &Path, catalog: &Catalog) -> Result<Profile, YamlError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| YamlError::whole_file(path, format!("cannot read: {e}")))?;
-        let profile: Profile = yaml::from_str(path, &text)?;
+        let mut profile: Profile = yaml::from_str(path, &text)?;
+        if let Some(dir) = path.parent() {
+            profile.resolve_paths(dir);
+        }
         profile.check(catalog).map_err(|(needle, message)| {
             let line = text
                 .lines()
@@ -247,6 +250,31 @@ impl Profile {
                 .copied()
                 .unwrap_or(false),
             None => false,
+        }
+    }
+
+    /// Paths in the profile as the profile's own folder sees them, so that a profile works from
+    /// any directory: `cwd`, and `command` and `args` entries that name files beside the profile
+    /// (a bare program name like `python3` is left to PATH).
+    fn resolve_paths(&mut self, dir: &Path) {
+        let beside = |p: &Path| {
+            let joined = dir.join(p);
+            (p.is_relative() && joined.is_file()).then_some(joined)
+        };
+        if let Some(c) = &self.command {
+            if let Some(found) = beside(c) {
+                self.command = Some(found);
+            }
+        }
+        for a in &mut self.args {
+            if let Some(found) = beside(Path::new(a.as_str())) {
+                *a = found.display().to_string();
+            }
+        }
+        if let Some(cwd) = &self.cwd {
+            if cwd.is_relative() {
+                self.cwd = Some(dir.join(cwd));
+            }
         }
     }
 

@@ -45,3 +45,37 @@ fn an_empty_directory_runs_the_built_in_suites() {
     let (code, out) = dmnoti_in(&empty, &["run", "--suites", "nowhere"]);
     assert_eq!(code, Some(2), "{out}");
 }
+
+#[test]
+fn a_profile_resolves_its_paths_and_lint_greets_its_iut() {
+    let dir = tempdir("profiles");
+    // The toy shim's profile names its script beside itself: it runs from any directory.
+    let toy = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/toy-client.profile.yaml");
+    let (code, out) = dmnoti_in(&dir, &["lint", "--iut", toy.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    // A profile whose IUT is of the other role, or does not start: one error at its file:line.
+    let bin = env!("CARGO_BIN_EXE_dmnoti");
+    std::fs::write(
+        dir.join("wrong.yaml"),
+        format!("name: x\nrole: server\ncommand: {bin}\nargs: [iut, client]\n"),
+    )
+    .unwrap();
+    let (code, out) = dmnoti_in(&dir, &["lint", "--iut", "wrong.yaml"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("wrong.yaml:2:1: the IUT says it is a client"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.join("gone.yaml"),
+        "name: x\nrole: client\ncommand: sh\nargs: [\"-c\", \"echo 'cannot open gone.py' >&2; exit 2\"]\n",
+    )
+    .unwrap();
+    let (code, out) = dmnoti_in(&dir, &["lint", "--iut", "gone.yaml"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("gone.yaml:3:1: the IUT does not answer hello"),
+        "{out}"
+    );
+    assert!(out.contains("cannot open gone.py"), "{out}");
+}

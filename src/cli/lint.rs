@@ -24,7 +24,10 @@ pub(super) fn lint(args: &LintArgs) -> Result<u8> {
     let catalog = Catalog::builtin();
     let suites = load_suites(args.suites.as_deref(), &catalog)?;
     for path in &args.iut {
-        crate::profile::Profile::load(path, &catalog)?;
+        let profile = crate::profile::Profile::load(path, &catalog)?;
+        if profile.command.is_some() {
+            check_hello(path, &profile)?;
+        }
     }
     let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
     let covered: std::collections::BTreeSet<&str> = suites
@@ -83,4 +86,55 @@ pub(super) fn lint(args: &LintArgs) -> Result<u8> {
         println!("{} bases quote {} verbatim", bases.len(), path.display());
     }
     Ok(EXIT_OK)
+}
+
+/// Starts the profile's IUT once and checks its hello: it starts, speaks protocol 1, and is of the
+/// profile's role. A broken profile is then one error naming its file and line, not a run of
+/// errors.
+fn check_hello(path: &std::path::Path, profile: &crate::profile::Profile) -> Result<()> {
+    use crate::testee::process::TesteeProcess;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let at = |needle: &str, message: String| {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(needle))
+            .map_or(1, |i| i + 1);
+        anyhow::Error::from(crate::yaml::YamlError::at(path, &text, line, 1, message))
+    };
+    let mut testee = TesteeProcess::spawn(&profile.command())
+        .map_err(|e| at("command:", format!("the IUT does not start: {e}")))?;
+    let hello = testee.hello(profile.step_timeout()).map_err(|e| {
+        let err = testee.stderr_at_exit();
+        at(
+            "command:",
+            format!(
+                "the IUT does not answer hello: {e}{}",
+                if err.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; its stderr ends: {}",
+                        crate::report::summary::plain(err.trim_end())
+                    )
+                }
+            ),
+        )
+    })?;
+    if let Some(p) = hello.protocol.filter(|p| *p != 1) {
+        return Err(at(
+            "command:",
+            format!("the IUT speaks protocol {p}; this harness speaks 1"),
+        ));
+    }
+    if let Some(role) = hello.role.filter(|r| *r != profile.role) {
+        return Err(at(
+            "role:",
+            format!(
+                "the IUT says it is a {role}; this profile says {}",
+                profile.role
+            ),
+        ));
+    }
+    testee.shutdown(profile.step_timeout());
+    Ok(())
 }
