@@ -55,8 +55,10 @@ pub struct Profile {
     /// udp/http servers: where the harness, as the device, listens (127.0.0.1, any free port, by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<std::net::SocketAddr>,
-    /// udp/http servers without a stdio control channel: a shell command that makes the server
-    /// notify; `{device}`, `{server_id}` and `{request}` (the notify request as JSON) are filled in.
+    /// udp/http servers without a stdio control channel: a command that makes the server notify,
+    /// run with no shell (`runner::link::trigger`); `{device}`, `{server_id}` and `{request}` (the
+    /// notify request as JSON) are filled in as arguments, and are in `DMNOTI_DEVICE`,
+    /// `DMNOTI_SERVER_ID` and `DMNOTI_REQUEST` for scripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// The accounts the IUT is provisioned with; the suites' (or the harness's) when empty.

@@ -79,3 +79,28 @@ fn a_profile_resolves_its_paths_and_lint_greets_its_iut() {
     );
     assert!(out.contains("cannot open gone.py"), "{out}");
 }
+
+/// Every example of docs/profiles.md loads as a profile: the page does not drift from the code.
+#[test]
+fn the_profile_examples_load() {
+    let dir = tempdir("profile-docs");
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/profiles.md")).unwrap();
+    let blocks: Vec<&str> = page
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 3, "{page}");
+    let catalog = dmnoti::scr::Catalog::builtin();
+    for (i, block) in blocks.iter().enumerate() {
+        let path = dir.join(format!("p{i}.yaml"));
+        std::fs::write(&path, block).unwrap();
+        let p = dmnoti::profile::Profile::load(&path, &catalog).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            dmnoti::claims::unset(&p, &catalog).is_empty(),
+            "{}: claims incomplete",
+            p.name
+        );
+    }
+}
