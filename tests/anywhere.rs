@@ -104,3 +104,35 @@ fn the_profile_examples_load() {
         );
     }
 }
+
+/// Every report says what it is of: the harness, the suites hash, the seeds and the claims.
+#[test]
+fn reports_record_what_they_are_of() {
+    let dir = tempdir("provenance");
+    let (code, out) = dmnoti_in(&dir, &["run", "--reports", "r"]);
+    assert_eq!(code, Some(0), "{out}");
+    let hash = suites_hash(&dir.join("r"));
+    let junit = std::fs::read_to_string(dir.join("r/junit.xml")).unwrap();
+    let md = std::fs::read_to_string(dir.join("r/coverage.md")).unwrap();
+    let html = std::fs::read_to_string(dir.join("r/coverage.html")).unwrap();
+    for (name, text) in [
+        ("junit.xml", &junit),
+        ("coverage.md", &md),
+        ("coverage.html", &html),
+    ] {
+        assert!(text.contains(&hash), "{name}: no suites hash");
+        assert!(
+            text.contains(concat!("dmnoti ", env!("CARGO_PKG_VERSION"))),
+            "{name}: no version"
+        );
+        assert!(
+            text.contains("client.6.generated.truncate"),
+            "{name}: no seeds"
+        );
+        assert!(
+            text.contains("C-007-O") || text.contains("C\\-007\\-O"),
+            "{name}: no claims"
+        );
+    }
+    assert!(junit.contains("name=\"suites-hash\""));
+}

@@ -269,6 +269,33 @@ impl Coverage {
         )
     }
 
+    /// What a report is of, for its header: harness, suites hash, seeds, claims.
+    pub fn provenance(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("harness".to_owned(), self.harness.clone()),
+            ("suites-hash".to_owned(), self.suites_hash.clone()),
+        ];
+        for (case, seed) in &self.seeds {
+            out.push((format!("seed {case}"), seed.to_string()));
+        }
+        for (iut, claims) in &self.claims {
+            let claimed: Vec<&str> = claims
+                .iter()
+                .filter(|(_, c)| **c)
+                .map(|(id, _)| id.as_str())
+                .collect();
+            out.push((
+                format!("claims of {iut}"),
+                if claimed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    claimed.join(", ")
+                },
+            ));
+        }
+        out
+    }
+
     /// Markdown that fits a CI job summary.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -340,6 +367,16 @@ impl Coverage {
                 );
             }
         }
+        out.push_str("\n<details><summary>What this report is of</summary>\n\n");
+        for (k, v) in self.provenance() {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                crate::report::summary::markdown(&k),
+                crate::report::summary::markdown(&v)
+            );
+        }
+        out.push_str("\n</details>\n");
         out
     }
 
@@ -369,6 +406,11 @@ impl Coverage {
             esc(&self.iut.join(", ")),
             esc(&self.summary())
         );
+        out.push_str("<details><summary>What this report is of</summary><dl>");
+        for (k, v) in self.provenance() {
+            let _ = write!(out, "<dt>{}</dt><dd><code>{}</code></dd>", esc(&k), esc(&v));
+        }
+        out.push_str("</dl></details>\n");
         out.push_str("<table><tr><th>SCR item</th><th>M/O</th><th>Function</th><th>Section</th><th>Claimed</th><th>Pass</th><th>Fail</th><th>Inconclusive</th><th>Skipped</th><th>Verdict</th><th>Cases</th></tr>\n");
         for i in &self.items {
             let class = i.verdict.text().replace(' ', "_");

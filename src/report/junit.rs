@@ -92,12 +92,30 @@ fn test_case(r: &CaseResult) -> TestCase {
 
 /// The JUnit XML of one or more runs.
 pub fn to_xml(runs: &[Run]) -> String {
-    to_xml_with(runs, &[])
+    let mut report = Report::new("dmnoti");
+    add_suites(&mut report, runs, &[], &[]);
+    finish(report)
 }
 
-/// The JUnit XML, with warnings (claims contradicted) as properties of every testsuite.
-pub fn to_xml_with(runs: &[Run], warnings: &[String]) -> String {
+/// The JUnit XML, with what the coverage knows besides as properties of every testsuite: claims
+/// contradicted (warnings), and what the report is of (harness, suites hash, seeds, claims).
+pub fn to_xml_with(runs: &[Run], cov: &super::coverage::Coverage) -> String {
     let mut report = Report::new("dmnoti");
+    add_suites(
+        &mut report,
+        runs,
+        &cov.claims_contradicted,
+        &cov.provenance(),
+    );
+    finish(report)
+}
+
+fn add_suites(
+    report: &mut Report,
+    runs: &[Run],
+    warnings: &[String],
+    provenance: &[(String, String)],
+) {
     report.set_time(runs.iter().map(|r| r.wall).sum());
     for run in runs {
         let mut names: Vec<&str> = Vec::new();
@@ -119,12 +137,18 @@ pub fn to_xml_with(runs: &[Run], warnings: &[String]) -> String {
                 "harness",
                 concat!("dmnoti ", env!("CARGO_PKG_VERSION")),
             ));
+            for (k, v) in provenance.iter().filter(|(k, _)| k != "harness") {
+                suite.add_property(Property::new(k.clone(), v.clone()));
+            }
             let cases: Vec<&CaseResult> = run.results.iter().filter(|r| r.suite == name).collect();
             suite.set_time(cases.iter().map(|r| r.duration).sum());
             suite.add_test_cases(cases.into_iter().map(test_case));
             report.add_test_suite(suite);
         }
     }
+}
+
+fn finish(report: Report) -> String {
     report
         .to_string()
         .unwrap_or_else(|e| format!("<!-- cannot serialize the JUnit report: {e} -->\n"))

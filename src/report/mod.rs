@@ -19,10 +19,7 @@ pub fn write_all(
 ) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let files = [
-        (
-            "junit.xml",
-            junit::to_xml_with(runs, &cov.claims_contradicted),
-        ),
+        ("junit.xml", junit::to_xml_with(runs, cov)),
         (
             "coverage.json",
             serde_json::to_string_pretty(&cov).map_err(std::io::Error::other)? + "\n",
