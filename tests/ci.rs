@@ -445,3 +445,90 @@ fn a_fixed_list_needs_reasons_and_goes_stale_against_a_conformant_iut() {
         "{out}"
     );
 }
+
+/// A run split four ways and merged equals the whole run: the same case verdicts and the same
+/// item verdicts (on a faulty IUT, so that failures and observations are in play). Runs of other
+/// suite sets are not merged unless asked.
+#[test]
+fn a_partitioned_run_merged_equals_the_whole_run() {
+    let dir = tempdir("merge");
+    let p = profile(&dir, "lower", "client", &["session-id-lowercase"], "");
+    let run = |reports: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--iut",
+            p.to_str().unwrap(),
+            "--assume-unclaimed",
+            "--reports",
+        ];
+        let path = dir.join(reports);
+        args.push(path.to_str().unwrap());
+        args.extend_from_slice(extra);
+        dmnoti().args(&args).output().unwrap().status.code()
+    };
+    assert_eq!(run("whole", &[]), Some(1));
+    for k in 1..=4 {
+        let part = format!("{k}/4");
+        assert_eq!(run(&format!("p{k}"), &["--partition", &part]), Some(1));
+    }
+    let parts: Vec<String> = (1..=4)
+        .map(|k| dir.join(format!("p{k}")).to_str().unwrap().to_owned())
+        .collect();
+    let merged = dir.join("merged");
+    let mut args = vec!["merge".to_owned()];
+    args.extend(parts.iter().cloned());
+    args.extend(["--reports".to_owned(), merged.to_str().unwrap().to_owned()]);
+    let out = dmnoti().args(&args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts = |d: &Path| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("results.json")).unwrap())
+                .unwrap();
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].to_string(), r["verdict"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    let items = |d: &Path| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("coverage.json")).unwrap())
+                .unwrap();
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["id"].to_string(),
+                    i["verdict"].to_string(),
+                    i["failed"].to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let whole = dir.join("whole");
+    assert_eq!(verdicts(&merged), verdicts(&whole));
+    assert_eq!(items(&merged), items(&whole));
+    assert!(items(&whole).iter().any(|(_, v, _)| v.contains("FAIL")));
+    // Another suite set: refused, unless --force.
+    let results = dir.join("p4/results.json");
+    let text = std::fs::read_to_string(&results).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let hash = v["suites_hash"].as_str().unwrap().to_owned();
+    std::fs::write(&results, text.replace(&hash, "0123456789abcdef")).unwrap();
+    let out = dmnoti().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different suite sets"));
+    args.push("--force".into());
+    assert_eq!(
+        dmnoti().args(&args).output().unwrap().status.code(),
+        Some(1)
+    );
+}

@@ -10,6 +10,7 @@ mod input;
 mod iut;
 mod lint;
 mod matrix;
+mod merge;
 mod replay;
 mod run;
 mod scrs;
@@ -27,6 +28,7 @@ pub use encode::*;
 pub use iut::*;
 pub use lint::*;
 pub use matrix::*;
+pub use merge::*;
 pub use replay::*;
 pub use run::*;
 pub use scrs::*;
@@ -82,6 +84,8 @@ pub enum Command {
     /// The built-in suites.
     #[command(subcommand)]
     Suites(SuitesCommand),
+    /// Merge the reports of a run split across CI jobs (--partition K/N) into one.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Selftest(args) => selftest::selftest(&args),
         Command::Vectors(cmd) => vectors::vectors(&cmd),
         Command::Suites(cmd) => suites::suites(&cmd),
+        Command::Merge(args) => merge::merge(&args),
         Command::Replay(args) => replay::replay(&args),
         Command::Matrix(args) => matrix::matrix(&args),
         Command::Diff(args) => diff::diff(&args),

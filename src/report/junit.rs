@@ -181,7 +181,7 @@ mod tests {
             notes: notes.into_iter().map(str::to_owned).collect(),
             exchanges: vec![Exchange {
                 step: 1,
-                op: "deliver",
+                op: "deliver".into(),
                 content_type: Some("application/vnd.syncml.dm.notification".into()),
                 message: Some("1b40".into()),
                 explain: Some("Package #0 ...\n".into()),

@@ -26,6 +26,12 @@ pub fn write_all(
         ),
         ("coverage.md", cov.to_markdown()),
         ("coverage.html", cov.to_html(runs)),
+        (
+            "results.json",
+            serde_json::to_string(&result::Results::of(runs, &cov.suites_hash))
+                .map_err(std::io::Error::other)?
+                + "\n",
+        ),
     ];
     let mut written = Vec::new();
     for (name, text) in files {

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -138,6 +140,29 @@ impl fmt::Display for Failure {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Failure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Failure, D::Error> {
+        /// The fields as `Serialize` writes them (the rendered `message` is ignored).
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            step: Option<usize>,
+            scr: String,
+            expected: Option<String>,
+            observed: String,
+            #[serde(default)]
+            level: Level,
+        }
+        let f = Fields::deserialize(d)?;
+        Ok(Failure {
+            step: f.step,
+            scr: f.scr,
+            expected: f.expected,
+            observed: f.observed,
+            level: f.level,
+        })
+    }
+}
+
 impl Serialize for Failure {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -153,14 +178,15 @@ impl Serialize for Failure {
 }
 
 /// Why a case did not run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Skip {
     /// It needs an optional item the profile does not claim.
     NotClaimed(String),
     /// It needs another transport than the run's.
     Transport { needs: String, have: String },
     /// It expects a session field this link cannot show (how the device ran the session).
-    NotObservable { field: &'static str },
+    NotObservable { field: String },
 }
 
 impl fmt::Display for Skip {
@@ -181,10 +207,10 @@ impl fmt::Display for Skip {
 }
 
 /// One message sent and what came back, for reports and reproducers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Exchange {
     pub step: usize,
-    pub op: &'static str,
+    pub op: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The message sent (client role) or received (server role), hex.
@@ -196,7 +222,7 @@ pub struct Exchange {
     pub response: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CaseResult {
     pub suite: String,
     pub file: String,
@@ -208,32 +234,32 @@ pub struct CaseResult {
     pub failures: Vec<Failure>,
     /// Deviations on other items, seen on the way (a lower-case SessionID in a case on VER): they
     /// fail their item in coverage, not this case.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Failure>,
     /// Deviations at `should` or `robustness`: they fail only under --strict.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Failure>,
     /// The sentence of the spec the case enforces, and its level.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<crate::suite::basis::Basis>,
     /// Checks not made because the IUT did not report what they need.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unobserved: Vec<crate::runner::checks::Unobserved>,
     /// Fields of the IUT's answers that were not of their type (the testee's protocol errors).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protocol_errors: Vec<String>,
     /// Why skipped.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<Skip>,
     /// Why inconclusive or in error (and, for a skip, its reason as text).
     pub notes: Vec<String>,
     pub exchanges: Vec<Exchange>,
     pub duration: Duration,
     /// The testee's stderr, when the case broke it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
     /// The known-failure list's reason, for an expected failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_reason: Option<String>,
     /// With `debug`: every protocol line exchanged with the testee, (sent, line).
     #[serde(skip)]
@@ -323,4 +349,55 @@ pub struct Run {
     pub interrupted: Option<i32>,
     /// Why the run gave up before its end: the IUT would not start, with its stderr's tail.
     pub aborted: Option<String>,
+}
+
+/// `results.json`: every case result of a run in full, what `dmnoti merge` reads back.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Results {
+    pub harness: String,
+    pub suites_hash: String,
+    pub runs: Vec<RunRecord>,
+}
+
+/// One IUT's run in `results.json`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub profile: Profile,
+    pub partial: bool,
+    #[serde(default)]
+    pub interrupted: Option<i32>,
+    pub wall_ms: u64,
+    pub results: Vec<CaseResult>,
+}
+
+impl Results {
+    pub fn of(runs: &[Run], suites_hash: &str) -> Results {
+        Results {
+            harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
+            suites_hash: suites_hash.to_owned(),
+            runs: runs
+                .iter()
+                .map(|r| RunRecord {
+                    profile: r.profile.clone(),
+                    partial: r.partial,
+                    interrupted: r.interrupted,
+                    wall_ms: u64::try_from(r.wall.as_millis()).unwrap_or(u64::MAX),
+                    results: r.results.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RunRecord {
+    pub fn into_run(self) -> Run {
+        Run {
+            profile: self.profile,
+            results: self.results,
+            wall: Duration::from_millis(self.wall_ms),
+            partial: self.partial,
+            interrupted: self.interrupted,
+            aborted: None,
+        }
+    }
 }

@@ -67,12 +67,12 @@ pub(crate) fn mo_root(index: u16) -> Option<&'static str> {
 }
 
 /// A check that could not be made: the IUT did not report what it needs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unobserved {
     /// The item the check stands for.
     pub scr: String,
     /// What was not reported: `format`, `package1`...
-    pub field: &'static str,
+    pub field: String,
     /// The step asked for this check; otherwise it is one made of every session.
     pub expected_by_step: bool,
 }
@@ -104,7 +104,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect, absent: &[&str]) -
     if !session_id_reported {
         j.unobserved.push(Unobserved {
             scr: id::C_008_M.into(),
-            field: "session_id",
+            field: "session_id".into(),
             expected_by_step: true,
         });
     }
@@ -145,7 +145,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect, absent: &[&str]) -
         },
         None => j.unobserved.push(Unobserved {
             scr: id::C_008_M.into(),
-            field: "package1",
+            field: "package1".into(),
             expected_by_step: false,
         }),
     }
@@ -163,7 +163,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect, absent: &[&str]) -
         match got {
             None => j.unobserved.push(Unobserved {
                 scr: scr.into(),
-                field: name,
+                field: name.into(),
                 expected_by_step: true,
             }),
             Some(got) if got != want => {
@@ -231,7 +231,7 @@ pub fn session(s: &Session, built: &Built, e: &SessionExpect, absent: &[&str]) -
         if wants_package1 {
             j.unobserved.push(Unobserved {
                 scr: id::C_001_M.into(),
-                field: "package1",
+                field: "package1".into(),
                 expected_by_step: true,
             });
         }
@@ -299,7 +299,7 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
         match n.content_type {
             None => out.unobserved.push(Unobserved {
                 scr: id::S_002_M.into(),
-                field: "content_type",
+                field: "content_type".into(),
                 expected_by_step: named,
             }),
             Some(ct) if ct != want_format.content_type() => out.failures.push(Failure::new(
@@ -364,7 +364,7 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
     if checks.contains(&Check::SessionIdMatches) && n.session_id.is_none() {
         out.unobserved.push(Unobserved {
             scr: id::S_003_M.into(),
-            field: "session_id",
+            field: "session_id".into(),
             expected_by_step: named,
         });
     }

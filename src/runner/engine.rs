@@ -77,7 +77,9 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
             _ => None,
         });
         if let Some(field) = hidden {
-            return Some(Skip::NotObservable { field });
+            return Some(Skip::NotObservable {
+                field: field.to_owned(),
+            });
         }
     }
     case.requires
@@ -482,7 +484,7 @@ impl CaseRun<'_, '_> {
         };
         self.result.exchanges.push(Exchange {
             step: self.step,
-            op,
+            op: op.to_owned(),
             content_type: content_type.map(str::to_owned),
             message: message.map(hex),
             explain: explained,

@@ -338,7 +338,7 @@ fn a_testee_that_reports_less_is_judged_on_what_it_reports() {
         &mut speaking(Variant::Minimal),
     );
     assert_eq!(r[0].verdict, Verdict::Inconclusive, "{:?}", r[0]);
-    let unobserved: Vec<_> = r[0].unobserved.iter().map(|u| u.field).collect();
+    let unobserved: Vec<_> = r[0].unobserved.iter().map(|u| u.field.as_str()).collect();
     assert_eq!(unobserved, ["package1", "bearer"]);
     assert!(r[0].failures.is_empty());
     // A bearer of the wrong type: a protocol error naming the field, its type and value.
@@ -529,7 +529,12 @@ fn over_the_network_generated_variants_and_hidden_fields() {
     profile.adapter = TransportProfile::Udp;
     let r = run(&s, &profile, &mut sim_link(&[], false));
     assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
-    assert_eq!(r[1].skip, Some(Skip::NotObservable { field: "ui_mode" }));
+    assert_eq!(
+        r[1].skip,
+        Some(Skip::NotObservable {
+            field: "ui_mode".into()
+        })
+    );
     let r = run(&s, &profile, &mut sim_link(&["accept-bad-digest"], false));
     assert_eq!(r[0].verdict, Verdict::Fail);
     assert!(r[0].failures[0].observed.contains("were not ignored"));

@@ -15,8 +15,8 @@ pub const FILE: &str = "bases.yaml";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Basis {
-    /// Its name in `bases.yaml`, as cases refer to it.
-    #[serde(skip_deserializing)]
+    /// Its name in `bases.yaml`, as cases refer to it (the map's key there).
+    #[serde(default)]
     pub name: String,
     /// The section the sentence stands in.
     pub section: String,
