@@ -70,11 +70,13 @@ fn the_default_run_passes_the_reference_iut_and_writes_every_report() {
     let md = std::fs::read_to_string(reports.join("coverage.md")).unwrap();
     assert!(md.starts_with("## dmnoti conformance: PASS"));
     let html = std::fs::read_to_string(reports.join("coverage.html")).unwrap();
+    // One self-contained file: its script inline, nothing fetched.
     assert!(
         html.contains("<table>")
-            && !html.contains("<script")
+            && html.contains("<script>(function(){")
             && !html.contains("src=")
-            && !html.contains("href=\"http"),
+            && !html.contains("href=\"http")
+            && !html.contains("url("),
         "self-contained"
     );
 }

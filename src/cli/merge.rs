@@ -128,6 +128,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
         .iter()
         .flat_map(|r| crate::claims::contradictions(r, &catalog))
         .collect();
+    coverage.generated = now_utc();
     coverage.settle(false);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;

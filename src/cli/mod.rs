@@ -149,6 +149,15 @@ fn load_suites(
     }
 }
 
+/// Now, UTC, for reports.
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    crate::explain::posix_time(u32::try_from(secs).unwrap_or(u32::MAX))
+}
+
 /// Where the suites come from, for messages.
 fn suites_origin(dir: Option<&std::path::Path>) -> String {
     dir.map_or("the built-in suites".to_owned(), |d| {

@@ -181,6 +181,7 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     }
     let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
     coverage.suites_hash = crate::suite::suites_hash(&suites);
+    coverage.generated = now_utc();
     coverage.seeds = suites
         .iter()
         .flat_map(|s| &s.cases)

@@ -65,6 +65,9 @@ pub struct ItemCoverage {
 pub struct Coverage {
     pub harness: String,
     pub iut: Vec<String>,
+    /// When the run was, UTC (set by the command that made it; empty in pure reports).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub generated: String,
     /// The run was stopped by this signal before its end: what is here is partial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<i32>,
@@ -208,6 +211,7 @@ impl Coverage {
         let ok = items.iter().all(|i| !i.fails_run) && interrupted.is_none();
         Coverage {
             interrupted,
+            generated: String::new(),
             harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
             iut: runs.iter().map(|r| r.profile.name.clone()).collect(),
             suites_hash: String::new(),
@@ -380,134 +384,8 @@ impl Coverage {
         out
     }
 
-    /// One self-contained page: no scripts, no network, the cases linked to their failure texts.
+    /// One self-contained page (`report::html`).
     pub fn to_html(&self, runs: &[Run]) -> String {
-        let esc = crate::package1::escape;
-        let anchor = |id: &str| {
-            format!(
-                "case-{}",
-                id.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-            )
-        };
-        let mut out = String::from(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dmnoti conformance</title><style>\
-             body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}\
-             td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}\
-             .PASS{background:#dff5dd}.FAIL{background:#f9d6d5}.NOT_CLAIMED{background:#eeeeee}.NOT_COVERED{background:#fff1c2}\
-             .run-fail{color:#a00;font-weight:bold}pre{background:#f6f6f6;padding:8px;overflow-x:auto;white-space:pre-wrap}\
-             a{color:#0645ad}</style></head><body>\n",
-        );
-        let _ = writeln!(
-            out,
-            "<h1>dmnoti conformance: <span class=\"{}\">{}</span></h1><p>{} against {}. {}</p>",
-            if self.ok { "PASS" } else { "FAIL" },
-            if self.ok { "PASS" } else { "FAIL" },
-            esc(&self.harness),
-            esc(&self.iut.join(", ")),
-            esc(&self.summary())
-        );
-        out.push_str("<details><summary>What this report is of</summary><dl>");
-        for (k, v) in self.provenance() {
-            let _ = write!(out, "<dt>{}</dt><dd><code>{}</code></dd>", esc(&k), esc(&v));
-        }
-        out.push_str("</dl></details>\n");
-        out.push_str("<table><tr><th>SCR item</th><th>M/O</th><th>Function</th><th>Section</th><th>Claimed</th><th>Pass</th><th>Fail</th><th>Inconclusive</th><th>Skipped</th><th>Verdict</th><th>Cases</th></tr>\n");
-        for i in &self.items {
-            let class = i.verdict.text().replace(' ', "_");
-            let cases = i
-                .cases
-                .iter()
-                .map(|c| format!("<a href=\"#{}\">{}</a>", anchor(c), esc(c)))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let _ = writeln!(
-                out,
-                "<tr class=\"{class}\" id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{cases}</td></tr>",
-                esc(&i.id),
-                esc(&i.id),
-                i.status,
-                esc(&i.function),
-                esc(&i.section),
-                if i.claimed { "yes" } else { "no" },
-                i.passed,
-                i.failed,
-                i.inconclusive,
-                i.skipped,
-                if i.fails_run {
-                    " class=\"run-fail\""
-                } else {
-                    ""
-                },
-                i.verdict.text()
-            );
-        }
-        out.push_str("</table>\n");
-        for (title, list) in [
-            (
-                "Known-failure list problems (each fails the run)",
-                &self.known_failure_problems,
-            ),
-            (
-                "Claims contradicted by behaviour",
-                &self.claims_contradicted,
-            ),
-        ] {
-            if !list.is_empty() {
-                let _ = write!(out, "<h2>{title}</h2><ul>");
-                for p in list {
-                    let _ = write!(out, "<li>{}</li>", esc(p));
-                }
-                out.push_str("</ul>\n");
-            }
-        }
-        out.push_str("<h2>Cases</h2>\n");
-        for run in runs {
-            for r in &run.results {
-                let _ = write!(
-                    out,
-                    "<div id=\"{}\"><h3>{} <small>{}</small> — {}</h3><p>{}</p>",
-                    anchor(&r.id),
-                    esc(&r.id),
-                    esc(&r.scrs.join(", ")),
-                    r.verdict.word(),
-                    esc(&r.title)
-                );
-                for f in &r.failures {
-                    let _ = write!(out, "<pre>[{}] {}</pre>", esc(&f.scr), esc(&f.message()));
-                }
-                if let Some(b) = &r.basis {
-                    let _ = write!(
-                        out,
-                        "<blockquote>{} ({}, {})</blockquote>",
-                        esc(&b.quote),
-                        esc(&b.section),
-                        b.level.word()
-                    );
-                }
-                for w in &r.warnings {
-                    let _ = write!(
-                        out,
-                        "<pre>warning ({}): [{}] {}</pre>",
-                        w.level.word(),
-                        esc(&w.scr),
-                        esc(&w.message())
-                    );
-                }
-                for o in &r.observations {
-                    let _ = write!(
-                        out,
-                        "<pre>observed on another item: [{}] {}</pre>",
-                        esc(&o.scr),
-                        esc(&o.message())
-                    );
-                }
-                for n in &r.notes {
-                    let _ = write!(out, "<pre>{}</pre>", esc(n));
-                }
-                out.push_str("</div>\n");
-            }
-        }
-        out.push_str("</body></html>\n");
-        out
+        super::html::page(self, runs)
     }
 }
