@@ -114,9 +114,9 @@ pub fn page(cov: &Coverage, runs: &[Run]) -> String {
             case(&mut out, run, r);
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "</section></main><script>{SCRIPT}</script></body></html>\n"
+        "</section></main><script>{SCRIPT}</script></body></html>"
     );
     out
 }
@@ -236,9 +236,9 @@ fn items(out: &mut String, cov: &Coverage) {
 
 fn case(out: &mut String, run: &Run, r: &CaseResult) {
     let failing = matches!(r.verdict, Verdict::Fail | Verdict::Error);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<details class=\"case\" id=\"{}\" data-verdict=\"{}\" data-role=\"{}\"{}><summary><span class=\"badge\">{}</span> <b>{}</b> &mdash; {} <span class=\"meta\">[{}] {}</span></summary>\n",
+        "<details class=\"case\" id=\"{}\" data-verdict=\"{}\" data-role=\"{}\"{}><summary><span class=\"badge\">{}</span> <b>{}</b> &mdash; {} <span class=\"meta\">[{}] {}</span></summary>",
         anchor(&r.id),
         key(r.verdict),
         run.profile.role,
