@@ -29,6 +29,13 @@ const SHOWN_BY: [(crate::scr::ScrId, &str); 5] = [
     (id::C_007_O, "ui_mode"),
 ];
 
+/// Where behaviour contradicts a claim, over several runs.
+pub fn contradicted(runs: &[Run], catalog: &Catalog) -> Vec<String> {
+    runs.iter()
+        .flat_map(|r| contradictions(r, catalog))
+        .collect()
+}
+
 /// Where behaviour contradicts a claim.
 pub fn contradictions(run: &Run, catalog: &Catalog) -> Vec<String> {
     let mut out = Vec::new();

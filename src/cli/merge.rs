@@ -114,20 +114,8 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
     }
     let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
     coverage.suites_hash = hashes.into_iter().collect::<Vec<_>>().join("+");
-    coverage.seeds = suites
-        .iter()
-        .flat_map(|s| &s.cases)
-        .flat_map(|c| {
-            c.steps.iter().filter_map(move |st| match &st.action {
-                crate::suite::Action::Generate(g) => Some((c.id.clone(), g.seed)),
-                _ => None,
-            })
-        })
-        .collect();
-    coverage.claims_contradicted = runs
-        .iter()
-        .flat_map(|r| crate::claims::contradictions(r, &catalog))
-        .collect();
+    coverage.seeds = crate::suite::seeds(&suites);
+    coverage.claims_contradicted = crate::claims::contradicted(&runs, &catalog);
     coverage.generated = now_utc();
     coverage.settle(false);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)

@@ -182,25 +182,13 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
     coverage.suites_hash = crate::suite::suites_hash(&suites);
     coverage.generated = now_utc();
-    coverage.seeds = suites
-        .iter()
-        .flat_map(|s| &s.cases)
-        .flat_map(|c| {
-            c.steps.iter().filter_map(move |st| match &st.action {
-                crate::suite::Action::Generate(g) => Some((c.id.clone(), g.seed)),
-                _ => None,
-            })
-        })
-        .collect();
+    coverage.seeds = crate::suite::seeds(&suites);
     coverage.known_failure_problems = if args.fix_known_failures {
         Vec::new()
     } else {
         problems.iter().map(ToString::to_string).collect()
     };
-    coverage.claims_contradicted = runs
-        .iter()
-        .flat_map(|r| crate::claims::contradictions(r, &catalog))
-        .collect();
+    coverage.claims_contradicted = crate::claims::contradicted(&runs, &catalog);
     coverage.settle(args.strict_claims);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;

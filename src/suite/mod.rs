@@ -834,6 +834,20 @@ pub fn suites_hash(suites: &[Suite]) -> String {
     crate::codec::hex(&h.finalize())
 }
 
+/// The seed of every generated case, by case id (reports record them).
+pub fn seeds(suites: &[Suite]) -> std::collections::BTreeMap<String, u64> {
+    suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .flat_map(|c| {
+            c.steps.iter().filter_map(move |st| match &st.action {
+                Action::Generate(g) => Some((c.id.clone(), g.seed)),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
 /// Retired case ids (`suites/RETIRED`, one per line, `#` comments): ids never to be used again.
 pub fn retired(dir: &Path) -> Vec<String> {
     retired_ids(&std::fs::read_to_string(dir.join("RETIRED")).unwrap_or_default())
