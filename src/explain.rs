@@ -7,7 +7,9 @@ use crate::codec::options::{option_label, option_name, option_section};
 use crate::codec::v12::{self, Credentials12, Verified12};
 use crate::codec::v13;
 use crate::codec::wsp::{self, WapPush};
-use crate::codec::{self, Format, Initiator, Rule, SessionId, Transport, UiMode, hex, ota_http};
+use crate::codec::{
+    self, Format, Initiator, Rule, SessionId, Transport, UiMode, hex, ota_http, sip,
+};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -104,6 +106,7 @@ pub enum Input {
     V12,
     Wsp,
     Http,
+    Sip,
 }
 
 impl From<codec::Detected> for Input {
@@ -113,6 +116,7 @@ impl From<codec::Detected> for Input {
             codec::Detected::V12 => Input::V12,
             codec::Detected::Wsp => Input::Wsp,
             codec::Detected::Http => Input::Http,
+            codec::Detected::Sip => Input::Sip,
         }
     }
 }
@@ -127,6 +131,7 @@ pub fn explain(bytes: &[u8], input: Input, keys: &Keys) -> Explanation {
     match input {
         Input::Wsp => explain_wsp(bytes, keys),
         Input::Http => explain_http(bytes, keys),
+        Input::Sip => explain_sip(bytes, keys),
         Input::V12 => explain_message(bytes, 0, Format::V12, keys),
         Input::V13 | Input::Auto => explain_message(bytes, 0, Format::V13, keys),
     }
@@ -563,6 +568,79 @@ fn wsp_fields(bytes: &[u8], push: &WapPush<'_>) -> Vec<Field> {
     ]
 }
 
+fn explain_sip(bytes: &[u8], keys: &Keys) -> Explanation {
+    let failed = |err: &sip::Error| {
+        let mut e = explain_message(&[], 0, Format::V13, keys);
+        e.framing = Some(Framing {
+            kind: "sip",
+            fields: vec![],
+            violations: vec![Violation::of(err, 0)],
+        });
+        e.conformant = false;
+        e
+    };
+    let message = match sip::parse_datagram(bytes) {
+        Ok(m) => m,
+        Err(err) => return failed(&err),
+    };
+    let push = match sip::decode_push(&message) {
+        Ok(p) => p,
+        Err(err) => return failed(&err),
+    };
+    let shown = |name: &str| message.header(name).unwrap_or("absent").to_owned();
+    let mut fields = vec![
+        field(
+            "Request-URI",
+            0,
+            0,
+            String::new(),
+            push.request_uri.clone(),
+            "7.3",
+        ),
+        field(
+            "Content-Type",
+            0,
+            0,
+            String::new(),
+            shown("Content-Type"),
+            "7.3",
+        ),
+        field(
+            "Accept-Contact",
+            0,
+            0,
+            String::new(),
+            shown("Accept-Contact"),
+            "7.3",
+        ),
+        field(
+            "body",
+            push.message_offset,
+            push.message.len(),
+            String::new(),
+            format!("{} bytes", push.message.len()),
+            "7.3",
+        ),
+    ];
+    if push.trailing > 0 {
+        fields.push(field(
+            "past Content-Length",
+            push.message_offset + push.message.len(),
+            push.trailing,
+            String::new(),
+            format!("{} bytes, discarded (RFC 3261 18.3)", push.trailing),
+            "7.3",
+        ));
+    }
+    let mut e = explain_message(push.message, push.message_offset, push.format, keys);
+    e.framing = Some(Framing {
+        kind: "sip",
+        fields,
+        violations: vec![],
+    });
+    e
+}
+
 fn explain_http(bytes: &[u8], keys: &Keys) -> Explanation {
     match ota_http::decode_request(bytes) {
         Ok(push) => {
@@ -737,6 +815,28 @@ mod tests {
         assert_eq!(posix_time(0), "1970-01-01T00:00:00Z");
         assert_eq!(posix_time(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(posix_time(u32::MAX), "2106-02-07T06:28:15Z");
+    }
+
+    #[test]
+    fn a_sip_push_of_the_12_example_is_detected_and_verifies() {
+        let message = parse_hex(EXAMPLE12).unwrap();
+        let mut spec =
+            sip::MessageSpec::new("sip:d@127.0.0.1", "sip:s@127.0.0.1", "127.0.0.1:5060");
+        spec.format = Format::V12;
+        let bytes = sip::message_request(&spec, &message);
+        assert_eq!(codec::detect(&bytes), codec::Detected::Sip);
+        let e = explain(&bytes, Input::Auto, &keys12());
+        assert!(e.conformant, "{}", e.to_text());
+        assert_eq!(e.offset, bytes.len() - message.len());
+        // Without the feature tag the framing is named as the broken rule.
+        spec.feature_tag = false;
+        let e = explain(
+            &sip::message_request(&spec, &message),
+            Input::Auto,
+            &keys12(),
+        );
+        assert!(!e.conformant);
+        assert!(e.to_text().contains("g.oma.eventappid"), "{}", e.to_text());
     }
 
     #[test]

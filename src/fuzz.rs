@@ -9,11 +9,11 @@
 //! guided: it mutates a corpus seeded from `vectors/` (bit flips, byte changes, insertions,
 //! deletions, splices, lengths at their limits) for a bounded time.
 
-use crate::codec::{self, Format, ota_http, v12, v13, wsp};
+use crate::codec::{self, Format, ota_http, sip, v12, v13, wsp};
 
 /// The targets by name: `dmnoti` parsers a peer's bytes reach.
-pub const TARGETS: [&str; 7] = [
-    "decode13", "decode12", "wsp", "ota-http", "package1", "answer", "explain",
+pub const TARGETS: [&str; 8] = [
+    "decode13", "decode12", "wsp", "ota-http", "sip", "package1", "answer", "explain",
 ];
 
 /// Runs one target on one input. Panics on a defect.
@@ -46,6 +46,15 @@ pub fn run(target: &str, data: &[u8]) {
             let _ = ota_http::decode_request(data);
             let _ = ota_http::decode_entity(Format::V13.content_type(), data, 0);
             let _ = ota_http::decode_entity("application/http", data, 0);
+        }
+        "sip" => {
+            for t in [sip::SipTransport::Udp, sip::SipTransport::Tcp] {
+                if let Ok(sip::Parsed::Complete(m, _)) = sip::parse(data, t) {
+                    let _ = sip::decode_push(&m);
+                    let _ = sip::check_register(&m);
+                    let _ = sip::response(&m, 200, "OK", "");
+                }
+            }
         }
         "package1" => {
             let _ = crate::package1::parse_package1(&String::from_utf8_lossy(data));
@@ -86,6 +95,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             br#"{"id":3,"outcome":"session","session":{"server_id":"a","session_id":"A01","format":"1.3","ui_mode":"background","requested_mo":[11],"bearer":null,"package1":"<SyncML/>"}}"#.to_vec(),
             br#"{"id":4,"outcome":"notification","content_type":"application/vnd.syncml.dm.notification","message":"15400000","session_id":"A01"}"#.to_vec(),
         ]),
+        "sip" => {
+            let spec = sip::MessageSpec::new("sip:d@127.0.0.1:5070", "sip:dm@127.0.0.1", "127.0.0.1:5060");
+            out.push(sip::message_request(&spec, &[0x1a, 0x00, 0xff]));
+            out.push(b"REGISTER sip:127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nm: <sip:d@127.0.0.1:5070>;+g.oma.eventappid=\"syncml.dm\";+sip.instance=\"<urn:uuid:1>\"\r\nk: gruu\r\nl: 0\r\n\r\n".to_vec());
+        }
         _ => {}
     }
     out

@@ -3,7 +3,7 @@
 
 use dmnoti::codec::digest::DigestReading;
 use dmnoti::codec::v12::{self, Credentials12, Leniency, Verified12};
-use dmnoti::codec::{Rule, SessionId, ota_http, parse_hex, v13, wsp};
+use dmnoti::codec::{Rule, SessionId, ota_http, parse_hex, sip, v13, wsp};
 use serde_json::Value;
 use std::path::Path;
 
@@ -296,6 +296,35 @@ fn judge_http(t: &Value, out: &mut Outcome) {
     out.checked += 1;
 }
 
+fn judge_sip(t: &Value, out: &mut Outcome) {
+    let input = bytes(t, "input");
+    let id = &t["id"];
+    let decoded = sip::decode_request(&input);
+    match t["result"].as_str().unwrap() {
+        "valid" => {
+            let push = decoded.unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(push.message, bytes(t, "bodyHex").as_slice(), "{id}");
+            assert_eq!(
+                push.format.to_string(),
+                t["format"].as_str().unwrap(),
+                "{id}"
+            );
+            assert_eq!(Some(push.trailing as u64), t["trailing"].as_u64(), "{id}");
+        }
+        _ => {
+            let kind = t["error"]["kind"].as_str().unwrap();
+            let e = decoded.err().unwrap_or_else(|| panic!("{id}: decoded"));
+            assert_eq!(e.kind.name(), kind, "{id}");
+            assert_eq!(
+                Some(e.kind.section()),
+                t["error"]["section"].as_str(),
+                "{id}"
+            );
+        }
+    }
+    out.checked += 1;
+}
+
 fn judge_session(group: &Value, t: &Value, out: &mut Outcome) {
     let input = bytes(t, "input");
     let id = &t["id"];
@@ -333,6 +362,7 @@ fn every_vector_gets_its_stated_result_from_the_codec() {
                     p if p.starts_with("v12/") => judge12(group, t, &mut out),
                     "framing/wsp.json" => judge_wsp(t, &mut out),
                     "framing/ota-http.json" => judge_http(t, &mut out),
+                    "framing/sip.json" => judge_sip(t, &mut out),
                     _ => judge_session(group, t, &mut out),
                 }
             }

@@ -19,6 +19,7 @@ pub enum InputKind {
     V12,
     Wsp,
     Http,
+    Sip,
 }
 
 #[derive(Debug, Args)]

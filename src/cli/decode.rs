@@ -56,6 +56,7 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         InputKind::V12 => Input::V12,
         InputKind::Wsp => Input::Wsp,
         InputKind::Http => Input::Http,
+        InputKind::Sip => Input::Sip,
     };
     let e = explain::explain(&bytes, input, &keys);
     let text = if args.json {

@@ -73,14 +73,17 @@ pub struct EncodeArgs {
     #[arg(long, default_value_t = 0)]
     pub truncate: usize,
     /// Frame as a connectionless WAP push PDU.
-    #[arg(long, conflicts_with_all = ["http", "http_plain"])]
+    #[arg(long, conflicts_with_all = ["http", "http_plain", "sip"])]
     pub wsp: bool,
     /// Frame as an OTA-HTTP push request.
-    #[arg(long, conflicts_with = "http_plain")]
+    #[arg(long, conflicts_with_all = ["http_plain", "sip"])]
     pub http: bool,
     /// Frame as a plain HTTP POST of the notification.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sip")]
     pub http_plain: bool,
+    /// Frame as a SIP MESSAGE (7.3): the text a SIP push over UDP carries.
+    #[arg(long)]
+    pub sip: bool,
     /// WSP transaction id.
     #[arg(long, default_value = "1")]
     pub tid: String,
@@ -202,6 +205,8 @@ pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
             Framing::OtaHttp
         } else if args.http_plain {
             Framing::PlainHttp
+        } else if args.sip {
+            Framing::Sip
         } else {
             Framing::None
         },

@@ -7,7 +7,7 @@ use crate::codec::options::{NotiOption, number};
 use crate::codec::v12::{Draft12, RawTrigger};
 use crate::codec::v13::{self, Draft13, RawHeader, RawOption};
 use crate::codec::wsp::PushBuilder;
-use crate::codec::{Format, Initiator, MoIndex, Transport, UiMode, ota_http};
+use crate::codec::{Format, Initiator, MoIndex, Transport, UiMode, ota_http, sip};
 use std::borrow::Cow;
 
 /// Why a message cannot be built.
@@ -33,6 +33,8 @@ pub enum Framing {
     Wsp,
     OtaHttp,
     PlainHttp,
+    /// A SIP MESSAGE over UDP (7.3).
+    Sip,
 }
 
 /// Everything `dmnoti encode` can set. `None` means "what a conformant message has".
@@ -97,6 +99,15 @@ pub fn encode(spec: &EncodeSpec) -> Result<Vec<u8>, EncodeError> {
         }
         Framing::PlainHttp => {
             ota_http::request(ota_http::Form::Plain, format, "127.0.0.1", "/", &message)
+        }
+        Framing::Sip => {
+            let mut s = sip::MessageSpec::new(
+                "sip:device@127.0.0.1:5070",
+                "sip:dm-server@127.0.0.1",
+                "127.0.0.1:5060",
+            );
+            s.format = format;
+            sip::message_request(&s, &message)
         }
     })
 }

@@ -1,6 +1,6 @@
 //! Package #0 wire code: the 1.3 format (seed 6.1-6.6), the 1.2 format that 1.3 clients must still
 //! accept (C-003, docs/spec-notes.md), their digests, and the delivery framings of seed 7 (connectionless
-//! WAP push, OTA-HTTP push). Pure functions of bytes: no I/O, no clock, nothing of suites,
+//! WAP push, OTA-HTTP push, SIP push). Pure functions of bytes: no I/O, no clock, nothing of suites,
 //! adapters or reports.
 
 pub mod build;
@@ -12,6 +12,7 @@ pub mod options;
 pub mod ota_http;
 pub mod reader;
 pub mod session_id;
+pub mod sip;
 pub mod v12;
 pub mod v13;
 pub mod wsp;
@@ -175,12 +176,21 @@ pub enum Detected {
     Wsp,
     /// An HTTP request or response (7.4).
     Http,
+    /// A SIP request or response (7.3).
+    Sip,
 }
 
 /// Guesses what bytes are: an HTTP message, a WSP push PDU, or a bare 1.3 or 1.2 message.
 pub fn detect(bytes: &[u8]) -> Detected {
     if bytes.starts_with(b"POST ") || bytes.starts_with(b"HTTP/") {
         return Detected::Http;
+    }
+    let sip_line = bytes
+        .iter()
+        .position(|&b| b == b'\r')
+        .is_some_and(|n| bytes[..n].ends_with(b" SIP/2.0"));
+    if sip_line || bytes.starts_with(b"SIP/2.0 ") {
+        return Detected::Sip;
     }
     if bytes.get(1) == Some(&wsp::PDU_PUSH)
         && wsp::decode(bytes).is_ok_and(|p| p.content_type.format().is_some())

@@ -255,3 +255,134 @@ pub(super) fn ota_http_file() -> VectorFile {
         vec![(json!({"type": "HttpPush"}), t)],
     )
 }
+
+/// A SIP MESSAGE as 7.3 describes it, written out here from the rules (RFC 3261 request line and
+/// headers, RFC 3428 pager mode, the 7.3 content type and feature tag) rather than by the codec's
+/// builder, so that the decoder is checked against the text and not against itself.
+fn sip_text(content_type: &str, accept_contact: Option<&str>, length: usize) -> Vec<u8> {
+    let accept = accept_contact.map_or(String::new(), |a| format!("Accept-Contact: {a}\r\n"));
+    format!(
+        "MESSAGE sip:device@127.0.0.1:5070 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKvector\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:dm-server@127.0.0.1>;tag=1\r\n\
+         To: <sip:device@127.0.0.1:5070>\r\n\
+         Call-ID: vector@127.0.0.1\r\n\
+         CSeq: 1 MESSAGE\r\n\
+         {accept}\
+         Content-Type: {content_type}\r\n\
+         Content-Length: {length}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+pub(super) fn sip_file() -> VectorFile {
+    let body = base13().encode();
+    let c22 = [scr(id::C_022_O)];
+    let tag = "*;+g.oma.eventappid=\"syncml.dm\"";
+    let with_body = |mut head: Vec<u8>, extra: &[u8]| {
+        head.extend_from_slice(&body);
+        head.extend_from_slice(extra);
+        head
+    };
+    let mut t = Vec::new();
+    let valid: [(&str, &str, Option<&str>, &[u8]); 3] = [
+        (
+            "a MESSAGE as 7.3 says",
+            codec::CONTENT_TYPE_V13,
+            Some(tag),
+            b"",
+        ),
+        (
+            "a MESSAGE with the feature tag among other Accept-Contact values",
+            codec::CONTENT_TYPE_V13,
+            Some("*;+g.3gpp.icsi-ref=\"x\", *;+g.oma.eventappid=\"syncml.dm\";require"),
+            b"",
+        ),
+        (
+            "a datagram with bytes past Content-Length, which the receiver discards (RFC 3261 18.3)",
+            codec::CONTENT_TYPE_V13,
+            Some(tag),
+            b"\r\n\r\n",
+        ),
+    ];
+    for (comment, ct, accept, extra) in valid {
+        t.push((
+            with_body(sip_text(ct, accept, body.len()), extra),
+            Test::new(
+                comment,
+                &c22,
+                json!({"format": "1.3", "bodyHex": hex(&body), "trailing": extra.len()}),
+                Expected::Valid,
+            ),
+        ));
+    }
+    let invalid: [(&str, Vec<u8>, &'static str, &'static str); 6] = [
+        (
+            "Content-Type application/octet-stream",
+            with_body(
+                sip_text("application/octet-stream", Some(tag), body.len()),
+                b"",
+            ),
+            "not-dm-content-type",
+            "7.3",
+        ),
+        (
+            "no Accept-Contact feature tag",
+            with_body(sip_text(codec::CONTENT_TYPE_V13, None, body.len()), b""),
+            "missing-feature-tag",
+            "7.3",
+        ),
+        (
+            "g.oma.eventappid for another application",
+            with_body(
+                sip_text(
+                    codec::CONTENT_TYPE_V13,
+                    Some("*;+g.oma.eventappid=\"other\""),
+                    body.len(),
+                ),
+                b"",
+            ),
+            "wrong-feature-tag",
+            "7.3",
+        ),
+        (
+            "Content-Length longer than the datagram's body",
+            with_body(
+                sip_text(codec::CONTENT_TYPE_V13, Some(tag), body.len() + 8),
+                b"",
+            ),
+            "short-body",
+            "7.3, RFC 3261 18.3",
+        ),
+        (
+            "an INVITE, not a MESSAGE",
+            b"INVITE sip:device@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            "not-message",
+            "7.3",
+        ),
+        (
+            "not SIP",
+            b"garbage\r\n\r\n".to_vec(),
+            "bad-start-line",
+            "7.3, RFC 3261 7",
+        ),
+    ];
+    for (comment, bytes, kind, section) in invalid {
+        t.push((
+            bytes,
+            Test::new(
+                comment,
+                &c22,
+                json!({}),
+                Expected::Invalid { kind, section },
+            ),
+        ));
+    }
+    file(
+        "framing/sip.json",
+        "SIP-Push",
+        json!({}),
+        vec![(json!({"type": "SipPush", "transport": "UDP"}), t)],
+    )
+}

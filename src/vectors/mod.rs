@@ -246,6 +246,7 @@ pub fn generate() -> Vec<VectorFile> {
         v12::v12_digest(),
         framing::wsp(),
         framing::ota_http_file(),
+        framing::sip_file(),
         session_id::session_id_file(),
     ]
 }
