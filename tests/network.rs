@@ -396,3 +396,65 @@ fn a_large_http_message_is_captured_as_valid_segments() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "700000");
 }
+
+/// A SIP push as `dmnoti encode --sip` frames it, captured over UDP and over TCP, read with
+/// Wireshark's SIP dissector: Wireshark must see a MESSAGE with 7.3's content type and feature tag
+/// and a body of the notification's length. A second reader of our SIP text, not written by us.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn a_sip_push_reads_back_in_tshark() {
+    use dmnoti::codec::sip;
+    require("tshark");
+    let dir = tempdir("sip-pcap");
+    let message = parse_hex("15400000000000002a6b06008110037372763002000b").unwrap();
+    let server: std::net::SocketAddr = "127.0.0.1:5060".parse().unwrap();
+    let device: std::net::SocketAddr = "127.0.0.1:5070".parse().unwrap();
+    let capture = dmnoti::adapter::capture::Capture::default();
+    let mut spec = sip::MessageSpec::new(
+        "sip:device@127.0.0.1:5070",
+        "sip:dm@127.0.0.1",
+        "127.0.0.1:5060",
+    );
+    capture.udp(server, device, &sip::message_request(&spec, &message));
+    spec.transport = sip::SipTransport::Tcp;
+    spec.call_id = "dmnoti-2";
+    capture.tcp(server, device, &sip::message_request(&spec, &message));
+    let pcap = dir.join("sip.pcap");
+    std::fs::write(&pcap, capture.to_pcap()).unwrap();
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-Y",
+            "sip.Method == \"MESSAGE\"",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "sip.Content-Type",
+            "-e",
+            "sip.Accept-Contact",
+            "-e",
+            "sip.Content-Length",
+            "-e",
+            "sip.Call-ID",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for (row, call) in rows.iter().zip(["dmnoti-1", "dmnoti-2"]) {
+        let cols: Vec<&str> = row.split('|').collect();
+        assert_eq!(cols[0], "application/vnd.syncml.dm.notification", "{row}");
+        assert!(cols[1].contains("+g.oma.eventappid=\"syncml.dm\""), "{row}");
+        assert_eq!(cols[2], message.len().to_string(), "{row}");
+        assert_eq!(cols[3], call, "{row}");
+    }
+}
