@@ -6,6 +6,7 @@ pub mod capture;
 pub mod device;
 pub mod dm_server;
 pub mod http;
+pub mod sip;
 
 use crate::codec::wsp::PushBuilder;
 use crate::codec::{Format, ota_http};
@@ -43,6 +44,8 @@ pub enum AdapterError {
     HeadersTooLarge(String),
     #[error("{host} answered with something that is not HTTP: {why}")]
     NotHttp { host: String, why: String },
+    #[error("{host} answered with something that is not SIP: {why}")]
+    NotSip { host: String, why: String },
 }
 
 /// How a Package #0 travels to a client.

@@ -1,0 +1,563 @@
+//! The harness's SIP element (7.3): a registrar a device registers with, and a user agent that
+//! sends a Package #0 in a `MESSAGE` (client role) or takes one (server role, the harness as the
+//! device's UA). One port, over UDP and TCP both: RFC 3261 18.1.1 sends a request over the path
+//! MTU over TCP, so a device must be reachable on both.
+//!
+//! It moves bytes and records what came; the judging of a REGISTER or a MESSAGE against 7.3 is
+//! [`crate::codec::sip`]'s, done by whoever reads the records. Every read is bounded (the codec's
+//! limits) and every wait has a deadline.
+
+use super::AdapterError;
+use super::capture::Capture;
+use crate::codec::sip::{self, Parsed, SipMessage, SipTransport};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// RFC 3261 17.1.1.2 timer T1: the first retransmission interval of a request over UDP.
+const T1: Duration = Duration::from_millis(500);
+/// How long one read waits before the threads look at the stop flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A request that reached the element, as it came (judging is the reader's).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub from: SocketAddr,
+    pub transport: SipTransport,
+    pub bytes: Vec<u8>,
+}
+
+/// The response a `MESSAGE` got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Final {
+    pub code: u16,
+    pub reason: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// Call-ID to the sender waiting for its final response (UDP).
+    pending: HashMap<String, Sender<Final>>,
+    /// The last contact registered, by address of record (the To URI).
+    bindings: HashMap<String, sip::Registration>,
+}
+
+pub struct SipElement {
+    pub addr: SocketAddr,
+    udp: Arc<UdpSocket>,
+    shared: Arc<Mutex<Shared>>,
+    registers: Mutex<Receiver<Incoming>>,
+    requests: Mutex<Receiver<Incoming>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    capture: Option<Capture>,
+    next_call: AtomicU32,
+}
+
+impl Drop for SipElement {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Where queued records go, and what the element answers.
+#[derive(Clone)]
+struct Sink {
+    shared: Arc<Mutex<Shared>>,
+    registers: Sender<Incoming>,
+    requests: Sender<Incoming>,
+    capture: Option<Capture>,
+    local: SocketAddr,
+}
+
+impl Sink {
+    /// Handles one message; the answer to send back, if any.
+    fn handle(&self, from: SocketAddr, transport: SipTransport, bytes: &[u8]) -> Option<Vec<u8>> {
+        if let Some(c) = &self.capture {
+            match transport {
+                SipTransport::Udp => c.udp(from, self.local, bytes),
+                SipTransport::Tcp => c.tcp(from, self.local, bytes),
+            }
+        }
+        let parsed = match sip::parse(bytes, transport) {
+            Ok(Parsed::Complete(m, _)) => m,
+            // Not SIP, or cut short: a request the element cannot answer is dropped, as a UAS
+            // drops what it cannot parse (RFC 3261 18.3 lets it send 400; with no Via to answer
+            // to, nothing can be sent).
+            _ => return None,
+        };
+        let incoming = Incoming {
+            from,
+            transport,
+            bytes: bytes.to_vec(),
+        };
+        match parsed.method() {
+            None => {
+                if let (Some(code), Some(call)) = (parsed.status(), parsed.header("Call-ID"))
+                    && code >= 200
+                    && let Ok(mut s) = self.shared.lock()
+                    && let Some(tx) = s.pending.remove(call)
+                {
+                    let reason = match &parsed.start {
+                        sip::StartLine::Response { reason, .. } => reason.clone(),
+                        sip::StartLine::Request { .. } => String::new(),
+                    };
+                    let _ = tx.send(Final { code, reason });
+                }
+                None
+            }
+            Some("REGISTER") => {
+                let answer = self.register(&parsed);
+                let _ = self.registers.send(incoming);
+                Some(answer)
+            }
+            Some("ACK") => None,
+            Some(_) => {
+                let _ = self.requests.send(incoming);
+                Some(sip::response(&parsed, 200, "OK", ""))
+            }
+        }
+    }
+
+    /// A registrar's answer (RFC 3261 10.3): the binding is stored when the REGISTER keeps 7.3's
+    /// rules; one that breaks them is still answered 200, so that the device goes on and the
+    /// reader of the records reports the rule, rather than the device failing every case after.
+    fn register(&self, m: &SipMessage<'_>) -> Vec<u8> {
+        let Some(contact) = m.header_values("Contact").next().map(str::to_owned) else {
+            return sip::response(m, 400, "Bad Request", "");
+        };
+        let aor = m
+            .header("To")
+            .map(|t| sip::contact_uri(t).to_owned())
+            .unwrap_or_default();
+        let registration = sip::check_register(m).unwrap_or_else(|_| sip::Registration {
+            contact: sip::contact_uri(&contact).to_owned(),
+            instance: None,
+            supports_gruu: false,
+            expires: None,
+        });
+        let expires = registration.expires.unwrap_or(3600);
+        if let Ok(mut s) = self.shared.lock() {
+            if expires == 0 {
+                s.bindings.remove(&aor);
+            } else {
+                s.bindings.insert(aor, registration);
+            }
+        }
+        sip::response(
+            m,
+            200,
+            "OK",
+            &format!("Contact: {contact};expires={expires}\r\n"),
+        )
+    }
+}
+
+fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: Arc<AtomicBool>) {
+    let Ok(from) = stream.peer_addr() else { return };
+    let _ = stream.set_read_timeout(Some(POLL));
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !stop.load(Ordering::SeqCst) {
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
+            Err(_) => return,
+        }
+        loop {
+            // Keep-alive CRLFs between messages (RFC 5626 3.5.1) are skipped.
+            let start = buf
+                .iter()
+                .take_while(|b| **b == b'\r' || **b == b'\n')
+                .count();
+            buf.drain(..start);
+            match sip::parse(&buf, SipTransport::Tcp) {
+                Ok(Parsed::Complete(_, used)) => {
+                    let message: Vec<u8> = buf.drain(..used).collect();
+                    if let Some(answer) = sink.handle(from, SipTransport::Tcp, &message) {
+                        if let Some(c) = &sink.capture {
+                            c.tcp(sink.local, from, &answer);
+                        }
+                        if stream.write_all(&answer).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Ok(Parsed::Partial) => break,
+                // A stream that is not SIP cannot be resynchronised: close it.
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+impl SipElement {
+    /// Binds UDP and TCP on one port at `bind` (a free one when its port is 0).
+    pub fn start(bind: SocketAddr, capture: Option<Capture>) -> std::io::Result<SipElement> {
+        let (udp, tcp) = bind_pair(bind)?;
+        let addr = udp.local_addr()?;
+        udp.set_read_timeout(Some(POLL))?;
+        tcp.set_nonblocking(true)?;
+        let udp = Arc::new(udp);
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let (reg_tx, reg_rx) = mpsc::channel();
+        let (req_tx, req_rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sink = Sink {
+            shared: Arc::clone(&shared),
+            registers: reg_tx,
+            requests: req_tx,
+            capture: capture.clone(),
+            local: addr,
+        };
+        let mut threads = Vec::new();
+        let (u, s, st) = (Arc::clone(&udp), sink.clone(), Arc::clone(&stop));
+        threads.push(std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65_536];
+            while !st.load(Ordering::SeqCst) {
+                if let Ok((n, from)) = u.recv_from(&mut buf)
+                    && let Some(answer) = s.handle(from, SipTransport::Udp, &buf[..n])
+                {
+                    if let Some(c) = &s.capture {
+                        c.udp(addr, from, &answer);
+                    }
+                    let _ = u.send_to(&answer, from);
+                }
+            }
+        }));
+        let st = Arc::clone(&stop);
+        threads.push(std::thread::spawn(move || {
+            let mut conns = Vec::new();
+            while !st.load(Ordering::SeqCst) {
+                match tcp.accept() {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let (s, st2) = (sink.clone(), Arc::clone(&st));
+                        conns.push(std::thread::spawn(move || serve_tcp(stream, s, st2)));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+                conns.retain(|c: &std::thread::JoinHandle<()>| !c.is_finished());
+            }
+            for c in conns {
+                let _ = c.join();
+            }
+        }));
+        Ok(SipElement {
+            addr,
+            udp,
+            shared,
+            registers: Mutex::new(reg_rx),
+            requests: Mutex::new(req_rx),
+            stop,
+            threads,
+            capture,
+            next_call: AtomicU32::new(1),
+        })
+    }
+
+    /// The next REGISTER that reached the registrar within `wait`.
+    pub fn next_register(&self, wait: Duration) -> Option<Incoming> {
+        self.registers.lock().ok()?.recv_timeout(wait).ok()
+    }
+
+    /// The next other request (a `MESSAGE`, in the server role) within `wait`.
+    pub fn next_request(&self, wait: Duration) -> Option<Incoming> {
+        self.requests.lock().ok()?.recv_timeout(wait).ok()
+    }
+
+    /// The contact registered for `aor`, or for the only address of record when `aor` is `None`.
+    pub fn binding(&self, aor: Option<&str>) -> Option<sip::Registration> {
+        let s = self.shared.lock().ok()?;
+        match aor {
+            Some(a) => s.bindings.get(a).cloned(),
+            None if s.bindings.len() == 1 => s.bindings.values().next().cloned(),
+            None => None,
+        }
+    }
+
+    /// A fresh Call-ID and branch for the next request.
+    pub fn next_ids(&self) -> (String, String) {
+        let n = self.next_call.fetch_add(1, Ordering::SeqCst);
+        (
+            format!("dmnoti-{n}@{}", self.addr),
+            format!("z9hG4bKdmnoti{n}"),
+        )
+    }
+
+    /// Sends a request to `to` and waits for its final response. Over UDP it is retransmitted on
+    /// RFC 3261's timer A (T1, doubling) until the deadline; over TCP it goes once on a new
+    /// connection, and the response is read from that connection.
+    pub fn send(
+        &self,
+        to: SocketAddr,
+        transport: SipTransport,
+        call_id: &str,
+        request: &[u8],
+        timeout: Duration,
+    ) -> Result<Final, AdapterError> {
+        let deadline = Instant::now() + timeout;
+        let host = to.to_string();
+        match transport {
+            SipTransport::Udp => {
+                let (tx, rx) = mpsc::channel();
+                if let Ok(mut s) = self.shared.lock() {
+                    s.pending.insert(call_id.to_owned(), tx);
+                }
+                let mut interval = T1;
+                let result = loop {
+                    self.udp
+                        .send_to(request, to)
+                        .map_err(|source| AdapterError::Udp { to, source })?;
+                    if let Some(c) = &self.capture {
+                        c.udp(self.addr, to, request);
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break Err(AdapterError::Deadline { host, timeout });
+                    }
+                    match rx.recv_timeout(interval.min(left)) {
+                        Ok(f) => break Ok(f),
+                        Err(mpsc::RecvTimeoutError::Timeout) => interval *= 2,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => {
+                            break Err(AdapterError::Closed(host));
+                        }
+                    }
+                };
+                if let Ok(mut s) = self.shared.lock() {
+                    s.pending.remove(call_id);
+                }
+                result
+            }
+            SipTransport::Tcp => {
+                let io = |what| {
+                    let host = host.clone();
+                    move |source| AdapterError::Io { what, host, source }
+                };
+                let mut stream =
+                    TcpStream::connect_timeout(&to, timeout).map_err(io("connect to"))?;
+                stream.write_all(request).map_err(io("write to"))?;
+                if let (Some(c), Ok(local)) = (&self.capture, stream.local_addr()) {
+                    c.tcp(local, to, request);
+                }
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(AdapterError::Deadline { host, timeout });
+                    }
+                    stream
+                        .set_read_timeout(Some(left))
+                        .map_err(io("read from"))?;
+                    let n = match stream.read(&mut chunk) {
+                        Ok(0) => return Err(AdapterError::Closed(host)),
+                        Ok(n) => n,
+                        Err(_) => return Err(AdapterError::Deadline { host, timeout }),
+                    };
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Ok(Parsed::Complete(m, used)) = sip::parse(&buf, SipTransport::Tcp) {
+                        if let (Some(c), Ok(local)) = (&self.capture, stream.local_addr()) {
+                            c.tcp(to, local, &buf[..used]);
+                        }
+                        if let (Some(code), sip::StartLine::Response { reason, .. }) =
+                            (m.status(), &m.start)
+                            && code >= 200
+                        {
+                            return Ok(Final {
+                                code,
+                                reason: reason.clone(),
+                            });
+                        }
+                        buf.drain(..used);
+                    }
+                    if let Err(e) = sip::parse(&buf, SipTransport::Tcp) {
+                        return Err(AdapterError::NotSip {
+                            host,
+                            why: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A UDP socket and a TCP listener on the same port.
+fn bind_pair(bind: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut last = None;
+    // With port 0 the UDP port the kernel picks may be taken for TCP: try a few.
+    for _ in 0..16 {
+        let udp = UdpSocket::bind(bind)?;
+        let at = udp.local_addr()?;
+        match TcpListener::bind(at) {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if bind.port() == 0 => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no port free for UDP and TCP both")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOOPBACK: &str = "127.0.0.1:0";
+
+    fn register_text(contact: &str, to: SocketAddr) -> String {
+        format!(
+            "REGISTER sip:{to} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKt1\r\nFrom: <sip:dev@{to}>;tag=1\r\nTo: <sip:dev@{to}>\r\nCall-ID: reg-1\r\nCSeq: 1 REGISTER\r\nContact: {contact}\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n"
+        )
+    }
+
+    #[test]
+    fn the_registrar_answers_and_binds_over_udp() {
+        let e = SipElement::start(LOOPBACK.parse().unwrap(), None).unwrap();
+        let dev = UdpSocket::bind(LOOPBACK).unwrap();
+        dev.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let contact = format!(
+            "<sip:dev@{}>;+g.oma.eventappid=\"syncml.dm\"",
+            dev.local_addr().unwrap()
+        );
+        dev.send_to(register_text(&contact, e.addr).as_bytes(), e.addr)
+            .unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, _) = dev.recv_from(&mut buf).unwrap();
+        let answer = sip::parse_datagram(&buf[..n]).unwrap();
+        assert_eq!(answer.status(), Some(200));
+        assert_eq!(answer.header("Call-ID"), Some("reg-1"));
+        assert!(e.next_register(Duration::from_secs(1)).is_some());
+        let b = e.binding(None).unwrap();
+        assert_eq!(b.contact, format!("sip:dev@{}", dev.local_addr().unwrap()));
+    }
+
+    /// A device UA on a real socket: answers a MESSAGE with `code`.
+    fn ua(code: u16) -> (UdpSocket, std::thread::JoinHandle<Vec<u8>>) {
+        let s = UdpSocket::bind(LOOPBACK).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let s2 = s.try_clone().unwrap();
+        let t = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let (n, from) = s2.recv_from(&mut buf).unwrap();
+            let m = sip::parse_datagram(&buf[..n]).unwrap();
+            s2.send_to(&sip::response(&m, code, "X", ""), from).unwrap();
+            buf[..n].to_vec()
+        });
+        (s, t)
+    }
+
+    #[test]
+    fn a_message_gets_its_final_response_over_udp() {
+        let e = SipElement::start(LOOPBACK.parse().unwrap(), None).unwrap();
+        for code in [200, 415] {
+            let (dev, t) = ua(code);
+            let to = dev.local_addr().unwrap();
+            let (call, branch) = e.next_ids();
+            let uri = format!("sip:dev@{to}");
+            let via = e.addr.to_string();
+            let mut spec = sip::MessageSpec::new(&uri, "sip:dm@127.0.0.1", &via);
+            spec.call_id = &call;
+            spec.branch = &branch;
+            let req = sip::message_request(&spec, b"\x1a\x00");
+            let f = e
+                .send(to, SipTransport::Udp, &call, &req, Duration::from_secs(5))
+                .unwrap();
+            assert_eq!(f.code, code);
+            assert_eq!(t.join().unwrap(), req);
+        }
+    }
+
+    #[test]
+    fn a_message_over_tcp_and_one_that_nobody_answers() {
+        let e = SipElement::start(LOOPBACK.parse().unwrap(), None).unwrap();
+        let listener = TcpListener::bind(LOOPBACK).unwrap();
+        let to = listener.local_addr().unwrap();
+        let t = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = s.read(&mut chunk).unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                if let Ok(Parsed::Complete(m, _)) = sip::parse(&buf, SipTransport::Tcp) {
+                    // A provisional response first, split over two writes, then the final.
+                    let trying = sip::response(&m, 100, "Trying", "");
+                    s.write_all(&trying[..10]).unwrap();
+                    s.write_all(&trying[10..]).unwrap();
+                    s.write_all(&sip::response(&m, 202, "Accepted", ""))
+                        .unwrap();
+                    return;
+                }
+            }
+        });
+        let uri = format!("sip:dev@{to}");
+        let via = e.addr.to_string();
+        let mut spec = sip::MessageSpec::new(&uri, "sip:dm@127.0.0.1", &via);
+        spec.transport = SipTransport::Tcp;
+        let req = sip::message_request(&spec, b"\x1a\x00");
+        let f = e
+            .send(
+                to,
+                SipTransport::Tcp,
+                spec.call_id,
+                &req,
+                Duration::from_secs(5),
+            )
+            .unwrap();
+        assert_eq!(f.code, 202);
+        t.join().unwrap();
+        // A UDP peer that never answers: the deadline, not a hang.
+        let silent = UdpSocket::bind(LOOPBACK).unwrap();
+        let err = e
+            .send(
+                silent.local_addr().unwrap(),
+                SipTransport::Udp,
+                "nobody",
+                &req,
+                Duration::from_millis(300),
+            )
+            .unwrap_err();
+        assert!(matches!(err, AdapterError::Deadline { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_message_to_the_element_is_recorded_and_answered_over_tcp() {
+        let e = SipElement::start(LOOPBACK.parse().unwrap(), None).unwrap();
+        let via = "127.0.0.1:1".to_owned();
+        let uri = format!("sip:device@{}", e.addr);
+        let mut spec = sip::MessageSpec::new(&uri, "sip:dm@127.0.0.1", &via);
+        spec.transport = SipTransport::Tcp;
+        let req = sip::message_request(&spec, b"\x1a\x00\x01");
+        let mut s = TcpStream::connect(e.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // Sent in two pieces: the element must reassemble the stream.
+        s.write_all(&req[..20]).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        s.write_all(&req[20..]).unwrap();
+        let mut buf = [0u8; 2048];
+        let n = s.read(&mut buf).unwrap();
+        let Ok(Parsed::Complete(answer, _)) = sip::parse(&buf[..n], SipTransport::Tcp) else {
+            panic!("{:?}", String::from_utf8_lossy(&buf[..n]))
+        };
+        assert_eq!(answer.status(), Some(200));
+        let got = e.next_request(Duration::from_secs(1)).unwrap();
+        assert_eq!(got.bytes, req);
+        assert_eq!(got.transport, SipTransport::Tcp);
+    }
+}

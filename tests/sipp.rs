@@ -1,0 +1,137 @@
+//! The harness's SIP element (7.3) against a real SIP stack, SIPp (Debian's sip-tester), with the
+//! scenarios in tests/sipp/: a DM device that registers with the feature tag and takes a MESSAGE.
+//! SIPp must accept the harness's SIP, and its scenario fails a MESSAGE without 7.3's content type
+//! or feature tag, which the second test shows.
+
+mod common;
+use common::require;
+use dmnoti::adapter::sip::SipElement;
+use dmnoti::codec::sip::{self, SipTransport};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sipp");
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// SIPp with a scenario, on `port`, quiet, bounded by its own global timeout.
+fn sipp(scenario: &str, port: u16, extra: &[&str]) -> Child {
+    Command::new("sipp")
+        .arg("-sf")
+        .arg(Path::new(SCENARIOS).join(scenario))
+        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1"])
+        .args([
+            "-nostdin",
+            "-timeout",
+            "15s",
+            "-timeout_error",
+            "-max_recv_loops",
+            "1000",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sipp runs")
+}
+
+/// Its exit status within `wait`; killed (and failed) past it.
+fn finish(mut child: Child, wait: Duration) -> i32 {
+    let deadline = Instant::now() + wait;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sipp did not finish within {wait:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A MESSAGE carrying a Package #0 to `to`, from the element, over UDP; the final response code.
+fn push(element: &SipElement, to: SocketAddr, feature_tag: bool) -> Result<u16, String> {
+    let (call, branch) = element.next_ids();
+    let uri = format!("sip:device@{to}");
+    let via = element.addr.to_string();
+    let mut spec = sip::MessageSpec::new(&uri, "sip:dm-server@127.0.0.1", &via);
+    spec.call_id = &call;
+    spec.branch = &branch;
+    spec.feature_tag = feature_tag;
+    let message = dmnoti::codec::parse_hex("15400000000000002a6b06008110037372763002000b").unwrap();
+    let request = sip::message_request(&spec, &message);
+    element
+        .send(
+            to,
+            SipTransport::Udp,
+            &call,
+            &request,
+            Duration::from_secs(3),
+        )
+        .map(|f| f.code)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+#[ignore = "needs sipp (Debian's sip-tester): .ci/run installs it and runs this with --ignored"]
+fn sipp_registers_with_the_harness_and_takes_its_message() {
+    require("sipp");
+    let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let device_port = free_udp_port();
+    let uas = sipp("dm-device-message.xml", device_port, &[]);
+    let registrar = element.addr.to_string();
+    let uac = sipp(
+        "dm-device-register.xml",
+        free_udp_port(),
+        &["-key", "device_port", &device_port.to_string(), &registrar],
+    );
+    assert_eq!(
+        finish(uac, Duration::from_secs(20)),
+        0,
+        "SIPp's REGISTER got no 200"
+    );
+    // The registrar judged the REGISTER by 7.3 and bound the contact SIPp gave.
+    let register = element.next_register(Duration::from_secs(1)).unwrap();
+    let parsed = sip::parse_datagram(&register.bytes).unwrap();
+    let binding = sip::check_register(&parsed).unwrap();
+    assert_eq!(
+        binding.contact,
+        format!("sip:device@127.0.0.1:{device_port}")
+    );
+    assert_eq!(element.binding(None).unwrap().contact, binding.contact);
+    let to: SocketAddr = format!("127.0.0.1:{device_port}").parse().unwrap();
+    assert_eq!(push(&element, to, true), Ok(200));
+    assert_eq!(
+        finish(uas, Duration::from_secs(20)),
+        0,
+        "SIPp refused the MESSAGE"
+    );
+}
+
+#[test]
+#[ignore = "needs sipp (Debian's sip-tester): .ci/run installs it and runs this with --ignored"]
+fn sipp_fails_a_message_without_the_feature_tag() {
+    require("sipp");
+    let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let device_port = free_udp_port();
+    let uas = sipp("dm-device-message.xml", device_port, &[]);
+    let to: SocketAddr = format!("127.0.0.1:{device_port}").parse().unwrap();
+    // The scenario loads and runs (the test above shows it). SIPp still answers 200 (its check
+    // marks the call failed, it does not stop it), so the verdict is its exit status.
+    let _ = push(&element, to, false);
+    assert_ne!(
+        finish(uas, Duration::from_secs(20)),
+        0,
+        "the scenario must fail a MESSAGE without +g.oma.eventappid"
+    );
+}
