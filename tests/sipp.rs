@@ -24,7 +24,13 @@ fn free_udp_port() -> u16 {
 
 /// SIPp with a scenario, on `port`, quiet, bounded by its own global timeout.
 fn sipp(scenario: &str, port: u16, extra: &[&str]) -> Child {
+    sipp_in(Path::new(SCENARIOS), scenario, port, extra)
+}
+
+/// The same, working in `dir` (where a scenario's `[file]` keyword looks).
+fn sipp_in(dir: &Path, scenario: &str, port: u16, extra: &[&str]) -> Child {
     Command::new("sipp")
+        .current_dir(dir)
         .arg("-sf")
         .arg(Path::new(SCENARIOS).join(scenario))
         .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1"])
@@ -61,6 +67,15 @@ fn finish(mut child: Child, wait: Duration) -> i32 {
 
 /// A MESSAGE carrying a Package #0 to `to`, from the element, over UDP; the final response code.
 fn push(element: &SipElement, to: SocketAddr, feature_tag: bool) -> Result<u16, String> {
+    push_over(element, to, feature_tag, SipTransport::Udp)
+}
+
+fn push_over(
+    element: &SipElement,
+    to: SocketAddr,
+    feature_tag: bool,
+    transport: SipTransport,
+) -> Result<u16, String> {
     let (call, branch) = element.next_ids();
     let uri = format!("sip:device@{to}");
     let via = element.addr.to_string();
@@ -68,16 +83,11 @@ fn push(element: &SipElement, to: SocketAddr, feature_tag: bool) -> Result<u16, 
     spec.call_id = &call;
     spec.branch = &branch;
     spec.feature_tag = feature_tag;
+    spec.transport = transport;
     let message = dmnoti::codec::parse_hex("15400000000000002a6b06008110037372763002000b").unwrap();
     let request = sip::message_request(&spec, &message);
     element
-        .send(
-            to,
-            SipTransport::Udp,
-            &call,
-            &request,
-            Duration::from_secs(3),
-        )
+        .send(to, transport, &call, &request, Duration::from_secs(3))
         .map(|f| f.code)
         .map_err(|e| e.to_string())
 }
@@ -134,4 +144,79 @@ fn sipp_fails_a_message_without_the_feature_tag() {
         0,
         "the scenario must fail a MESSAGE without +g.oma.eventappid"
     );
+}
+
+#[test]
+#[ignore = "needs sipp (Debian's sip-tester): .ci/run installs it and runs this with --ignored"]
+fn sipp_takes_the_message_over_tcp() {
+    require("sipp");
+    let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let device_port = free_udp_port();
+    let uas = sipp("dm-device-message.xml", device_port, &["-t", "t1"]);
+    let to: SocketAddr = format!("127.0.0.1:{device_port}").parse().unwrap();
+    // SIPp listens once it has started: connect until it does.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        match push_over(&element, to, true, SipTransport::Tcp) {
+            Ok(code) => break code,
+            Err(e) if Instant::now() > deadline => panic!("{e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    assert_eq!(code, 200);
+    assert_eq!(
+        finish(uas, Duration::from_secs(20)),
+        0,
+        "SIPp refused the MESSAGE"
+    );
+}
+
+/// SIPp as a DM server: its MESSAGE carries a Package #0 made by `dmnoti encode`, and the harness's
+/// user agent must take it whole, over UDP and over TCP, and answer 200.
+#[test]
+#[ignore = "needs sipp (Debian's sip-tester): .ci/run installs it and runs this with --ignored"]
+fn the_harness_takes_a_message_from_sipp() {
+    require("sipp");
+    let dir = common::tempdir("sipp-server");
+    let encoded = common::dmnoti()
+        .args([
+            "encode",
+            "--server-id",
+            "srv",
+            "--session-id",
+            "42",
+            "--secret",
+            "s3cret",
+        ])
+        .args(["--output", "raw"])
+        .output()
+        .unwrap();
+    assert!(encoded.status.success());
+    let package0 = encoded.stdout;
+    std::fs::write(dir.join("package0.bin"), &package0).unwrap();
+    std::fs::copy(
+        Path::new(SCENARIOS).join("dm-server-message.xml"),
+        dir.join("dm-server-message.xml"),
+    )
+    .unwrap();
+    for (transport, flag) in [(SipTransport::Udp, "u1"), (SipTransport::Tcp, "t1")] {
+        let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let target = element.addr.to_string();
+        let uac = sipp_in(
+            &dir,
+            "dm-server-message.xml",
+            free_udp_port(),
+            &["-t", flag, &target],
+        );
+        let got = element
+            .next_request(Duration::from_secs(10))
+            .expect("the MESSAGE reached the harness");
+        assert_eq!(got.transport, transport);
+        let message = sip::parse_datagram(&got.bytes).unwrap();
+        let push = sip::decode_push(&message).unwrap();
+        assert_eq!(push.message, package0.as_slice(), "{transport:?}");
+        assert_eq!(push.trailing, 0);
+        assert!(dmnoti::codec::v13::decode(push.message).is_ok());
+        assert_eq!(finish(uac, Duration::from_secs(20)), 0, "SIPp got no 200");
+    }
 }

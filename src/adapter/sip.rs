@@ -311,16 +311,33 @@ impl SipElement {
         request: &[u8],
         timeout: Duration,
     ) -> Result<Final, AdapterError> {
+        // The final response may come back on another path than the request went: a UAS may
+        // open its own connection to the Via (as SIPp does over TCP). Both are watched.
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut s) = self.shared.lock() {
+            s.pending.insert(call_id.to_owned(), tx);
+        }
+        let result = self.exchange(to, transport, request, timeout, &rx);
+        if let Ok(mut s) = self.shared.lock() {
+            s.pending.remove(call_id);
+        }
+        result
+    }
+
+    fn exchange(
+        &self,
+        to: SocketAddr,
+        transport: SipTransport,
+        request: &[u8],
+        timeout: Duration,
+        rx: &Receiver<Final>,
+    ) -> Result<Final, AdapterError> {
         let deadline = Instant::now() + timeout;
         let host = to.to_string();
         match transport {
             SipTransport::Udp => {
-                let (tx, rx) = mpsc::channel();
-                if let Ok(mut s) = self.shared.lock() {
-                    s.pending.insert(call_id.to_owned(), tx);
-                }
                 let mut interval = T1;
-                let result = loop {
+                loop {
                     self.udp
                         .send_to(request, to)
                         .map_err(|source| AdapterError::Udp { to, source })?;
@@ -338,11 +355,7 @@ impl SipElement {
                             break Err(AdapterError::Closed(host));
                         }
                     }
-                };
-                if let Ok(mut s) = self.shared.lock() {
-                    s.pending.remove(call_id);
                 }
-                result
             }
             SipTransport::Tcp => {
                 let io = |what| {
@@ -351,6 +364,13 @@ impl SipElement {
                 };
                 let mut stream =
                     TcpStream::connect_timeout(&to, timeout).map_err(io("connect to"))?;
+                // A connect to a loopback port nobody listens on, from the same ephemeral port,
+                // is a TCP simultaneous open with itself: refused, as nobody is there.
+                if stream.local_addr().ok() == Some(to) {
+                    return Err(io("connect to")(
+                        std::io::ErrorKind::ConnectionRefused.into(),
+                    ));
+                }
                 stream.write_all(request).map_err(io("write to"))?;
                 if let (Some(c), Ok(local)) = (&self.capture, stream.local_addr()) {
                     c.tcp(local, to, request);
@@ -362,13 +382,29 @@ impl SipElement {
                     if left.is_zero() {
                         return Err(AdapterError::Deadline { host, timeout });
                     }
+                    if let Ok(f) = rx.try_recv() {
+                        return Ok(f);
+                    }
                     stream
-                        .set_read_timeout(Some(left))
+                        .set_read_timeout(Some(left.min(POLL)))
                         .map_err(io("read from"))?;
                     let n = match stream.read(&mut chunk) {
-                        Ok(0) => return Err(AdapterError::Closed(host)),
+                        // Closed: the answer may still come on the peer's own connection.
+                        Ok(0) => {
+                            return rx
+                                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                                .map_err(|_| AdapterError::Closed(host));
+                        }
                         Ok(n) => n,
-                        Err(_) => return Err(AdapterError::Deadline { host, timeout }),
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                            ) =>
+                        {
+                            continue;
+                        }
+                        Err(_) => return Err(AdapterError::Closed(host)),
                     };
                     buf.extend_from_slice(&chunk[..n]);
                     while let Ok(Parsed::Complete(m, used)) = sip::parse(&buf, SipTransport::Tcp) {
