@@ -312,7 +312,8 @@ impl SipElement {
         timeout: Duration,
     ) -> Result<Final, AdapterError> {
         // The final response may come back on another path than the request went: a UAS may
-        // open its own connection to the Via (as SIPp does over TCP). Both are watched.
+        // open its own connection to the Via when the first one has closed (RFC 3261 18.2.2).
+        // Both are watched.
         let (tx, rx) = mpsc::channel();
         if let Ok(mut s) = self.shared.lock() {
             s.pending.insert(call_id.to_owned(), tx);
