@@ -243,8 +243,9 @@ impl SipMessage<'_> {
     }
 }
 
-/// Splits a header value at commas outside quotes and angle brackets.
-fn split_list(value: &str) -> Vec<&str> {
+/// Splits a header value at `sep` where it stands outside quotes and angle brackets (a quoted
+/// `+sip.instance="<urn:...>"` or a `<sip:a;b>` keeps its separators).
+fn split_outside(value: &str, sep: u8) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut start, mut quoted, mut angled) = (0, false, false);
     let bytes = value.as_bytes();
@@ -255,42 +256,31 @@ fn split_list(value: &str) -> Vec<&str> {
             b'"' => quoted = !quoted,
             b'<' if !quoted => angled = true,
             b'>' if !quoted => angled = false,
-            b',' if !quoted && !angled => {
-                out.push(value[start..i].trim());
+            b if b == sep && !quoted && !angled => {
+                out.push(&value[start..i]);
                 start = i + 1;
             }
             _ => {}
         }
         i += 1;
     }
-    out.push(value[start..].trim());
-    out.retain(|v| !v.is_empty());
+    out.push(&value[start..]);
     out
+}
+
+/// Splits a header value into its comma-separated elements.
+fn split_list(value: &str) -> Vec<&str> {
+    split_outside(value, b',')
+        .into_iter()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// The parameters after the first `;` outside quotes and angle brackets: `(name, value)`, values
 /// unquoted.
 pub fn params(value: &str) -> Vec<(String, Option<String>)> {
-    let mut parts = Vec::new();
-    let (mut start, mut quoted, mut angled) = (0, false, false);
-    let bytes = value.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if quoted => i += 1,
-            b'"' => quoted = !quoted,
-            b'<' if !quoted => angled = true,
-            b'>' if !quoted => angled = false,
-            b';' if !quoted && !angled => {
-                parts.push(&value[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    parts.push(&value[start..]);
-    parts
+    split_outside(value, b';')
         .into_iter()
         .skip(1)
         .filter_map(|p| {
