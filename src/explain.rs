@@ -568,17 +568,24 @@ fn wsp_fields(bytes: &[u8], push: &WapPush<'_>) -> Vec<Field> {
     ]
 }
 
+/// The explanation of a framing that broke a rule before its Package #0 could be found.
+fn framing_broken<K: Rule>(
+    kind: &'static str,
+    err: &codec::DecodeError<K>,
+    keys: &Keys,
+) -> Explanation {
+    let mut e = explain_message(&[], 0, Format::V13, keys);
+    e.framing = Some(Framing {
+        kind,
+        fields: vec![],
+        violations: vec![Violation::of(err, 0)],
+    });
+    e.conformant = false;
+    e
+}
+
 fn explain_sip(bytes: &[u8], keys: &Keys) -> Explanation {
-    let failed = |err: &sip::Error| {
-        let mut e = explain_message(&[], 0, Format::V13, keys);
-        e.framing = Some(Framing {
-            kind: "sip",
-            fields: vec![],
-            violations: vec![Violation::of(err, 0)],
-        });
-        e.conformant = false;
-        e
-    };
+    let failed = |err: &sip::Error| framing_broken("sip", err, keys);
     let message = match sip::parse_datagram(bytes) {
         Ok(m) => m,
         Err(err) => return failed(&err),
@@ -683,16 +690,7 @@ fn explain_http(bytes: &[u8], keys: &Keys) -> Explanation {
             });
             e
         }
-        Err(err) => {
-            let mut e = explain_message(&[], 0, Format::V13, keys);
-            e.framing = Some(Framing {
-                kind: "http",
-                fields: vec![],
-                violations: vec![Violation::of(&err, 0)],
-            });
-            e.conformant = false;
-            e
-        }
+        Err(err) => framing_broken("http", &err, keys),
     }
 }
 

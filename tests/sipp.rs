@@ -136,9 +136,9 @@ fn sipp_fails_a_message_without_the_feature_tag() {
     let device_port = free_udp_port();
     let uas = sipp("dm-device-message.xml", device_port, &[]);
     let to: SocketAddr = format!("127.0.0.1:{device_port}").parse().unwrap();
-    // The scenario loads and runs (the test above shows it). SIPp still answers 200 (its check
-    // marks the call failed, it does not stop it), so the verdict is its exit status.
-    let _ = push(&element, to, false);
+    // SIPp takes the MESSAGE and still answers 200 (its check marks the call failed, it does not
+    // stop it): the answer shows the scenario ran to its end, the exit status that it failed.
+    assert_eq!(push(&element, to, false), Ok(200));
     assert_ne!(
         finish(uas, Duration::from_secs(20)),
         0,

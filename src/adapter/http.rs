@@ -287,12 +287,7 @@ pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer,
         let n = match stream.read(&mut chunk) {
             Ok(0) => return Err(AdapterError::Closed(host.to_owned())),
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if super::timed_out(&e) => {
                 return Err(AdapterError::Deadline {
                     host: host.to_owned(),
                     timeout,

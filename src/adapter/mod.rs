@@ -48,6 +48,15 @@ pub enum AdapterError {
     NotSip { host: String, why: String },
 }
 
+/// Whether a read on a socket with a read timeout only ran out of time (the kind differs by
+/// platform: WouldBlock on Unix, TimedOut on Windows).
+pub fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 /// How a Package #0 travels to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {

@@ -119,9 +119,22 @@ impl Sink {
                 Some(answer)
             }
             Some("ACK") => None,
-            Some(_) => {
+            Some(method) => {
+                // Recorded whatever it is (the reader judges a method other than MESSAGE); but
+                // answered 200 only for what a pager-mode UA takes (RFC 3428), else 405 with Allow
+                // (RFC 3261 8.2.1), so that an INVITE does not look accepted.
+                let answer = if matches!(method, "MESSAGE" | "OPTIONS") {
+                    sip::response(&parsed, 200, "OK", "")
+                } else {
+                    sip::response(
+                        &parsed,
+                        405,
+                        "Method Not Allowed",
+                        "Allow: MESSAGE, OPTIONS, ACK\r\n",
+                    )
+                };
                 let _ = self.requests.send(incoming);
-                Some(sip::response(&parsed, 200, "OK", ""))
+                Some(answer)
             }
         }
     }
@@ -169,12 +182,7 @@ fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: Arc<AtomicBool>) {
         match stream.read(&mut chunk) {
             Ok(0) => return,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if super::timed_out(&e) => {
                 continue;
             }
             Err(_) => return,
@@ -397,12 +405,7 @@ impl SipElement {
                                 .map_err(|_| AdapterError::Closed(host));
                         }
                         Ok(n) => n,
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                            ) =>
-                        {
+                        Err(e) if super::timed_out(&e) => {
                             continue;
                         }
                         Err(_) => return Err(AdapterError::Closed(host)),
@@ -482,6 +485,25 @@ mod tests {
         assert!(e.next_register(Duration::from_secs(1)).is_some());
         let b = e.binding(None).unwrap();
         assert_eq!(b.contact, format!("sip:dev@{}", dev.local_addr().unwrap()));
+    }
+
+    #[test]
+    fn a_method_the_ua_does_not_take_is_recorded_and_refused() {
+        let e = SipElement::start(LOOPBACK.parse().unwrap(), None).unwrap();
+        let peer = UdpSocket::bind(LOOPBACK).unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let invite = format!(
+            "INVITE sip:device@{a} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKi\r\nFrom: <sip:s@h>;tag=1\r\nTo: <sip:device@{a}>\r\nCall-ID: inv-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+            a = e.addr
+        );
+        peer.send_to(invite.as_bytes(), e.addr).unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, _) = peer.recv_from(&mut buf).unwrap();
+        let answer = sip::parse_datagram(&buf[..n]).unwrap();
+        assert_eq!(answer.status(), Some(405));
+        assert!(answer.header("Allow").unwrap().contains("MESSAGE"));
+        let got = e.next_request(Duration::from_secs(1)).unwrap();
+        assert_eq!(got.bytes, invite.as_bytes());
     }
 
     /// A device UA on a real socket: answers a MESSAGE with `code`.

@@ -121,7 +121,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::MissingContentType => f.write_str("no Content-Type header field"),
             ErrorKind::NotDmContentType { found } => write!(
                 f,
-                "Content-Type {found:?}; \"The Content-Type MUST be used 'application/vnd.syncml.dm.notification' in text format.\""
+                "Content-Type {found:?}; \"The Content-Type MUST be used '*application/vnd.syncml.dm.notification*' in text format.\""
             ),
             ErrorKind::MissingFeatureTag => write!(
                 f,
