@@ -108,6 +108,7 @@ fn main() {
             Op::Provision {
                 accounts: vec![account.to_account().expect("account")],
                 now: Some(1_700_000_000),
+                registrar: None,
             },
             Duration::from_secs(2),
         )

@@ -70,6 +70,7 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
         Op::Provision {
             accounts: vec![account.to_account().expect("account")],
             now: Some(1_700_000_000),
+            registrar: None,
         },
         Duration::from_secs(2),
     )

@@ -59,6 +59,7 @@ fn start(
         Op::Provision {
             accounts,
             now: None,
+            registrar: None,
         },
         timeout,
     )?;

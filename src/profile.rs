@@ -55,6 +55,15 @@ pub struct Profile {
     /// udp/http servers: where the harness, as the device, listens (127.0.0.1, any free port, by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<std::net::SocketAddr>,
+    /// sip: where the harness's SIP element listens, on UDP and TCP: the registrar a client
+    /// registers with and the user agent that sends (client role) or takes (server role) the
+    /// MESSAGE (127.0.0.1, any free port, by default). A device set up by hand needs a fixed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip: Option<std::net::SocketAddr>,
+    /// sip clients: send each MESSAGE through this proxy of a real SIP/IP core (its Request-URI
+    /// stays the device's address or registered contact) instead of straight to the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_proxy: Option<std::net::SocketAddr>,
     /// udp/http servers without a stdio control channel: a command that makes the server notify,
     /// run with no shell (`runner::link::trigger`); `{device}`, `{server_id}` and `{request}` (the
     /// notify request as JSON) are filled in as arguments, and are in `DMNOTI_DEVICE`,
@@ -117,13 +126,13 @@ impl Profile {
             Role::Client => [
                 (id::C_020_O, TransportProfile::Udp),
                 (id::C_021_O, TransportProfile::Stdio),
-                (id::C_022_O, TransportProfile::Stdio),
+                (id::C_022_O, TransportProfile::Sip),
                 (id::C_023_O, TransportProfile::Http),
             ],
             Role::Server => [
                 (id::S_012_O, TransportProfile::Udp),
                 (id::S_013_O, TransportProfile::Stdio),
-                (id::S_014_O, TransportProfile::Stdio),
+                (id::S_014_O, TransportProfile::Sip),
                 (id::S_015_O, TransportProfile::Http),
             ],
         };
@@ -148,6 +157,8 @@ impl Profile {
             address: None,
             dm_server: None,
             device: None,
+            sip: None,
+            outbound_proxy: None,
             trigger: None,
             command: Some(command),
             args,
@@ -211,7 +222,11 @@ impl Profile {
             return Err(("adapter".into(), "adapter stdio needs a command".into()));
         }
         if self.adapter != TransportProfile::Stdio && self.command.is_none() {
-            if self.role == Role::Client && self.address.is_none() {
+            // A SIP client is found by its registration.
+            if self.role == Role::Client
+                && self.address.is_none()
+                && self.adapter != TransportProfile::Sip
+            {
                 return Err((
                     "adapter".into(),
                     "a network client without a control command needs its address".into(),

@@ -203,8 +203,7 @@ pub fn run(
     let mut faults = Vec::new();
     for fault in Fault::ALL {
         progress(fault.name());
-        if adapter != crate::transport::TransportProfile::Stdio && !fault.observable_over_network()
-        {
+        if !fault.observable_over(adapter) {
             faults.push(FaultResult {
                 fault,
                 failed_cases: 0,

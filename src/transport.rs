@@ -19,8 +19,7 @@ pub enum TransportProfile {
     /// 7.2: OBEX. A label only: no link speaks it yet.
     #[value(skip)]
     Obex,
-    /// 7.3: SIP push. A label only: no link speaks it yet.
-    #[value(skip)]
+    /// 7.3: SIP push (a MESSAGE in pager mode, over UDP or TCP).
     Sip,
     /// 7.4: OTA-HTTP push.
     Http,
@@ -41,7 +40,10 @@ impl TransportProfile {
     pub fn has_link(self) -> bool {
         matches!(
             self,
-            TransportProfile::Stdio | TransportProfile::Udp | TransportProfile::Http
+            TransportProfile::Stdio
+                | TransportProfile::Udp
+                | TransportProfile::Sip
+                | TransportProfile::Http
         )
     }
 }

@@ -207,7 +207,8 @@ fn a_hand_provisioned_device_without_a_control_channel() {
             .call(
                 Op::Provision {
                     accounts: vec![account.to_account().unwrap()],
-                    now: None
+                    now: None,
+                    registrar: None,
                 },
                 t
             )

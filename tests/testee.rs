@@ -44,6 +44,7 @@ fn provision(p: &mut TesteeProcess, server_id: &str) {
             Op::Provision {
                 accounts: vec![account(server_id)],
                 now: Some(1_700_000_000),
+                registrar: None,
             },
             T,
         )

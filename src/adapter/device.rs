@@ -22,6 +22,11 @@ pub enum Arrival {
         body: Vec<u8>,
         headers: Vec<(String, String)>,
     },
+    /// A SIP request that reached the harness's user agent (7.3), as it came.
+    Sip {
+        transport: crate::codec::sip::SipTransport,
+        bytes: Vec<u8>,
+    },
 }
 
 pub struct Device {

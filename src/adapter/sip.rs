@@ -23,6 +23,11 @@ const T1: Duration = Duration::from_millis(500);
 /// How long one read waits before the threads look at the stop flag.
 const POLL: Duration = Duration::from_millis(50);
 
+/// What a user agent answers a request other than REGISTER and ACK with: a status and reason, or
+/// nothing at all (the request is dropped unrecorded, as by an element that does not listen there).
+pub type Answerer =
+    Arc<dyn Fn(&SipMessage<'_>, SipTransport) -> Option<(u16, String)> + Send + Sync>;
+
 /// A request that reached the element, as it came (judging is the reader's).
 #[derive(Debug, Clone)]
 pub struct Incoming {
@@ -75,6 +80,7 @@ struct Sink {
     requests: Sender<Incoming>,
     capture: Option<Capture>,
     local: SocketAddr,
+    answerer: Option<Answerer>,
 }
 
 impl Sink {
@@ -119,6 +125,12 @@ impl Sink {
                 Some(answer)
             }
             Some("ACK") => None,
+            Some(_) if self.answerer.is_some() => {
+                let answerer = self.answerer.as_ref()?;
+                let (code, reason) = answerer(&parsed, transport)?;
+                let _ = self.requests.send(incoming);
+                Some(sip::response(&parsed, code, &reason, ""))
+            }
             Some(method) => {
                 // Recorded whatever it is (the reader judges a method other than MESSAGE); but
                 // answered 200 only for what a pager-mode UA takes (RFC 3428), else 405 with Allow
@@ -217,6 +229,16 @@ fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: Arc<AtomicBool>) {
 impl SipElement {
     /// Binds UDP and TCP on one port at `bind` (a free one when its port is 0).
     pub fn start(bind: SocketAddr, capture: Option<Capture>) -> std::io::Result<SipElement> {
+        SipElement::start_with(bind, capture, None)
+    }
+
+    /// As [`SipElement::start`], with the user agent's answers chosen by `answerer` (a device
+    /// that judges what it takes) instead of 200 for MESSAGE and OPTIONS.
+    pub fn start_with(
+        bind: SocketAddr,
+        capture: Option<Capture>,
+        answerer: Option<Answerer>,
+    ) -> std::io::Result<SipElement> {
         let (udp, tcp) = bind_pair(bind)?;
         let addr = udp.local_addr()?;
         udp.set_read_timeout(Some(POLL))?;
@@ -232,6 +254,7 @@ impl SipElement {
             requests: req_tx,
             capture: capture.clone(),
             local: addr,
+            answerer,
         };
         let mut threads = Vec::new();
         let (u, s, st) = (Arc::clone(&udp), sink.clone(), Arc::clone(&stop));

@@ -51,7 +51,7 @@ pub struct IutClientArgs {
     /// How the 1.3 digest formula is read.
     #[arg(long, value_enum, default_value = "literal-colons")]
     pub reading: ReadingArg,
-    /// udp/http: where to listen for notifications (port 0: any free port, told in hello).
+    /// udp/sip/http: where to listen for notifications (port 0: any free port, told in hello).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
     /// Answer as a testee that speaks less of the protocol (the self-test's protocol variants).
@@ -95,7 +95,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             let client = ReferenceClient::new(device, settings, faults);
             match c.adapter {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client }, c.variant)?,
-                TransportProfile::Udp | TransportProfile::Http => {
+                TransportProfile::Udp | TransportProfile::Sip | TransportProfile::Http => {
                     let mut net = crate::iut::net::NetClient::start(client, c.adapter, c.listen)
                         .with_context(|| format!("listening on {}", c.listen))?;
                     eprintln!(
@@ -113,8 +113,11 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             match s.adapter {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { server }, s.variant)?,
                 // The requests name the device to send to.
-                TransportProfile::Udp | TransportProfile::Http => {
-                    crate::iut::serve_stdio(&mut crate::iut::net::NetServer(server), s.variant)?
+                TransportProfile::Udp | TransportProfile::Sip | TransportProfile::Http => {
+                    crate::iut::serve_stdio(
+                        &mut crate::iut::net::NetServer::new(server),
+                        s.variant,
+                    )?
                 }
                 other => bail!("the reference server has no {other} adapter yet"),
             }

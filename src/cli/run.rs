@@ -89,7 +89,10 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     // A listener at a fixed address can be bound once: one worker.
     if args.suite.jobs > 1 {
         for p in &profiles {
-            let fixed = p.dm_server.or(p.device).filter(|a| a.port() != 0);
+            let fixed = [p.dm_server, p.device, p.sip]
+                .into_iter()
+                .flatten()
+                .find(|a| a.port() != 0);
             if let Some(at) = fixed {
                 bail!(
                     "{}: the harness listens at the fixed address {at}, which one worker can bind: run with --jobs 1",

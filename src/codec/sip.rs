@@ -552,6 +552,50 @@ pub fn decode_push<'a>(message: &SipMessage<'a>) -> Result<SipPush<'a>, Error> {
     })
 }
 
+/// Every rule of 7.3 a received request breaks, not only the first: the server role reports each
+/// as an observation and still judges the body as a Package #0 when there is one.
+pub fn sender_rules(message: &SipMessage<'_>) -> Vec<Error> {
+    let mut out = Vec::new();
+    if let Some(method) = message.method()
+        && method != "MESSAGE"
+    {
+        out.push(Error::new(
+            0,
+            ErrorKind::NotMessage {
+                method: method.to_owned(),
+            },
+        ));
+    }
+    match message.header("Content-Type") {
+        None => out.push(Error::new(0, ErrorKind::MissingContentType)),
+        Some(ct)
+            if Format::from_content_type(ct.split(';').next().unwrap_or("").trim()).is_none() =>
+        {
+            out.push(Error::new(
+                0,
+                ErrorKind::NotDmContentType {
+                    found: ct.to_owned(),
+                },
+            ))
+        }
+        Some(_) => {}
+    }
+    match message
+        .header_values("Accept-Contact")
+        .find_map(feature_tag)
+    {
+        None => out.push(Error::new(0, ErrorKind::MissingFeatureTag)),
+        Some(Some(v)) if names_dm(&v) => {}
+        Some(other) => out.push(Error::new(
+            0,
+            ErrorKind::WrongFeatureTag {
+                found: other.unwrap_or_default(),
+            },
+        )),
+    }
+    out
+}
+
 /// Parses and judges a whole MESSAGE datagram (for files, captures and the CLI).
 pub fn decode_request(bytes: &[u8]) -> Result<SipPush<'_>, Error> {
     decode_push(&parse_datagram(bytes)?)
@@ -698,6 +742,127 @@ pub fn message_request(spec: &MessageSpec<'_>, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// How a REGISTER is built (RFC 3261 10.2). The defaults keep 7.3's rules; the overrides break
+/// them on purpose (the reference client's faults).
+#[derive(Debug, Clone)]
+pub struct RegisterSpec<'a> {
+    /// The registrar's URI (`sip:HOST:PORT`): the Request-URI.
+    pub registrar: &'a str,
+    /// The address of record: From and To.
+    pub aor: &'a str,
+    /// Where the device takes requests (a SIP URI without brackets).
+    pub contact: &'a str,
+    pub via: &'a str,
+    pub transport: SipTransport,
+    pub call_id: &'a str,
+    pub branch: &'a str,
+    pub cseq: u32,
+    pub expires: u32,
+    /// The DM feature tag on the Contact.
+    pub feature_tag: bool,
+    /// `Supported: gruu` (RFC 5627); with `instance`, the `+sip.instance` it asks a GRUU for.
+    pub gruu: bool,
+    pub instance: Option<&'a str>,
+}
+
+impl<'a> RegisterSpec<'a> {
+    pub fn new(registrar: &'a str, aor: &'a str, contact: &'a str, via: &'a str) -> Self {
+        RegisterSpec {
+            registrar,
+            aor,
+            contact,
+            via,
+            transport: SipTransport::Udp,
+            call_id: "dmnoti-reg-1",
+            branch: "z9hG4bKdmnotireg1",
+            cseq: 1,
+            expires: 3600,
+            feature_tag: true,
+            gruu: false,
+            instance: None,
+        }
+    }
+}
+
+/// A `REGISTER` binding `contact` to `aor`, the DM feature tag on the Contact (7.3).
+pub fn register_request(spec: &RegisterSpec<'_>) -> Vec<u8> {
+    let mut contact = format!("<{}>", spec.contact);
+    if spec.feature_tag {
+        contact.push_str(&format!(";{FEATURE_TAG}=\"{FEATURE_VALUE}\""));
+    }
+    if let Some(i) = spec.instance {
+        contact.push_str(&format!(";+sip.instance=\"{i}\""));
+    }
+    let supported = if spec.gruu { "Supported: gruu\r\n" } else { "" };
+    format!(
+        "REGISTER {registrar} SIP/2.0\r\n\
+         Via: SIP/2.0/{t} {via};branch={branch};rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <{aor}>;tag=dmnoti\r\n\
+         To: <{aor}>\r\n\
+         Call-ID: {call_id}\r\n\
+         CSeq: {cseq} REGISTER\r\n\
+         Contact: {contact}\r\n\
+         {supported}\
+         Expires: {expires}\r\n\
+         Content-Length: 0\r\n\r\n",
+        registrar = spec.registrar,
+        t = spec.transport.as_str(),
+        via = spec.via,
+        branch = spec.branch,
+        aor = spec.aor,
+        call_id = spec.call_id,
+        cseq = spec.cseq,
+        expires = spec.expires,
+    )
+    .into_bytes()
+}
+
+/// Where a SIP URI points: its host and port (5060 when absent) and its `transport` parameter
+/// (RFC 3263 4.1 with the URI's own port, no DNS lookups: a lab names addresses).
+pub fn uri_target(uri: &str) -> Option<(String, u16, Option<SipTransport>)> {
+    let rest = uri
+        .strip_prefix("sip:")
+        .or_else(|| uri.strip_prefix("SIP:"))?;
+    let mut parts = split_outside(rest, b';').into_iter();
+    let hostport = parts.next()?;
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None if after.is_empty() => 5060,
+            None => return None,
+        };
+        (h.to_owned(), port)
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h.to_owned(), p.parse().ok()?),
+            None => (hostport.to_owned(), 5060),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let transport = parts.find_map(|p| {
+        let (n, v) = p.split_once('=')?;
+        if !n.trim().eq_ignore_ascii_case("transport") {
+            return None;
+        }
+        match v.trim().to_ascii_lowercase().as_str() {
+            "tcp" => Some(SipTransport::Tcp),
+            "udp" => Some(SipTransport::Udp),
+            _ => None,
+        }
+    });
+    Some((host, port, transport))
+}
+
+/// RFC 3261 18.1.1: "If a request is within 200 bytes of the path MTU, or if it is larger than
+/// 1300 bytes and the path MTU is unknown, the request MUST be sent using an RFC 2914 congestion
+/// controlled transport protocol, such as TCP."
+pub const UDP_LIMIT: usize = 1300;
+
 /// A response to `request` with `code` (RFC 3261 8.2.6): Via, From, Call-ID and CSeq copied, a To
 /// tag added when missing, no body. `extra` lines are appended as they are (each ending in CRLF).
 pub fn response(request: &SipMessage<'_>, code: u16, reason: &str, extra: &str) -> Vec<u8> {
@@ -765,6 +930,72 @@ mod tests {
         assert_eq!(push.message, BODY);
         assert_eq!(&bytes[push.message_offset..], BODY);
         assert_eq!(push.request_uri, "sip:device@127.0.0.1:5070");
+    }
+
+    #[test]
+    fn sender_rules_name_every_broken_rule() {
+        let bytes = built(&spec());
+        assert!(sender_rules(&parse_datagram(&bytes).unwrap()).is_empty());
+        let mut s = spec();
+        s.content_type = Some("application/octet-stream");
+        s.feature_tag = false;
+        let bytes = built(&s);
+        let names: Vec<_> = sender_rules(&parse_datagram(&bytes).unwrap())
+            .iter()
+            .map(|e| e.kind.name())
+            .collect();
+        assert_eq!(names, ["not-dm-content-type", "missing-feature-tag"]);
+    }
+
+    #[rstest]
+    #[case(false, false, None, Ok(()))]
+    #[case(true, false, None, Err("contact-without-feature-tag"))]
+    #[case(false, true, None, Err("gruu-not-used"))]
+    #[case(false, true, Some("<urn:uuid:00000000-0000-1000-8000-000000000001>"), Ok(()))]
+    fn a_built_register_is_judged(
+        #[case] no_tag: bool,
+        #[case] gruu: bool,
+        #[case] instance: Option<&str>,
+        #[case] want: Result<(), &str>,
+    ) {
+        let mut r = RegisterSpec::new(
+            "sip:127.0.0.1:5060",
+            "sip:device@127.0.0.1",
+            "sip:device@127.0.0.1:5070",
+            "127.0.0.1:5070",
+        );
+        r.feature_tag = !no_tag;
+        r.gruu = gruu;
+        r.instance = instance;
+        r.expires = 600;
+        let bytes = register_request(&r);
+        let m = parse_datagram(&bytes).unwrap();
+        match (check_register(&m), want) {
+            (Ok(reg), Ok(())) => {
+                assert_eq!(reg.contact, "sip:device@127.0.0.1:5070");
+                assert_eq!(reg.expires, Some(600));
+                assert_eq!(reg.instance.as_deref(), instance);
+            }
+            (Err(e), Err(name)) => assert_eq!(e.kind.name(), name),
+            (got, want) => panic!("{got:?} but wanted {want:?}"),
+        }
+    }
+
+    #[rstest]
+    #[case("sip:dev@127.0.0.1:5070", Some(("127.0.0.1", 5070, None)))]
+    #[case("sip:127.0.0.1", Some(("127.0.0.1", 5060, None)))]
+    #[case("sip:dev@[::1]:5071;transport=tcp", Some(("::1", 5071, Some(SipTransport::Tcp))))]
+    #[case("sip:dev@host;lr;transport=UDP", Some(("host", 5060, Some(SipTransport::Udp))))]
+    #[case("sips:dev@host", None)]
+    #[case("sip:dev@host:x", None)]
+    #[case("sip:", None)]
+    fn uri_targets(#[case] uri: &str, #[case] want: Option<(&str, u16, Option<SipTransport>)>) {
+        let got = uri_target(uri);
+        assert_eq!(
+            got.as_ref().map(|(h, p, t)| (h.as_str(), *p, *t)),
+            want,
+            "{uri}"
+        );
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub enum Fault {
     V12EmptyPasswordNoColon,
     V12SessionIdSignExtension,
     V12SessionIdByteSwap,
+    // Client faults of SIP push (7.3).
+    SipRegisterWithoutFeatureTag,
+    SipGruuWithoutInstance,
+    SipUdpOnly,
     // Server faults.
     Version0,
     OmitServerId,
@@ -41,13 +45,16 @@ pub enum Fault {
     OpcOffByOne,
     LittleEndianSessionId,
     TimestampZero,
+    // Server faults of SIP push (7.3).
+    SipNoFeatureTag,
+    SipDsContentType,
 }
 
 /// A Server-ID longer than this crashes a client with `crash-on-long-server-id`.
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 30] = [
+    pub const ALL: [Fault; 35] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -66,6 +73,9 @@ impl Fault {
         Fault::V12EmptyPasswordNoColon,
         Fault::V12SessionIdSignExtension,
         Fault::V12SessionIdByteSwap,
+        Fault::SipRegisterWithoutFeatureTag,
+        Fault::SipGruuWithoutInstance,
+        Fault::SipUdpOnly,
         Fault::Version0,
         Fault::OmitServerId,
         Fault::OmitRequestedMo,
@@ -78,6 +88,8 @@ impl Fault {
         Fault::OpcOffByOne,
         Fault::LittleEndianSessionId,
         Fault::TimestampZero,
+        Fault::SipNoFeatureTag,
+        Fault::SipDsContentType,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +112,9 @@ impl Fault {
             Fault::V12EmptyPasswordNoColon => "v12-empty-password-no-colon",
             Fault::V12SessionIdSignExtension => "v12-session-id-sign-extension",
             Fault::V12SessionIdByteSwap => "v12-session-id-byte-swap",
+            Fault::SipRegisterWithoutFeatureTag => "sip-register-without-feature-tag",
+            Fault::SipGruuWithoutInstance => "sip-gruu-without-instance",
+            Fault::SipUdpOnly => "sip-udp-only",
             Fault::Version0 => "version-0",
             Fault::OmitServerId => "omit-server-id",
             Fault::OmitRequestedMo => "omit-requested-mo",
@@ -112,6 +127,8 @@ impl Fault {
             Fault::OpcOffByOne => "opc-off-by-one",
             Fault::LittleEndianSessionId => "little-endian-session-id",
             Fault::TimestampZero => "timestamp-zero",
+            Fault::SipNoFeatureTag => "sip-no-feature-tag",
+            Fault::SipDsContentType => "sip-ds-content-type",
         }
     }
 
@@ -143,6 +160,9 @@ impl Fault {
             | Fault::V12TriggerLengthByte
             | Fault::V12EmptyPasswordNoColon => &[id::C_003_M],
             Fault::V12SessionIdSignExtension | Fault::V12SessionIdByteSwap => &[id::C_008_M],
+            Fault::SipRegisterWithoutFeatureTag
+            | Fault::SipGruuWithoutInstance
+            | Fault::SipUdpOnly => &[id::C_022_O],
             Fault::Version0 => &[id::S_004_M],
             Fault::OmitServerId => &[id::S_005_M],
             Fault::OmitRequestedMo => &[id::S_008_M],
@@ -152,6 +172,7 @@ impl Fault {
             }
             Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => &[id::S_011_M],
             Fault::OpcOffByOne | Fault::TimestampZero => &[id::S_003_M],
+            Fault::SipNoFeatureTag | Fault::SipDsContentType => &[id::S_014_O],
         }
     }
 
@@ -197,13 +218,34 @@ impl Fault {
             Fault::OpcOffByOne => "counts one option more in OPC than it sends",
             Fault::LittleEndianSessionId => "writes SESSIONID little-endian",
             Fault::TimestampZero => "sends TIMESTAMP 0",
+            Fault::SipRegisterWithoutFeatureTag => {
+                "registers without the +g.oma.eventappid feature tag on its Contact"
+            }
+            Fault::SipGruuWithoutInstance => {
+                "says Supported: gruu but registers without +sip.instance"
+            }
+            Fault::SipUdpOnly => "takes SIP over UDP only: a MESSAGE over TCP is never answered",
+            Fault::SipNoFeatureTag => "sends the MESSAGE without the feature tag in Accept-Contact",
+            Fault::SipDsContentType => {
+                "sends the MESSAGE as application/vnd.syncml.ds.notification"
+            }
         }
     }
 
-    /// Whether the fault shows on the network (in Package #1 or in what is sent); how a device
-    /// runs a session (its UI mode) shows only over stdio.
-    pub fn observable_over_network(self) -> bool {
-        !matches!(self, Fault::IgnoreUiMode)
+    /// Whether the fault can show over `adapter`: how a device runs a session (its UI mode)
+    /// shows only over stdio; SIP's faults only over SIP; the rest anywhere (in Package #1 or in
+    /// what is sent).
+    pub fn observable_over(self, adapter: crate::transport::TransportProfile) -> bool {
+        use crate::transport::TransportProfile as T;
+        match self {
+            Fault::IgnoreUiMode => adapter == T::Stdio,
+            Fault::SipRegisterWithoutFeatureTag
+            | Fault::SipGruuWithoutInstance
+            | Fault::SipUdpOnly
+            | Fault::SipNoFeatureTag
+            | Fault::SipDsContentType => adapter == T::Sip,
+            _ => true,
+        }
     }
 
     pub fn from_name(name: &str) -> Option<Fault> {
@@ -313,7 +355,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            18
+            21
         );
     }
 

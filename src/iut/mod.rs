@@ -60,7 +60,7 @@ trait Provisioned {
 
     fn dispatch(&mut self, id: u64, op: Op) -> Reply {
         match op {
-            Op::Provision { accounts, now } => {
+            Op::Provision { accounts, now, .. } => {
                 self.provision(accounts, now);
                 Reply::answer(Response::ok(id))
             }

@@ -1,12 +1,16 @@
-//! The reference client and server as network peers (`dmnoti iut client|server --adapter udp|http`):
-//! the client takes WAP pushes on UDP or OTA-HTTP pushes, decides as over stdio, and connects back
-//! to its DM server with Package #1; the server sends each notification to the device a request
-//! names. The stdio channel stays the control channel (provisioning, the clock).
+//! The reference client and server as network peers (`dmnoti iut client|server --adapter
+//! udp|sip|http`): the client takes WAP pushes on UDP, SIP MESSAGEs or OTA-HTTP pushes, decides as
+//! over stdio, and connects back to its DM server with Package #1; the server sends each
+//! notification to the device a request names. The stdio channel stays the control channel
+//! (provisioning, the clock, and over SIP the registrar to register with, 7.3).
 
 use super::client::{Decision, ReferenceClient};
+use super::faults::Fault;
 use super::server::ReferenceServer;
 use crate::adapter::dm_server::CONTENT_TYPE_XML;
 use crate::adapter::http::{self, Reply};
+use crate::adapter::sip::SipElement;
+use crate::codec::sip::{self, SipTransport};
 use crate::codec::wsp::{self, PushBuilder};
 use crate::codec::{Format, ota_http};
 use crate::testee::{Op, Reply as TesteeReply, Response, Testee};
@@ -63,6 +67,41 @@ pub struct NetClient {
     client: Arc<Mutex<ReferenceClient>>,
     address: String,
     _http: Option<http::HttpServer>,
+    /// SIP push: the client's user agent, and the registrar it is registered with.
+    sip: Option<SipElement>,
+    registered: Option<String>,
+}
+
+/// The `+sip.instance` the reference client asks a GRUU for (RFC 5627 4.1).
+const INSTANCE: &str = "<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>";
+
+/// What the client's user agent answers a request with (7.3): a MESSAGE of a DM content type goes
+/// to the client and is answered 200 (pager mode: delivered to the UA, whatever the client then
+/// decides); another content type 415 (RFC 3261 21.4.13); another method 405.
+fn answer_sip(
+    client: &Mutex<ReferenceClient>,
+    m: &sip::SipMessage<'_>,
+    over: SipTransport,
+) -> Option<(u16, String)> {
+    let udp_only = client.lock().is_ok_and(|c| c.faults.has(Fault::SipUdpOnly));
+    if udp_only && over == SipTransport::Tcp {
+        return None;
+    }
+    match m.method() {
+        Some("MESSAGE") => {}
+        Some("OPTIONS") => return Some((200, "OK".into())),
+        _ => return Some((405, "Method Not Allowed".into())),
+    }
+    let format = m
+        .header("Content-Type")
+        .and_then(|ct| Format::from_content_type(ct.split(';').next()?.trim()));
+    let Some(format) = format else {
+        return Some((415, "Unsupported Media Type".into()));
+    };
+    // The feature tag routes the request inside the SIP/IP core; a MESSAGE that reached this UA
+    // without it is still taken.
+    take(client, format.content_type(), m.body);
+    Some((200, "OK".into()))
 }
 
 impl NetClient {
@@ -94,14 +133,30 @@ impl NetClient {
                     client,
                     address,
                     _http: None,
+                    sip: None,
+                    registered: None,
                 })
             }
-            other @ (TransportProfile::Stdio | TransportProfile::Obex | TransportProfile::Sip) => {
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    format!("the reference client listens over udp or http, not {other}"),
-                ))
+            TransportProfile::Sip => {
+                let shared = Arc::clone(&client);
+                let element = SipElement::start_with(
+                    listen,
+                    None,
+                    Some(Arc::new(move |m, over| answer_sip(&shared, m, over))),
+                )?;
+                let address = format!("sip:dmclient@{}", element.addr);
+                Ok(NetClient {
+                    client,
+                    address,
+                    _http: None,
+                    sip: Some(element),
+                    registered: None,
+                })
             }
+            other @ (TransportProfile::Stdio | TransportProfile::Obex) => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                format!("the reference client listens over udp or http, not {other}"),
+            )),
             TransportProfile::Http => {
                 let shared = Arc::clone(&client);
                 let server = http::serve(listen, None, move |r| {
@@ -132,6 +187,8 @@ impl NetClient {
                     client,
                     address,
                     _http: Some(server),
+                    sip: None,
+                    registered: None,
                 })
             }
         }
@@ -148,9 +205,63 @@ impl Testee for NetClient {
     }
 
     fn handle(&mut self, id: u64, op: Op) -> TesteeReply {
+        // 7.3: "The DM Client MUST register with the SIP/IP Core as soon as practical": on
+        // learning its registrar, before it answers.
+        if let Op::Provision {
+            registrar: Some(registrar),
+            ..
+        } = &op
+            && self.registered.as_deref() != Some(registrar.as_str())
+        {
+            if let Err(e) = self.register(registrar) {
+                return TesteeReply::answer(Response::error(
+                    Some(id),
+                    format!("registering with {registrar}: {e}"),
+                ));
+            }
+            self.registered = Some(registrar.clone());
+        }
         match self.client.lock() {
             Ok(mut c) => c.handle(id, op),
             Err(_) => TesteeReply::Exit(101),
+        }
+    }
+}
+
+impl NetClient {
+    /// Registers the client's contact, with the DM feature tag and a GRUU instance (7.3).
+    fn register(&self, registrar: &str) -> Result<(), SendError> {
+        let Some(element) = &self.sip else {
+            return Err(SendError::Address(registrar.to_owned()));
+        };
+        let faults = self
+            .client
+            .lock()
+            .map(|c| c.faults.clone())
+            .unwrap_or_default();
+        let (host, port, transport) =
+            sip::uri_target(registrar).ok_or_else(|| SendError::Address(registrar.to_owned()))?;
+        let to: SocketAddr = format!("{host}:{port}")
+            .parse()
+            .or_else(|_| format!("[{host}]:{port}").parse())
+            .map_err(|_| SendError::Address(registrar.to_owned()))?;
+        let contact = self.address.clone();
+        let aor = format!("sip:dmclient@{host}");
+        let via = element.addr.to_string();
+        let (call_id, branch) = element.next_ids();
+        let mut spec = sip::RegisterSpec::new(registrar, &aor, &contact, &via);
+        spec.call_id = &call_id;
+        spec.branch = &branch;
+        spec.transport = transport.unwrap_or(SipTransport::Udp);
+        spec.feature_tag = !faults.has(Fault::SipRegisterWithoutFeatureTag);
+        spec.gruu = true;
+        spec.instance = (!faults.has(Fault::SipGruuWithoutInstance)).then_some(INSTANCE);
+        let request = sip::register_request(&spec);
+        let answer = element.send(to, spec.transport, &call_id, &request, POST_TIMEOUT)?;
+        if (200..300).contains(&answer.code) {
+            Ok(())
+        } else {
+            Err(SendError::Status(answer.code))
         }
     }
 }
@@ -164,11 +275,13 @@ pub enum SendError {
     Http(#[from] crate::adapter::AdapterError),
     #[error("the device answered {0}")]
     Status(u16),
-    #[error("device {0:?}: expected udp://HOST:PORT or http://HOST:PORT/PATH")]
+    #[error("device {0:?}: expected udp://HOST:PORT, http://HOST:PORT/PATH or sip:USER@HOST:PORT")]
     Address(String),
+    #[error("listening for SIP: {0}")]
+    Listen(std::io::Error),
 }
 
-/// Sends a notification to a device address.
+/// Sends a notification to a device address (a `sip:` one through [`NetServer`]'s element).
 pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
     if let Some(addr) = device.strip_prefix("udp://") {
         let udp = |source| SendError::Udp {
@@ -194,11 +307,64 @@ pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), SendErro
 }
 
 /// The reference server that also sends what it notifies.
-pub struct NetServer(pub ReferenceServer);
+pub struct NetServer {
+    pub server: ReferenceServer,
+    /// SIP push: the user agent it sends MESSAGEs from, started on the first.
+    sip: Option<SipElement>,
+}
+
+impl NetServer {
+    pub fn new(server: ReferenceServer) -> NetServer {
+        NetServer { server, sip: None }
+    }
+
+    /// 7.3: the notification in a MESSAGE to the device's URI; a 2xx final response is sent.
+    fn send_sip(&mut self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
+        if self.sip.is_none() {
+            let any: SocketAddr = ([127, 0, 0, 1], 0).into();
+            self.sip = Some(SipElement::start(any, None).map_err(SendError::Listen)?);
+        }
+        let element = self
+            .sip
+            .as_ref()
+            .ok_or(SendError::Address(device.to_owned()))?;
+        let (host, port, transport) =
+            sip::uri_target(device).ok_or_else(|| SendError::Address(device.to_owned()))?;
+        let to: SocketAddr = format!("{host}:{port}")
+            .parse()
+            .or_else(|_| format!("[{host}]:{port}").parse())
+            .map_err(|_| SendError::Address(device.to_owned()))?;
+        let faults = &self.server.faults;
+        let via = element.addr.to_string();
+        let from = format!("sip:dm-server@{via}");
+        let (call_id, branch) = element.next_ids();
+        let mut spec = sip::MessageSpec::new(device, &from, &via);
+        spec.call_id = &call_id;
+        spec.branch = &branch;
+        spec.format = format;
+        spec.feature_tag = !faults.has(Fault::SipNoFeatureTag);
+        if faults.has(Fault::SipDsContentType) {
+            spec.content_type = Some("application/vnd.syncml.ds.notification");
+        }
+        spec.transport = transport.unwrap_or(SipTransport::Udp);
+        let mut request = sip::message_request(&spec, message);
+        if transport.is_none() && request.len() > sip::UDP_LIMIT {
+            // RFC 3261 18.1.1: over 1300 bytes, TCP.
+            spec.transport = SipTransport::Tcp;
+            request = sip::message_request(&spec, message);
+        }
+        let answer = element.send(to, spec.transport, &call_id, &request, POST_TIMEOUT)?;
+        if (200..300).contains(&answer.code) {
+            Ok(())
+        } else {
+            Err(SendError::Status(answer.code))
+        }
+    }
+}
 
 impl Testee for NetServer {
     fn hello(&self) -> Response {
-        self.0.hello()
+        self.server.hello()
     }
 
     fn handle(&mut self, id: u64, op: Op) -> TesteeReply {
@@ -206,11 +372,16 @@ impl Testee for NetServer {
             Op::Notify { request } => request.device.clone(),
             _ => None,
         };
-        let reply = self.0.handle(id, op);
+        let reply = self.server.handle(id, op);
         if let (Some(device), TesteeReply::Answer(r)) = (device, &reply) {
             if let (Some(message), Some(ct)) = (&r.message, &r.content_type) {
                 let format = Format::from_content_type(ct).unwrap_or(Format::V13);
-                if let Err(e) = send(&device, format, &message.0) {
+                let sent = if device.starts_with("sip:") {
+                    self.send_sip(&device, format, &message.0)
+                } else {
+                    send(&device, format, &message.0)
+                };
+                if let Err(e) = sent {
                     return TesteeReply::answer(Response::error(
                         Some(id),
                         format!("sending to {device}: {e}"),

@@ -343,11 +343,18 @@ impl CaseRun<'_, '_> {
         }
     }
 
-    fn problem(&mut self, p: Problem) {
-        let transport_item = match self.link.transport() {
+    /// The server item of the link's transport, where what a server sent over it is judged.
+    fn transport_item(&self) -> ScrId {
+        match self.link.transport() {
             TransportProfile::Http => id::S_015_O,
-            _ => id::S_012_O,
-        };
+            TransportProfile::Sip => id::S_014_O,
+            TransportProfile::Obex => id::S_013_O,
+            TransportProfile::Udp | TransportProfile::Stdio => id::S_012_O,
+        }
+    }
+
+    fn problem(&mut self, p: Problem) {
+        let transport_item = self.transport_item();
         let (item, observed): (ScrId, String) = match p {
             Problem::UnreadablePackage1(e) => (
                 id::C_001_M,
@@ -361,6 +368,14 @@ impl CaseRun<'_, '_> {
             Problem::NotOtaHttp(e) => (
                 transport_item,
                 format!("the push is not an OTA-HTTP push: {e}"),
+            ),
+            Problem::NotSip(e) => (
+                transport_item,
+                format!("what reached the device's user agent is not SIP: {e}"),
+            ),
+            Problem::Registration(e) => (
+                id::C_022_O,
+                format!("the device's REGISTER breaks 7.3: {e}"),
             ),
         };
         self.fail(Failure::observed(item, observed));
@@ -680,10 +695,7 @@ impl CaseRun<'_, '_> {
                 return Ok(());
             }
             Notified::NothingArrived { device, waited } => {
-                let item = match self.link.transport() {
-                    TransportProfile::Http => id::S_015_O,
-                    _ => id::S_012_O,
-                };
+                let item = self.transport_item();
                 self.fail(Failure::new(
                     item,
                     "a notification at the device",

@@ -3,11 +3,10 @@
 //! reference client and server run in this process, so each test takes microseconds.
 
 use super::engine::{self, CaseContext, run_case};
-use super::link::net::Wire;
+use super::link::net::{Answered, Wire};
 use super::link::{Broken, InProcess, Link, NetLink, StdioLink};
 use crate::adapter::device::Arrival;
 use crate::adapter::dm_server::Posted;
-use crate::adapter::http::Answer;
 use crate::iut::client::{ClientSettings, ReferenceClient};
 use crate::iut::device::DeviceTree;
 use crate::iut::faults::Faults;
@@ -422,7 +421,7 @@ impl Wire for SimWire {
         message: &Built,
         _: Option<&str>,
         _: Option<&Framing>,
-    ) -> Result<Option<Answer>, Broken> {
+    ) -> Result<Option<Answered>, Broken> {
         if self.mute {
             return Ok(None);
         }

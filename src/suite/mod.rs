@@ -493,6 +493,17 @@ pub struct Framing {
     /// No application id header at all.
     #[serde(default)]
     pub no_app_id: bool,
+    /// SIP push (7.3): the transport of the MESSAGE (by default UDP, or TCP when the request is
+    /// over 1300 bytes, RFC 3261 18.1.1).
+    #[serde(default)]
+    pub sip_transport: Option<crate::codec::sip::SipTransport>,
+    /// SIP push: no `+g.oma.eventappid` feature tag in Accept-Contact.
+    #[serde(default)]
+    pub no_feature_tag: bool,
+    /// SIP push over UDP: bytes after the body, past its Content-Length (hex); RFC 3261 18.3 has
+    /// the receiver discard them.
+    #[serde(default)]
+    pub past_content_length: Option<String>,
 }
 
 impl SessionExpect {

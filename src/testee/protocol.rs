@@ -103,6 +103,10 @@ pub enum Op {
         accounts: Vec<Account>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         now: Option<u64>,
+        /// SIP push (7.3): the SIP/IP core's registrar (`sip:HOST:PORT`, the harness's own) the
+        /// client registers with before it answers; absent over the other transports.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        registrar: Option<String>,
     },
     /// Sets the testee's clock (POSIX seconds).
     Clock {
@@ -493,7 +497,7 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(ops[0].op, Op::Hello { protocol: 1 });
-        let Op::Provision { accounts, now } = &ops[1].op else {
+        let Op::Provision { accounts, now, .. } = &ops[1].op else {
             panic!()
         };
         assert_eq!(*now, Some(1_700_000_000));

@@ -158,6 +158,7 @@ mod tests {
         let provision = |now| Op::Provision {
             accounts: vec![],
             now,
+            registrar: None,
         };
         assert!(v.intercept(1, &provision(Some(5))).is_some());
         assert!(v.intercept(1, &provision(None)).is_none());

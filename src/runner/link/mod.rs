@@ -44,7 +44,7 @@ pub enum SetupError {
         at: String,
         source: std::io::Error,
     },
-    #[error("address {0:?}: expected udp://HOST:PORT or http://HOST:PORT/PATH")]
+    #[error("address {0:?}: expected udp://HOST:PORT, http://HOST:PORT/PATH or sip:USER@HOST:PORT")]
     Address(String),
     #[error("the IUT's address is unknown: give address in the profile")]
     NoAddress,
@@ -78,6 +78,11 @@ pub enum IutError {
     SentinelLost(Duration),
     #[error("trigger: {0}")]
     Trigger(#[from] trigger::TriggerError),
+    #[error(
+        "the device did not register with the harness's registrar ({registrar}) in {}; \"The DM Client MUST register with the SIP/IP Core as soon as practical.\"",
+        crate::runner::seconds(*waited)
+    )]
+    NotRegistered { registrar: String, waited: Duration },
 }
 
 /// Why a case stops early.
@@ -100,6 +105,10 @@ pub enum Problem {
     SenderRule(String),
     /// Server role: what reached the device is not an OTA-HTTP push.
     NotOtaHttp(String),
+    /// Server role: what reached the device's user agent is not a SIP request.
+    NotSip(String),
+    /// Client role: the device's REGISTER breaks a rule of 7.3.
+    Registration(String),
 }
 
 /// How provisioning went.

@@ -1,6 +1,8 @@
-//! The network link (7.1 connectionless WAP push over UDP, 7.4 OTA-HTTP push): messages go to a
-//! client as a device meets them, and the client's answer is the Package #1 it posts to the mock
-//! DM server; a server's notifications arrive at the harness playing the device. The IUT may have
+//! The network link (7.1 connectionless WAP push over UDP, 7.3 SIP push, 7.4 OTA-HTTP push):
+//! messages go to a client as a device meets them, and the client's answer is the Package #1 it
+//! posts to the mock DM server; a server's notifications arrive at the harness playing the device.
+//! Over SIP the harness is the SIP/IP core as well: the client registers with its registrar, and
+//! each MESSAGE goes to the contact registered (or through a real core's outbound proxy). The IUT may have
 //! a control channel (a [`Control`], used for provisioning and for asking a server to notify) or
 //! none (a device provisioned by hand; a server made to notify by a trigger command).
 //!
@@ -17,7 +19,9 @@ use super::{
 use crate::adapter::capture::Capture;
 use crate::adapter::device::{Arrival, Device};
 use crate::adapter::dm_server::{DmServer, Posted};
+use crate::adapter::sip::SipElement;
 use crate::adapter::{self, http::Answer};
+use crate::codec::sip::{self, SipTransport};
 use crate::codec::wsp::{self, AppId, ContentType, PushBuilder};
 use crate::codec::{self, Format, ota_http};
 use crate::profile::Profile;
@@ -26,8 +30,52 @@ use crate::suite::Framing;
 use crate::suite::message::Built;
 use crate::testee::{Account, NotifyRequest, Op, Outcome, Response, Session};
 use crate::transport::TransportProfile as Adapter;
+use std::fmt;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
+
+/// How the transport answered a push, where it answers (UDP does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    /// The OTA-HTTP push's status.
+    Http(u16),
+    /// The MESSAGE's final response.
+    Sip {
+        code: u16,
+        reason: String,
+        over: SipTransport,
+    },
+    /// No final response to the MESSAGE (nothing listens, or the deadline passed).
+    SipNone { over: SipTransport, why: String },
+}
+
+impl From<&Answer> for Answered {
+    fn from(a: &Answer) -> Self {
+        Answered::Http(a.status)
+    }
+}
+
+impl fmt::Display for Answered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answered::Http(status) => write!(f, "the push was answered {status}"),
+            Answered::Sip { code, reason, over } => {
+                write!(
+                    f,
+                    "the MESSAGE over {} was answered {code} {reason}",
+                    over.as_str()
+                )
+            }
+            Answered::SipNone { over, why } => {
+                write!(
+                    f,
+                    "the MESSAGE over {} got no final response: {why}",
+                    over.as_str()
+                )
+            }
+        }
+    }
+}
 
 /// The UDP port of connectionless WSP (WAP-259), which Wireshark's WSP dissector listens for.
 const WSP_PORT: u16 = 9200;
@@ -40,13 +88,23 @@ pub trait Wire {
     /// Client role: where the client takes pushes, from its hello, unless the profile named one.
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken>;
 
-    /// Client role: pushes one message; an OTA-HTTP push gives the client's HTTP answer.
+    /// Client role: pushes one message; the transport's answer, where it has one.
     fn push(
         &mut self,
         message: &Built,
         content_type: Option<&str>,
         framing: Option<&Framing>,
-    ) -> Result<Option<Answer>, Broken>;
+    ) -> Result<Option<Answered>, Broken>;
+
+    /// Client role: the SIP registrar the client is told to register with (SIP push only).
+    fn registrar(&self) -> Option<String> {
+        None
+    }
+
+    /// Client role: what the wire saw wrong outside the pushes (a REGISTER breaking 7.3), once.
+    fn problems(&mut self) -> Vec<Problem> {
+        Vec::new()
+    }
 
     /// Client role: the next Package #1 posted to the mock DM server within `wait`.
     fn next_post(&mut self, wait: Duration) -> Option<Posted>;
@@ -85,6 +143,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             start,
             transport: match profile.adapter {
                 Adapter::Http => TransportProfile::Http,
+                Adapter::Sip => TransportProfile::Sip,
                 _ => TransportProfile::Udp,
             },
             trigger: profile.trigger.clone(),
@@ -142,6 +201,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
                 Err(e) => problems.push(Problem::UnreadablePackage1(e.to_string())),
             }
         }
+        problems.extend(wire.problems());
         if grace_until.is_none() {
             return Err(IutError::SentinelLost(timeout).into());
         }
@@ -178,11 +238,12 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                 a.server_uri = Some(uri);
             }
         }
+        let registrar = wire.registrar();
         let Some(control) = self.control.as_mut() else {
             // A network IUT with no control channel is provisioned by hand.
             return Ok(Provisioned::ByHand);
         };
-        super::stdio::provision(control, accounts, now)
+        super::stdio::provision(control, accounts, now, registrar)
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -213,10 +274,7 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
             None => Response {
                 outcome: Some(Outcome::Ignored),
                 reason: Some(match &answer {
-                    Some(a) => format!(
-                        "no session arrived, while the sentinel's did; the push was answered {}",
-                        a.status
-                    ),
+                    Some(a) => format!("no session arrived, while the sentinel's did; {a}"),
                     None => "no session arrived, while the sentinel's did".into(),
                 }),
                 ..Response::default()
@@ -333,6 +391,30 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                     response: arrived,
                 },
             },
+            Arrival::Sip { transport, bytes } => match sip::parse(&bytes, transport) {
+                Ok(sip::Parsed::Complete(m, _)) => {
+                    // Each broken rule of 7.3 is an observation; the body is still judged as
+                    // the Package #0 it carries.
+                    let format = m
+                        .header("Content-Type")
+                        .and_then(|ct| Format::from_content_type(ct.split(';').next()?.trim()));
+                    Notified::Arrived {
+                        problems: sip::sender_rules(&m)
+                            .into_iter()
+                            .map(|e| Problem::SenderRule(e.to_string()))
+                            .collect(),
+                        content_type: Some(format.unwrap_or(Format::V13).content_type().to_owned()),
+                        message: m.body.to_vec(),
+                        session_id: said,
+                        response: arrived,
+                    }
+                }
+                // The element records only whole messages.
+                Ok(sip::Parsed::Partial) => {
+                    Notified::Unreadable(Problem::NotSip("an incomplete message".into()))
+                }
+                Err(e) => Notified::Unreadable(Problem::NotSip(e.to_string())),
+            },
         })
     }
 
@@ -413,6 +495,11 @@ pub struct Sockets {
     capture: Option<Capture>,
     adapter: Adapter,
     timeout: Duration,
+    /// SIP push: the harness's registrar and user agent.
+    sip: Option<SipElement>,
+    /// SIP push, client role: the device's URI when the profile names it (else its registration).
+    sip_target: Option<String>,
+    outbound_proxy: Option<SocketAddr>,
 }
 
 /// Where an `udp://` or `http://` address points.
@@ -456,6 +543,8 @@ impl Sockets {
                     None,
                 )
             }
+            // Over SIP the device is the SIP element's user agent.
+            Role::Server if profile.adapter == Adapter::Sip => (None, None),
             Role::Server => {
                 let at = profile.device.unwrap_or(loopback);
                 (
@@ -467,7 +556,21 @@ impl Sockets {
                 )
             }
         };
-        let target = profile.address.as_deref().map(delivery).transpose()?;
+        let (sip, sip_target, target) = if profile.adapter == Adapter::Sip {
+            let at = profile.sip.unwrap_or(loopback);
+            let element = SipElement::start(at, capture.clone())
+                .map_err(listener("SIP element (UDP and TCP)", at))?;
+            let target = profile.address.clone();
+            if let Some(t) = &target
+                && sip::uri_target(t).is_none()
+            {
+                return Err(SetupError::Address(t.clone()));
+            }
+            (Some(element), target, None)
+        } else {
+            let target = profile.address.as_deref().map(delivery).transpose()?;
+            (None, None, target)
+        };
         Ok(Sockets {
             socket: None,
             dm,
@@ -477,6 +580,9 @@ impl Sockets {
             capture,
             adapter: profile.adapter,
             timeout,
+            sip,
+            sip_target,
+            outbound_proxy: profile.outbound_proxy,
         })
     }
 }
@@ -557,9 +663,170 @@ impl Sockets {
     }
 }
 
+impl Sockets {
+    fn sip_element(&self) -> Result<&SipElement, SetupError> {
+        self.sip
+            .as_ref()
+            .ok_or(SetupError::NotRunning("SIP element"))
+    }
+
+    /// `sip:HOST:PORT` of the element, with an address a peer can reach.
+    fn sip_uri(&self, user: Option<&str>) -> Result<String, SetupError> {
+        let at = reachable(self.sip_element()?.addr);
+        Ok(match user {
+            Some(u) => format!("sip:{u}@{}", host_port(at)),
+            None => format!("sip:{}", host_port(at)),
+        })
+    }
+
+    /// The device's URI: the profile's, or the contact it registered (waited for).
+    fn sip_contact(&self) -> Result<String, Broken> {
+        if let Some(t) = &self.sip_target {
+            return Ok(t.clone());
+        }
+        let element = self.sip_element()?;
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if let Some(b) = element.binding(None) {
+                return Ok(b.contact);
+            }
+            if Instant::now() >= deadline {
+                return Err(IutError::NotRegistered {
+                    registrar: self.sip_uri(None)?,
+                    waited: self.timeout,
+                }
+                .into());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// 7.3: the Package #0 in a MESSAGE to the device, and its final response.
+    fn push_sip(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        f: Option<&Framing>,
+    ) -> Result<Option<Answered>, Broken> {
+        let uri = self.sip_contact()?;
+        let (host, port, uri_transport) =
+            sip::uri_target(&uri).ok_or_else(|| SetupError::Address(uri.clone()))?;
+        let to = match self.outbound_proxy {
+            Some(p) => p,
+            None => resolve(&host, port).ok_or_else(|| SetupError::Address(uri.clone()))?,
+        };
+        let element = self.sip_element()?;
+        let mut body = message.bytes.clone();
+        let declared = body.len();
+        if let Some(hex) = f.and_then(|f| f.past_content_length.as_deref()) {
+            body.extend(
+                codec::parse_hex(hex)
+                    .map_err(|e| SetupError::Framing(format!("past_content_length: {e}")))?,
+            );
+        }
+        let (call_id, branch) = element.next_ids();
+        let via = host_port(reachable_towards(element.addr, to));
+        let from = format!("sip:dm-server@{via}");
+        let mut spec = sip::MessageSpec::new(&uri, &from, &via);
+        spec.call_id = &call_id;
+        spec.branch = &branch;
+        spec.format = message.format;
+        spec.content_type = content_type;
+        spec.feature_tag = !f.is_some_and(|f| f.no_feature_tag);
+        spec.content_length = Some(declared);
+        let chosen = f.and_then(|f| f.sip_transport).or(uri_transport);
+        spec.transport = chosen.unwrap_or(SipTransport::Udp);
+        let mut request = sip::message_request(&spec, &body);
+        if chosen.is_none() && request.len() > sip::UDP_LIMIT {
+            // RFC 3261 18.1.1: a request over 1300 bytes goes over TCP.
+            spec.transport = SipTransport::Tcp;
+            request = sip::message_request(&spec, &body);
+        }
+        let over = spec.transport;
+        Ok(Some(
+            match element.send(to, over, &call_id, &request, self.timeout) {
+                Ok(f) => Answered::Sip {
+                    code: f.code,
+                    reason: f.reason,
+                    over,
+                },
+                Err(e) => Answered::SipNone {
+                    over,
+                    why: e.to_string(),
+                },
+            },
+        ))
+    }
+}
+
+/// An address a peer can send to: the unspecified address stands for loopback.
+fn reachable(mut at: SocketAddr) -> SocketAddr {
+    if at.ip().is_unspecified() {
+        at.set_ip(if at.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    at
+}
+
+/// The element's address as `to` sees it: on an unspecified bind, the route's source address.
+fn reachable_towards(at: SocketAddr, to: SocketAddr) -> SocketAddr {
+    if !at.ip().is_unspecified() {
+        return at;
+    }
+    let probe = UdpSocket::bind(SocketAddr::new(at.ip(), 0))
+        .and_then(|s| s.connect(to).map(|()| s))
+        .and_then(|s| s.local_addr());
+    match probe {
+        Ok(local) => SocketAddr::new(local.ip(), at.port()),
+        Err(_) => reachable(at),
+    }
+}
+
+/// `host:port`, an IPv6 host in brackets (RFC 3261 25.1).
+fn host_port(at: SocketAddr) -> String {
+    at.to_string()
+}
+
+/// A SIP URI's host and port as a socket address (an IP literal, or a name the system resolves).
+fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    (host, port).to_socket_addrs().ok()?.next()
+}
+
 impl Wire for Sockets {
+    fn registrar(&self) -> Option<String> {
+        // Only a client registers.
+        self.dm.as_ref()?;
+        self.sip_uri(None).ok()
+    }
+
+    fn problems(&mut self) -> Vec<Problem> {
+        let Some(element) = self.sip.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        while let Some(r) = element.next_register(Duration::ZERO) {
+            let checked = match sip::parse(&r.bytes, r.transport) {
+                Ok(sip::Parsed::Complete(m, _)) => sip::check_register(&m).err(),
+                Ok(sip::Parsed::Partial) => None,
+                Err(e) => Some(e),
+            };
+            if let Some(e) = checked {
+                out.push(Problem::Registration(e.to_string()));
+            }
+        }
+        out
+    }
+
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
-        if !self.fixed_target {
+        // A SIP client is reached at the contact it registers, as through a SIP/IP core.
+        if !self.fixed_target && self.sip.is_none() {
             if let Some(a) = hello_address {
                 self.target = Some(delivery(a)?);
             }
@@ -572,13 +839,16 @@ impl Wire for Sockets {
         message: &Built,
         content_type: Option<&str>,
         f: Option<&Framing>,
-    ) -> Result<Option<Answer>, Broken> {
+    ) -> Result<Option<Answered>, Broken> {
+        if self.sip.is_some() {
+            return self.push_sip(message, content_type, f);
+        }
         let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         let pdu = framing(message.format, f, content_type)?;
         if let (adapter::Delivery::Http { url, .. }, Some(ct)) = (target, content_type) {
             // A plain push under the step's content type.
             return adapter::http::post(url, ct, &[], &message.bytes, self.timeout)
-                .map(Some)
+                .map(|a| Some(Answered::from(&a)))
                 .map_err(|e| IutError::Push(e).into());
         }
         if let adapter::Delivery::Udp(to) = target {
@@ -595,6 +865,7 @@ impl Wire for Sockets {
             self.timeout,
             self.capture.as_ref(),
         )
+        .map(|a| a.as_ref().map(Answered::from))
         .map_err(|e| IutError::Push(e).into())
     }
 
@@ -607,6 +878,10 @@ impl Wire for Sockets {
     }
 
     fn device(&mut self) -> Result<String, Broken> {
+        if let Some(element) = self.sip.as_ref() {
+            while element.next_request(Duration::ZERO).is_some() {}
+            return Ok(self.sip_uri(Some("device"))?);
+        }
         let device = self
             .device
             .as_ref()
@@ -619,6 +894,12 @@ impl Wire for Sockets {
     }
 
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
+        if let Some(element) = self.sip.as_ref() {
+            return element.next_request(wait).map(|r| Arrival::Sip {
+                transport: r.transport,
+                bytes: r.bytes,
+            });
+        }
         self.device.as_ref().and_then(|d| d.next(wait))
     }
 }

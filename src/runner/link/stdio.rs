@@ -48,7 +48,7 @@ impl<C: Control> Link for StdioLink<C> {
         accounts: Vec<Account>,
         now: Option<u64>,
     ) -> Result<Provisioned, Broken> {
-        provision(&mut self.control, accounts, now)
+        provision(&mut self.control, accounts, now, None)
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -121,10 +121,12 @@ pub(super) fn provision(
     control: &mut impl Control,
     accounts: Vec<Account>,
     now: Option<u64>,
+    registrar: Option<String>,
 ) -> Result<Provisioned, Broken> {
     let r = control.call(Op::Provision {
         accounts: accounts.clone(),
         now,
+        registrar: registrar.clone(),
     })?;
     if r.ok != Some(false) {
         return Ok(Provisioned::Done(if now.is_some() {
@@ -140,6 +142,7 @@ pub(super) fn provision(
     let again = control.call(Op::Provision {
         accounts,
         now: None,
+        registrar,
     })?;
     if again.ok == Some(false) {
         return Err(IutError::ProvisionRefused(again.error.unwrap_or_default()).into());
