@@ -39,6 +39,138 @@ fn every_suite_passes_over_udp_and_over_http() {
     }
 }
 
+/// Over SIP push both roles run every suite and the transport's items pass only there.
+#[test]
+fn every_suite_passes_over_sip() {
+    let dir = tempdir("sip");
+    let out = dmnoti()
+        .args([
+            "run",
+            "--adapter",
+            "sip",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let coverage: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("coverage.json")).unwrap()).unwrap();
+    let verdict = |id: &str| {
+        coverage["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("SCR-DM-NOTI-C-022-O"), "PASS");
+    assert_eq!(verdict("SCR-DM-NOTI-S-014-O"), "PASS");
+    // WAP push was not run over this link: not claimed, not passed.
+    assert_ne!(verdict("SCR-DM-NOTI-C-020-O"), "PASS");
+    // The SIP cases ran, over this link, and passed.
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let verdicts: Vec<(String, String)> = results["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["results"].as_array().unwrap())
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for case in [
+        "client.7.3.sip-tcp",
+        "client.7.3.sip-register",
+        "client.7.3.sip-past-content-length",
+        "server.7.3.sip-two",
+    ] {
+        let v = verdicts.iter().find(|(id, _)| id == case);
+        assert_eq!(v.map(|(_, v)| v.as_str()), Some("pass"), "{case}");
+    }
+}
+
+/// The reference IUT made wrong in one SIP way: the case of that rule fails on the SIP item.
+#[rstest::rstest]
+#[case(
+    "client",
+    "sip-udp-only",
+    "client.7.3.sip-tcp",
+    "got no final response"
+)]
+#[case(
+    "client",
+    "sip-register-without-feature-tag",
+    "client.7.3.sip-register",
+    "lacks +g.oma.eventappid"
+)]
+#[case(
+    "client",
+    "sip-gruu-without-instance",
+    "client.7.3.sip-register",
+    "no +sip.instance"
+)]
+#[case(
+    "server",
+    "sip-no-feature-tag",
+    "server.7.3.sip",
+    "no +g.oma.eventappid in Accept-Contact"
+)]
+#[case(
+    "server",
+    "sip-ds-content-type",
+    "server.7.3.sip",
+    "application/vnd.syncml.ds.notification"
+)]
+fn a_faulty_sip_peer_is_caught(
+    #[case] role: &str,
+    #[case] fault: &str,
+    #[case] case: &str,
+    #[case] says: &str,
+) {
+    let dir = tempdir(fault);
+    let profile = dir.join("p.yaml");
+    let item = if role == "client" {
+        "SCR-DM-NOTI-C-022-O"
+    } else {
+        "SCR-DM-NOTI-S-014-O"
+    };
+    std::fs::write(
+        &profile,
+        format!(
+            "name: faulty-sip\nrole: {role}\nadapter: sip\ncommand: {}\nargs: [iut, {role}, --adapter, sip, --fault, {fault}]\nclaims: {{{item}: true}}\nparameters:\n  digest_reading: literal-colons\n",
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--assume-unclaimed",
+            "--iut",
+            profile.to_str().unwrap(),
+            "--filter",
+            "7.3",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("FAIL {case} [{item}]")))
+        .unwrap_or_else(|| panic!("no failure of {case} on {item}: {stdout}"));
+    assert!(line.contains(says), "{line}");
+}
+
 #[test]
 fn a_faulty_client_is_caught_over_udp() {
     let dir = tempdir("faulty");
@@ -396,6 +528,93 @@ fn a_large_http_message_is_captured_as_valid_segments() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "700000");
+}
+
+/// A real run over SIP push with `--pcap`: Wireshark dissects the REGISTER and every MESSAGE
+/// (on whatever ports the run took), and each MESSAGE's body is a message the run sent.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn a_sip_run_capture_reads_back_in_tshark() {
+    require("tshark");
+    let dir = tempdir("sip-run-pcap");
+    let pcap = dir.join("capture.pcap");
+    let out = dmnoti()
+        .args([
+            "run",
+            "--adapter",
+            "sip",
+            "--jobs",
+            "1",
+            "--filter",
+            "client.7.3",
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let tshark = |filter: &str, field: &str| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args(["-Y", filter, "-T", "fields", "-e", field])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let registers = tshark("sip.Method == \"REGISTER\"", "sip.Contact");
+    assert!(
+        registers.contains("+g.oma.eventappid"),
+        "REGISTER contacts: {registers:?}"
+    );
+    // Wireshark shows a body as text; the bytes are the frame's payload after the head.
+    let payloads = tshark("sip.Method == \"MESSAGE\"", "udp.payload")
+        + &tshark("sip.Method == \"MESSAGE\"", "tcp.payload");
+    let seen: Vec<Vec<u8>> = payloads
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|hex| {
+            let bytes = parse_hex(&hex.replace(':', "")).unwrap();
+            let head = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            bytes[head + 4..].to_vec()
+        })
+        .collect();
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    let sent: Vec<Vec<u8>> = junit
+        .lines()
+        .filter_map(|l| l.strip_prefix("message: "))
+        .map(|m| parse_hex(m).unwrap())
+        .collect();
+    assert!(!sent.is_empty());
+    for m in &sent {
+        assert!(
+            seen.iter().any(|b| b.starts_with(m)),
+            "message {m:02x?} is not a MESSAGE body in the capture"
+        );
+    }
+    // The case that sends bytes past Content-Length put them on the wire.
+    assert!(
+        seen.iter()
+            .any(|b| b.ends_with(&[0xde, 0xad, 0xbe, 0xef, 0x0d, 0x0a])),
+        "no body with bytes past its Content-Length"
+    );
+    let finals = tshark(
+        "sip.Status-Code == 200 && sip.CSeq.method == \"MESSAGE\"",
+        "sip.Call-ID",
+    );
+    assert!(finals.lines().count() >= sent.len(), "{finals}");
 }
 
 /// A SIP push as `dmnoti encode --sip` frames it, captured over UDP and over TCP, read with

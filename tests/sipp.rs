@@ -220,3 +220,77 @@ fn the_harness_takes_a_message_from_sipp() {
         assert_eq!(finish(uac, Duration::from_secs(20)), 0, "SIPp got no 200");
     }
 }
+
+/// SIPp as the SIP stack of a DM server under test, end to end: `dmnoti run` in the server role
+/// over SIP push, its trigger a script that makes each requested Package #0 with `dmnoti encode`
+/// and has SIPp send it in a MESSAGE to the harness's user agent. The SIP cases pass: SIPp's
+/// MESSAGE keeps 7.3, and the harness's UA answers it as SIPp's scenario requires.
+#[test]
+#[ignore = "needs sipp and python3: .ci/run installs them and runs this with --ignored"]
+fn sipp_as_a_dm_server_passes_the_sip_cases() {
+    require("sipp");
+    require("python3");
+    let dir = common::tempdir("sipp-dm-server");
+    std::fs::copy(
+        Path::new(SCENARIOS).join("dm-server-message.xml"),
+        dir.join("dm-server-message.xml"),
+    )
+    .unwrap();
+    let script = dir.join("notify.py");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/usr/bin/env python3
+# The trigger of a DM server whose SIP stack is SIPp: argv[1] is the device's SIP URI, argv[2]
+# the notify request (JSON).
+import json, random, socket, subprocess, sys
+DMNOTI, DIR = {dmnoti:?}, {dir:?}
+device, request = sys.argv[1], json.loads(sys.argv[2])
+args = [DMNOTI, "encode", "--output", "raw",
+        "--server-id", request.get("server_id") or "com.example.dm",
+        "--session-id", str(random.randint(1, 0xFFFF)),
+        "--secret", "dmnoti-notification-secret"]
+for mo in request.get("requested_mo", []): args += ["--requested-mo", str(mo)]
+for mo in request.get("targeted_mo", []): args += ["--targeted-mo", str(mo)]
+for b in request.get("preferred_bearer", []): args += ["--bearer", str(b)]
+if request.get("connect_reason"): args += ["--connect-reason", request["connect_reason"]]
+package0 = subprocess.run(args, check=True, capture_output=True).stdout
+open(DIR + "/package0.bin", "wb").write(package0)
+hostport = device.split("@", 1)[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]; s.close()
+subprocess.run(["sipp", "-sf", "dm-server-message.xml", "-m", "1", "-i", "127.0.0.1",
+                "-p", str(port), "-nostdin", "-timeout", "10s", "-timeout_error",
+                "-t", "u1", hostport],
+               cwd=DIR, check=True, stdout=subprocess.DEVNULL)
+"#,
+            dmnoti = env!("CARGO_BIN_EXE_dmnoti"),
+            dir = dir.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let profile = dir.join("p.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name: sipp-dm-server\nrole: server\nadapter: sip\ntrigger: \"python3 {} {{device}} {{request}}\"\nclaims: {{SCR-DM-NOTI-S-014-O: true}}\nparameters:\n  step_timeout_ms: 10000\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let out = common::dmnoti()
+        .args(["run", "--assume-unclaimed", "--jobs", "1", "--iut"])
+        .arg(&profile)
+        .args(["--filter", "server.7.3", "--reports"])
+        .arg(dir.join("reports"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+}

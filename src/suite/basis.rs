@@ -138,6 +138,14 @@ mod tests {
     }
 
     #[test]
+    fn the_registration_basis_is_built_in_and_a_must() {
+        let bases = builtin().unwrap().unwrap();
+        let b = &bases[crate::runner::engine::REGISTRATION_BASIS];
+        assert_eq!(b.level, Level::Must);
+        assert!(b.quote.contains("MUST register with the SIP/IP Core"));
+    }
+
+    #[test]
     fn quotes_are_held_to_the_spec() {
         let spec = "6.6 Digest\n\nThe DM Client **MUST** ignore notification message\n  with digest which is not correctly computed.\nItem\tFunction\nSCR-X\tSupport WAP Push\tSection 7.1";
         let mut bases = Bases::new();

@@ -175,8 +175,9 @@ pub struct NotifyRequest {
     pub connect_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_info: Option<String>,
-    /// Network servers: where to send the notification, `udp://HOST:PORT` (WAP push) or
-    /// `http://HOST:PORT/PATH` (OTA-HTTP push). The notification is also in the answer.
+    /// Network servers: where to send the notification, `udp://HOST:PORT` (WAP push),
+    /// `sip:USER@HOST:PORT` (SIP push, a MESSAGE) or `http://HOST:PORT/PATH` (OTA-HTTP push). The
+    /// notification is also in the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
 }

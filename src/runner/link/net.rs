@@ -21,6 +21,7 @@ use crate::adapter::device::{Arrival, Device};
 use crate::adapter::dm_server::{DmServer, Posted};
 use crate::adapter::sip::SipElement;
 use crate::adapter::{self, http::Answer};
+use crate::codec::Rule as _;
 use crate::codec::sip::{self, SipTransport};
 use crate::codec::wsp::{self, AppId, ContentType, PushBuilder};
 use crate::codec::{self, Format, ota_http};
@@ -101,7 +102,8 @@ pub trait Wire {
         None
     }
 
-    /// Client role: what the wire saw wrong outside the pushes (a REGISTER breaking 7.3), once.
+    /// Client role: what the wire saw wrong outside the pushes (the device's REGISTER breaking
+    /// 7.3); the engine decides which cases it concerns.
     fn problems(&mut self) -> Vec<Problem> {
         Vec::new()
     }
@@ -500,6 +502,8 @@ pub struct Sockets {
     /// SIP push, client role: the device's URI when the profile names it (else its registration).
     sip_target: Option<String>,
     outbound_proxy: Option<SocketAddr>,
+    /// SIP push, client role: what is wrong with the device's latest REGISTER.
+    registration: Option<Problem>,
 }
 
 /// Where an `udp://` or `http://` address points.
@@ -583,6 +587,7 @@ impl Sockets {
             sip,
             sip_target,
             outbound_proxy: profile.outbound_proxy,
+            registration: None,
         })
     }
 }
@@ -810,18 +815,17 @@ impl Wire for Sockets {
         let Some(element) = self.sip.as_ref() else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        // The latest REGISTER is the device's registration.
         while let Some(r) = element.next_register(Duration::ZERO) {
-            let checked = match sip::parse(&r.bytes, r.transport) {
+            self.registration = match sip::parse(&r.bytes, r.transport) {
                 Ok(sip::Parsed::Complete(m, _)) => sip::check_register(&m).err(),
                 Ok(sip::Parsed::Partial) => None,
                 Err(e) => Some(e),
-            };
-            if let Some(e) = checked {
-                out.push(Problem::Registration(e.to_string()));
             }
+            // A REGISTER is judged as a whole: its rule and section, no byte offset.
+            .map(|e| Problem::Registration(format!("{} ({})", e.kind, e.kind.section())));
         }
-        out
+        self.registration.iter().cloned().collect()
     }
 
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
