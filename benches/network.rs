@@ -1,10 +1,13 @@
-//! `cargo bench --bench network`: wall time of the default suites over UDP and over HTTP against
+//! `cargo bench --bench network`: wall time of the default suites over UDP, SIP and HTTP against
 //! the reference IUT as network peers, and how many notification-to-Package #1 round trips per
-//! second pass through the mock DM server under concurrent load. Prints figures, asserts nothing.
+//! second pass through the mock DM server under concurrent load (over SIP, through the harness's
+//! registrar and user agent, the MESSAGE over UDP and over TCP). Prints figures, asserts nothing.
 
 use dmnoti::adapter::dm_server::DmServer;
+use dmnoti::adapter::sip::SipElement;
 use dmnoti::adapter::{self, Delivery};
 use dmnoti::codec::Format;
+use dmnoti::codec::sip::{self, SipTransport};
 use dmnoti::codec::wsp::PushBuilder;
 use dmnoti::suite::AccountSpec;
 use dmnoti::suite::message::{BuildContext, MessageSpec};
@@ -12,6 +15,7 @@ use dmnoti::testee::Op;
 use dmnoti::testee::process::{CommandSpec, TesteeProcess};
 use std::net::UdpSocket;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dmnoti");
@@ -121,12 +125,106 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
     f64::from(arrived) / took.as_secs_f64()
 }
 
+/// Round trips per second over SIP push: the reference client registers with the harness's
+/// registrar, and each notification goes in a MESSAGE over `transport` to the contact it
+/// registered, answered 200, then by a Package #1 at the mock DM server. `WINDOW` senders keep
+/// that many MESSAGEs outstanding.
+fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
+    const WINDOW: u16 = 32;
+    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+    let element =
+        Arc::new(SipElement::start("127.0.0.1:0".parse().expect("addr"), None).expect("element"));
+    let spec = CommandSpec {
+        command: BIN.into(),
+        args: vec![
+            "iut".into(),
+            "client".into(),
+            "--adapter".into(),
+            "sip".into(),
+        ],
+        ..CommandSpec::default()
+    };
+    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
+    iut.hello(Duration::from_secs(2)).expect("hello");
+    let mut account = AccountSpec::default_account();
+    account.server_uri = Some(dm.uri_for(&account.server_id));
+    iut.call(
+        Op::Provision {
+            accounts: vec![account.to_account().expect("account")],
+            now: Some(1_700_000_000),
+            registrar: Some(format!("sip:{}", element.addr)),
+        },
+        Duration::from_secs(2),
+    )
+    .expect("provision");
+    let contact = element.binding(None).expect("registered").contact;
+    let (host, port, _) = sip::uri_target(&contact).expect("contact");
+    let to: std::net::SocketAddr = format!("{host}:{port}").parse().expect("contact address");
+    let messages: Vec<Vec<u8>> = (1..=total)
+        .map(|id| {
+            let ctx = BuildContext {
+                account: &account,
+                now: 1_700_000_000,
+                reading: Default::default(),
+                fresh_session_id: id,
+                timeout_unit_seconds: 60,
+            };
+            MessageSpec::default().build(&ctx).expect("message").bytes
+        })
+        .collect();
+    let messages = Arc::new(messages);
+    let started = Instant::now();
+    let senders: Vec<_> = (0..WINDOW)
+        .map(|w| {
+            let (element, messages, contact) =
+                (Arc::clone(&element), Arc::clone(&messages), contact.clone());
+            std::thread::spawn(move || {
+                let via = element.addr.to_string();
+                for m in messages
+                    .iter()
+                    .skip(usize::from(w))
+                    .step_by(usize::from(WINDOW))
+                {
+                    let (call_id, branch) = element.next_ids();
+                    let mut spec = sip::MessageSpec::new(&contact, "sip:dm@127.0.0.1", &via);
+                    spec.call_id = &call_id;
+                    spec.branch = &branch;
+                    spec.transport = transport;
+                    let request = sip::message_request(&spec, m);
+                    if let Err(e) =
+                        element.send(to, transport, &call_id, &request, Duration::from_secs(2))
+                    {
+                        eprintln!("MESSAGE: {e}");
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut arrived = 0u16;
+    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
+        arrived += 1;
+    }
+    let took = started.elapsed();
+    for s in senders {
+        let _ = s.join();
+    }
+    if arrived < total {
+        eprintln!("sip/{transport:?}: {arrived} of {total} Package #1 arrived");
+    }
+    f64::from(arrived) / took.as_secs_f64()
+}
+
 fn main() {
     let udp = suites("udp");
+    let sip_suites = suites("sip");
     let http = suites("http");
     println!(
         "default suites over UDP (reference IUT):  {:8.1} ms",
         udp.as_secs_f64() * 1e3
+    );
+    println!(
+        "default suites over SIP (reference IUT):  {:8.1} ms",
+        sip_suites.as_secs_f64() * 1e3
     );
     println!(
         "default suites over HTTP (reference IUT): {:8.1} ms",
@@ -139,5 +237,13 @@ fn main() {
     println!(
         "notification -> Package #1 round trips, HTTP push: {:8.0} per second",
         round_trips("http", 4000)
+    );
+    println!(
+        "notification -> Package #1 round trips, SIP MESSAGE over UDP: {:8.0} per second",
+        sip_round_trips(SipTransport::Udp, 4000)
+    );
+    println!(
+        "notification -> Package #1 round trips, SIP MESSAGE over TCP: {:8.0} per second",
+        sip_round_trips(SipTransport::Tcp, 4000)
     );
 }
