@@ -62,6 +62,7 @@ pub struct Profile {
     pub sip: Option<std::net::SocketAddr>,
     /// sip clients: send each MESSAGE through this proxy of a real SIP/IP core (its Request-URI
     /// stays the device's address or registered contact) instead of straight to the device.
+    /// sip servers: register the harness, as the device (`address`, its public URI), there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_proxy: Option<std::net::SocketAddr>,
     /// udp/http servers without a stdio control channel: a command that makes the server notify,

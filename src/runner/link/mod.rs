@@ -46,6 +46,8 @@ pub enum SetupError {
     },
     #[error("address {0:?}: expected udp://HOST:PORT, http://HOST:PORT/PATH or sip:USER@HOST:PORT")]
     Address(String),
+    #[error("registering the device with the SIP/IP core ({registrar}): {why}")]
+    Registration { registrar: String, why: String },
     #[error("the IUT's address is unknown: give address in the profile")]
     NoAddress,
     #[error("the {0} is not running")]

@@ -570,6 +570,9 @@ impl Sockets {
             {
                 return Err(SetupError::Address(t.clone()));
             }
+            if let (Role::Server, Some(proxy)) = (profile.role, profile.outbound_proxy) {
+                register_device(&element, proxy, target.as_deref(), timeout)?;
+            }
             (Some(element), target, None)
         } else {
             let target = profile.address.as_deref().map(delivery).transpose()?;
@@ -764,6 +767,36 @@ impl Sockets {
     }
 }
 
+/// Server role behind a real SIP/IP core: the harness registers as the device, the DM feature tag
+/// on its Contact (7.3), so that the core routes the server's MESSAGE to it. `aor` is the device's
+/// public URI (the profile's `address`), else one at the proxy's host.
+fn register_device(
+    element: &SipElement,
+    proxy: SocketAddr,
+    aor: Option<&str>,
+    timeout: Duration,
+) -> Result<(), SetupError> {
+    let at = reachable_towards(element.addr, proxy);
+    let registrar = format!("sip:{}", host_port(proxy));
+    let aor = aor.map_or_else(|| format!("sip:device@{}", proxy.ip()), str::to_owned);
+    let contact = format!("sip:device@{}", host_port(at));
+    let via = host_port(at);
+    let (call_id, branch) = element.next_ids();
+    let mut spec = sip::RegisterSpec::new(&registrar, &aor, &contact, &via);
+    spec.call_id = &call_id;
+    spec.branch = &branch;
+    let request = sip::register_request(&spec);
+    let refused = |why: String| SetupError::Registration {
+        registrar: registrar.clone(),
+        why,
+    };
+    match element.send(proxy, SipTransport::Udp, &call_id, &request, timeout) {
+        Ok(f) if (200..300).contains(&f.code) => Ok(()),
+        Ok(f) => Err(refused(format!("answered {} {}", f.code, f.reason))),
+        Err(e) => Err(refused(e.to_string())),
+    }
+}
+
 /// An address a peer can send to: the unspecified address stands for loopback.
 fn reachable(mut at: SocketAddr) -> SocketAddr {
     if at.ip().is_unspecified() {
@@ -884,7 +917,11 @@ impl Wire for Sockets {
     fn device(&mut self) -> Result<String, Broken> {
         if let Some(element) = self.sip.as_ref() {
             while element.next_request(Duration::ZERO).is_some() {}
-            return Ok(self.sip_uri(Some("device"))?);
+            // Behind a real core, the device's public URI; else the element itself.
+            return Ok(match &self.sip_target {
+                Some(aor) => aor.clone(),
+                None => self.sip_uri(Some("device"))?,
+            });
         }
         let device = self
             .device
@@ -905,5 +942,63 @@ impl Wire for Sockets {
             });
         }
         self.device.as_ref().and_then(|d| d.next(wait))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sip_profile(role: Role) -> Profile {
+        Profile::reference_over(role, &[], Adapter::Sip)
+    }
+
+    /// Server role behind a real core: the harness registers as the device, with the DM feature
+    /// tag, at the proxy; the server is told the device's public URI.
+    #[test]
+    fn a_sip_server_behind_a_core_gets_the_device_registered() {
+        let core = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let mut profile = sip_profile(Role::Server);
+        profile.outbound_proxy = Some(core.addr);
+        profile.address = Some("sip:+15550100@ims.example.net".into());
+        let mut sockets = Sockets::start(&profile, None, Duration::from_secs(2)).unwrap();
+        let r = core.next_register(Duration::from_secs(1)).unwrap();
+        let m = sip::parse_datagram(&r.bytes).unwrap();
+        let reg = sip::check_register(&m).unwrap();
+        assert_eq!(m.header("To"), Some("<sip:+15550100@ims.example.net>"));
+        let element = sockets.sip.as_ref().unwrap().addr;
+        assert_eq!(reg.contact, format!("sip:device@{element}"));
+        assert_eq!(sockets.device().unwrap(), "sip:+15550100@ims.example.net");
+        // A core that refuses: the run cannot start, and says where and why.
+        drop(sockets);
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+        profile.outbound_proxy = Some(silent.local_addr().unwrap());
+        let err = Sockets::start(&profile, None, Duration::from_millis(300))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("registering the device"), "{err}");
+    }
+
+    /// Client role: the registrar is offered to the client; a client that never registers is an
+    /// error that quotes 7.3's sentence, not a hang.
+    #[test]
+    fn a_sip_client_that_does_not_register_is_named() {
+        let profile = sip_profile(Role::Client);
+        let mut sockets = Sockets::start(&profile, None, Duration::from_millis(200)).unwrap();
+        let registrar = sockets.registrar().unwrap();
+        assert_eq!(
+            registrar,
+            format!("sip:{}", sockets.sip.as_ref().unwrap().addr)
+        );
+        let built = Built {
+            bytes: vec![0; 8],
+            format: Format::V13,
+        };
+        let err = sockets.push(&built, None, None).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("MUST register with the SIP/IP Core as soon as practical"),
+            "{err}"
+        );
     }
 }
