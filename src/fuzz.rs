@@ -9,11 +9,11 @@
 //! guided: it mutates a corpus seeded from `vectors/` (bit flips, byte changes, insertions,
 //! deletions, splices, lengths at their limits) for a bounded time.
 
-use crate::codec::{self, Format, ota_http, sip, v12, v13, wsp};
+use crate::codec::{self, Format, obex, ota_http, sip, v12, v13, wsp};
 
 /// The targets by name: `dmnoti` parsers a peer's bytes reach.
-pub const TARGETS: [&str; 8] = [
-    "decode13", "decode12", "wsp", "ota-http", "sip", "package1", "answer", "explain",
+pub const TARGETS: [&str; 9] = [
+    "decode13", "decode12", "wsp", "ota-http", "sip", "obex", "package1", "answer", "explain",
 ];
 
 /// Runs one target on one input. Panics on a defect.
@@ -54,6 +54,23 @@ pub fn run(target: &str, data: &[u8]) {
                     let _ = sip::check_register(&m);
                     let _ = sip::response(&m, 200, "OK", "");
                 }
+            }
+        }
+        "obex" => {
+            // A stream of packets, read as a receiver reads one: each complete packet is consumed,
+            // and a packet never claims bytes it does not have.
+            let mut rest = data;
+            for kind in [
+                obex::Kind::Request,
+                obex::Kind::Response { to_connect: true },
+            ] {
+                while let Ok(obex::Parsed::Complete(p)) = obex::parse(rest, kind) {
+                    assert!(p.length >= 3 && p.length <= rest.len());
+                    let _ = p.type_text();
+                    let _ = p.body().count();
+                    rest = &rest[p.length..];
+                }
+                rest = data;
             }
         }
         "package1" => {
@@ -99,6 +116,17 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             let spec = sip::MessageSpec::new("sip:d@127.0.0.1:5070", "sip:dm@127.0.0.1", "127.0.0.1:5060");
             out.push(sip::message_request(&spec, &[0x1a, 0x00, 0xff]));
             out.push(b"REGISTER sip:127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nm: <sip:d@127.0.0.1:5070>;+g.oma.eventappid=\"syncml.dm\";+sip.instance=\"<urn:uuid:1>\"\r\nk: gruu\r\nl: 0\r\n\r\n".to_vec());
+        }
+        "obex" => {
+            out.push(obex::connect_request(Some(obex::TARGET_DM), 1024));
+            let spec = obex::PutSpec {
+                connection_id: Some(1),
+                name: Some("n"),
+                chunk: Some(4),
+                ..obex::PutSpec::default()
+            };
+            out.extend(obex::put_requests(&spec, Format::V13, &[0x1a; 20], 255));
+            out.push(obex::disconnect_request(Some(1)));
         }
         _ => {}
     }

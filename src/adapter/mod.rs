@@ -6,6 +6,7 @@ pub mod capture;
 pub mod device;
 pub mod dm_server;
 pub mod http;
+pub mod obex;
 pub mod sip;
 
 use crate::codec::wsp::PushBuilder;
@@ -46,6 +47,8 @@ pub enum AdapterError {
     NotHttp { host: String, why: String },
     #[error("{host} answered with something that is not SIP: {why}")]
     NotSip { host: String, why: String },
+    #[error("{host} answered with something that is not OBEX: {why}")]
+    NotObex { host: String, why: String },
 }
 
 /// Whether a read on a socket with a read timeout only ran out of time (the kind differs by

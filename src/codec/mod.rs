@@ -8,6 +8,7 @@ pub mod digest;
 pub mod error;
 pub mod fields;
 pub mod mo;
+pub mod obex;
 pub mod options;
 pub mod ota_http;
 pub mod reader;
