@@ -44,7 +44,8 @@ pub struct Profile {
     pub env: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<PathBuf>,
-    /// udp/http clients: where the IUT takes notifications (`udp://HOST:PORT`, `http://HOST:PORT/PATH`);
+    /// udp/obex/http clients: where the IUT takes notifications (`udp://HOST:PORT`,
+    /// `obex://HOST:PORT`, `http://HOST:PORT/PATH`);
     /// the address its hello answer gives when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -126,13 +127,13 @@ impl Profile {
         let transports = match role {
             Role::Client => [
                 (id::C_020_O, TransportProfile::Udp),
-                (id::C_021_O, TransportProfile::Stdio),
+                (id::C_021_O, TransportProfile::Obex),
                 (id::C_022_O, TransportProfile::Sip),
                 (id::C_023_O, TransportProfile::Http),
             ],
             Role::Server => [
                 (id::S_012_O, TransportProfile::Udp),
-                (id::S_013_O, TransportProfile::Stdio),
+                (id::S_013_O, TransportProfile::Obex),
                 (id::S_014_O, TransportProfile::Sip),
                 (id::S_015_O, TransportProfile::Http),
             ],

@@ -50,6 +50,8 @@ impl VariantResult {
 
 #[derive(Debug, Clone)]
 pub struct SelfTest {
+    /// The adapter the reference IUT ran over.
+    pub adapter: crate::transport::TransportProfile,
     pub conformant: Vec<Run>,
     pub faults: Vec<FaultResult>,
     pub variants: Vec<VariantResult>,
@@ -98,8 +100,11 @@ impl SelfTest {
             "\n{:<31} {:<7} {:>6}  {:<40} caught",
             "fault", "role", "failed", "on its SCR items"
         );
+        let not_here = format!("n/a over {}", self.adapter);
         for f in &self.faults {
-            let on = if f.caught_on.is_empty() {
+            let on = if f.not_applicable {
+                String::new()
+            } else if f.caught_on.is_empty() {
                 format!(
                     "(failed: {})",
                     f.failed_items
@@ -119,7 +124,7 @@ impl SelfTest {
                 f.failed_cases,
                 on,
                 if f.not_applicable {
-                    "n/a over the network"
+                    not_here.as_str()
                 } else if f.as_warning {
                     "as a warning"
                 } else if f.caught {
@@ -255,6 +260,7 @@ pub fn run(
         });
     }
     SelfTest {
+        adapter,
         conformant,
         faults,
         variants,

@@ -16,8 +16,7 @@ pub enum TransportProfile {
     Stdio,
     /// 7.1: connectionless WAP push, over UDP.
     Udp,
-    /// 7.2: OBEX. A label only: no link speaks it yet.
-    #[value(skip)]
+    /// 7.2: OBEX, a PUT over TCP.
     Obex,
     /// 7.3: SIP push (a MESSAGE in pager mode, over UDP or TCP).
     Sip,
@@ -42,6 +41,7 @@ impl TransportProfile {
             self,
             TransportProfile::Stdio
                 | TransportProfile::Udp
+                | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http
         )

@@ -39,15 +39,30 @@ fn every_suite_passes_over_udp_and_over_http() {
     }
 }
 
-/// Over SIP push both roles run every suite and the transport's items pass only there.
-#[test]
-fn every_suite_passes_over_sip() {
-    let dir = tempdir("sip");
+/// Over SIP push and over OBEX both roles run every suite, and the transport's items pass only
+/// over their own link.
+#[rstest::rstest]
+#[case(
+    "sip",
+    ["SCR-DM-NOTI-C-022-O", "SCR-DM-NOTI-S-014-O"],
+    &["client.7.3.sip-tcp", "client.7.3.sip-register", "client.7.3.sip-past-content-length", "server.7.3.sip-two"]
+)]
+#[case(
+    "obex",
+    ["SCR-DM-NOTI-C-021-O", "SCR-DM-NOTI-S-013-O"],
+    &["client.7.2.obex-split", "client.7.2.obex-v12", "server.7.2.obex-large", "server.7.2.obex-two"]
+)]
+fn every_suite_passes_over(
+    #[case] adapter: &str,
+    #[case] items: [&str; 2],
+    #[case] cases: &[&str],
+) {
+    let dir = tempdir(adapter);
     let out = dmnoti()
         .args([
             "run",
             "--adapter",
-            "sip",
+            adapter,
             "--reports",
             dir.to_str().unwrap(),
         ])
@@ -66,11 +81,12 @@ fn every_suite_passes_over_sip() {
             .unwrap()["verdict"]
             .clone()
     };
-    assert_eq!(verdict("SCR-DM-NOTI-C-022-O"), "PASS");
-    assert_eq!(verdict("SCR-DM-NOTI-S-014-O"), "PASS");
+    for item in items {
+        assert_eq!(verdict(item), "PASS", "{item}");
+    }
     // WAP push was not run over this link: not claimed, not passed.
     assert_ne!(verdict("SCR-DM-NOTI-C-020-O"), "PASS");
-    // The SIP cases ran, over this link, and passed.
+    // The transport's own cases ran, over this link, and passed.
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     let verdicts: Vec<(String, String)> = results["runs"]
@@ -85,50 +101,80 @@ fn every_suite_passes_over_sip() {
             )
         })
         .collect();
-    for case in [
-        "client.7.3.sip-tcp",
-        "client.7.3.sip-register",
-        "client.7.3.sip-past-content-length",
-        "server.7.3.sip-two",
-    ] {
+    for case in cases {
         let v = verdicts.iter().find(|(id, _)| id == case);
         assert_eq!(v.map(|(_, v)| v.as_str()), Some("pass"), "{case}");
     }
 }
 
-/// The reference IUT made wrong in one SIP way: the case of that rule fails on the SIP item.
+/// The reference IUT made wrong in one SIP or OBEX way: the case of that rule fails on the
+/// transport's item, saying why.
 #[rstest::rstest]
 #[case(
+    "sip",
     "client",
     "sip-udp-only",
     "client.7.3.sip-tcp",
     "got no final response"
 )]
 #[case(
+    "sip",
     "client",
     "sip-register-without-feature-tag",
     "client.7.3.sip-register",
     "lacks +g.oma.eventappid"
 )]
 #[case(
+    "sip",
     "client",
     "sip-gruu-without-instance",
     "client.7.3.sip-register",
     "no +sip.instance"
 )]
 #[case(
+    "sip",
     "server",
     "sip-no-feature-tag",
     "server.7.3.sip",
     "no +g.oma.eventappid in Accept-Contact"
 )]
 #[case(
+    "sip",
     "server",
     "sip-ds-content-type",
     "server.7.3.sip",
     "application/vnd.syncml.ds.notification"
 )]
-fn a_faulty_sip_peer_is_caught(
+#[case(
+    "obex",
+    "client",
+    "obex-first-packet-only",
+    "client.7.2.obex-split",
+    "no session arrived"
+)]
+#[case(
+    "obex",
+    "server",
+    "obex-no-target",
+    "server.7.2.obex",
+    "Target is absent"
+)]
+#[case(
+    "obex",
+    "server",
+    "obex-ignore-max-packet",
+    "server.7.2.obex-large",
+    "over the 255 the receiver declared"
+)]
+#[case(
+    "obex",
+    "server",
+    "obex-wbxml-type",
+    "server.7.2.obex",
+    "application/vnd.syncml.dm+wbxml"
+)]
+fn a_faulty_peer_is_caught_on_its_transport(
+    #[case] adapter: &str,
     #[case] role: &str,
     #[case] fault: &str,
     #[case] case: &str,
@@ -136,19 +182,21 @@ fn a_faulty_sip_peer_is_caught(
 ) {
     let dir = tempdir(fault);
     let profile = dir.join("p.yaml");
-    let item = if role == "client" {
-        "SCR-DM-NOTI-C-022-O"
-    } else {
-        "SCR-DM-NOTI-S-014-O"
+    let item = match (adapter, role) {
+        ("sip", "client") => "SCR-DM-NOTI-C-022-O",
+        ("sip", _) => "SCR-DM-NOTI-S-014-O",
+        (_, "client") => "SCR-DM-NOTI-C-021-O",
+        _ => "SCR-DM-NOTI-S-013-O",
     };
     std::fs::write(
         &profile,
         format!(
-            "name: faulty-sip\nrole: {role}\nadapter: sip\ncommand: {}\nargs: [iut, {role}, --adapter, sip, --fault, {fault}]\nclaims: {{{item}: true}}\nparameters:\n  digest_reading: literal-colons\n",
+            "name: faulty\nrole: {role}\nadapter: {adapter}\ncommand: {}\nargs: [iut, {role}, --adapter, {adapter}, --fault, {fault}]\nclaims: {{{item}: true}}\nparameters:\n  digest_reading: literal-colons\n",
             env!("CARGO_BIN_EXE_dmnoti")
         ),
     )
     .unwrap();
+    let section = if adapter == "sip" { "7.3" } else { "7.2" };
     let out = dmnoti()
         .args([
             "run",
@@ -156,7 +204,7 @@ fn a_faulty_sip_peer_is_caught(
             "--iut",
             profile.to_str().unwrap(),
             "--filter",
-            "7.3",
+            section,
             "--reports",
             dir.to_str().unwrap(),
         ])

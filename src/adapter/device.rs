@@ -22,6 +22,8 @@ pub enum Arrival {
         body: Vec<u8>,
         headers: Vec<(String, String)>,
     },
+    /// An OBEX PUT the harness's OBEX server reassembled (7.2).
+    Obex(crate::codec::obex::ObexPut),
     /// A SIP request that reached the harness's user agent (7.3), as it came.
     Sip {
         transport: crate::codec::sip::SipTransport,

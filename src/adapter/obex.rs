@@ -145,6 +145,9 @@ impl Session {
                 for b in p.body() {
                     put.body.extend_from_slice(b);
                 }
+                if put.packets == 1 {
+                    put.first_packet_body = put.body.len();
+                }
                 if put.body.len() > obex::MAX_BODY {
                     *put = ObexPut::default();
                     return (obex::response(rsp::TOO_LARGE, None, &[]), true);

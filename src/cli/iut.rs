@@ -95,7 +95,10 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             let client = ReferenceClient::new(device, settings, faults);
             match c.adapter {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client }, c.variant)?,
-                TransportProfile::Udp | TransportProfile::Sip | TransportProfile::Http => {
+                TransportProfile::Udp
+                | TransportProfile::Obex
+                | TransportProfile::Sip
+                | TransportProfile::Http => {
                     let mut net = crate::iut::net::NetClient::start(client, c.adapter, c.listen)
                         .with_context(|| format!("listening on {}", c.listen))?;
                     eprintln!(
@@ -104,7 +107,6 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                     );
                     crate::iut::serve_stdio(&mut net, c.variant)?
                 }
-                other => bail!("the reference client has no {other} adapter yet"),
             }
         }
         Some(IutRole::Server(s)) => {
@@ -113,13 +115,13 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             match s.adapter {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { server }, s.variant)?,
                 // The requests name the device to send to.
-                TransportProfile::Udp | TransportProfile::Sip | TransportProfile::Http => {
-                    crate::iut::serve_stdio(
-                        &mut crate::iut::net::NetServer::new(server),
-                        s.variant,
-                    )?
-                }
-                other => bail!("the reference server has no {other} adapter yet"),
+                TransportProfile::Udp
+                | TransportProfile::Obex
+                | TransportProfile::Sip
+                | TransportProfile::Http => crate::iut::serve_stdio(
+                    &mut crate::iut::net::NetServer::new(server),
+                    s.variant,
+                )?,
             }
         }
     };

@@ -522,6 +522,8 @@ pub struct ObexPut {
     pub type_text: Option<String>,
     pub name: Option<String>,
     pub body: Vec<u8>,
+    /// How much of the body came in the first packet.
+    pub first_packet_body: usize,
     pub packets: usize,
     pub largest_packet: usize,
     /// The maximum packet length the receiver declared in its CONNECT response.

@@ -32,6 +32,8 @@ pub enum Fault {
     SipRegisterWithoutFeatureTag,
     SipGruuWithoutInstance,
     SipUdpOnly,
+    // Client faults of OBEX (7.2).
+    ObexFirstPacketOnly,
     // Server faults.
     Version0,
     OmitServerId,
@@ -48,13 +50,17 @@ pub enum Fault {
     // Server faults of SIP push (7.3).
     SipNoFeatureTag,
     SipDsContentType,
+    // Server faults of OBEX (7.2).
+    ObexNoTarget,
+    ObexIgnoreMaxPacket,
+    ObexWbxmlType,
 }
 
 /// A Server-ID longer than this crashes a client with `crash-on-long-server-id`.
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 35] = [
+    pub const ALL: [Fault; 39] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -76,6 +82,7 @@ impl Fault {
         Fault::SipRegisterWithoutFeatureTag,
         Fault::SipGruuWithoutInstance,
         Fault::SipUdpOnly,
+        Fault::ObexFirstPacketOnly,
         Fault::Version0,
         Fault::OmitServerId,
         Fault::OmitRequestedMo,
@@ -90,6 +97,9 @@ impl Fault {
         Fault::TimestampZero,
         Fault::SipNoFeatureTag,
         Fault::SipDsContentType,
+        Fault::ObexNoTarget,
+        Fault::ObexIgnoreMaxPacket,
+        Fault::ObexWbxmlType,
     ];
 
     pub fn name(self) -> &'static str {
@@ -115,6 +125,7 @@ impl Fault {
             Fault::SipRegisterWithoutFeatureTag => "sip-register-without-feature-tag",
             Fault::SipGruuWithoutInstance => "sip-gruu-without-instance",
             Fault::SipUdpOnly => "sip-udp-only",
+            Fault::ObexFirstPacketOnly => "obex-first-packet-only",
             Fault::Version0 => "version-0",
             Fault::OmitServerId => "omit-server-id",
             Fault::OmitRequestedMo => "omit-requested-mo",
@@ -129,6 +140,9 @@ impl Fault {
             Fault::TimestampZero => "timestamp-zero",
             Fault::SipNoFeatureTag => "sip-no-feature-tag",
             Fault::SipDsContentType => "sip-ds-content-type",
+            Fault::ObexNoTarget => "obex-no-target",
+            Fault::ObexIgnoreMaxPacket => "obex-ignore-max-packet",
+            Fault::ObexWbxmlType => "obex-wbxml-type",
         }
     }
 
@@ -173,6 +187,10 @@ impl Fault {
             Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => &[id::S_011_M],
             Fault::OpcOffByOne | Fault::TimestampZero => &[id::S_003_M],
             Fault::SipNoFeatureTag | Fault::SipDsContentType => &[id::S_014_O],
+            Fault::ObexFirstPacketOnly => &[id::C_021_O],
+            Fault::ObexNoTarget | Fault::ObexIgnoreMaxPacket | Fault::ObexWbxmlType => {
+                &[id::S_013_O]
+            }
         }
     }
 
@@ -229,6 +247,14 @@ impl Fault {
             Fault::SipDsContentType => {
                 "sends the MESSAGE as application/vnd.syncml.ds.notification"
             }
+            Fault::ObexFirstPacketOnly => {
+                "reads only the first PUT packet's body: a split notification fails its digest"
+            }
+            Fault::ObexNoTarget => "connects without the DM service's Target (SYNCML-DM)",
+            Fault::ObexIgnoreMaxPacket => {
+                "puts the whole notification in one packet, over the device's maximum"
+            }
+            Fault::ObexWbxmlType => "puts the notification as application/vnd.syncml.dm+wbxml",
         }
     }
 
@@ -244,6 +270,10 @@ impl Fault {
             | Fault::SipUdpOnly
             | Fault::SipNoFeatureTag
             | Fault::SipDsContentType => adapter == T::Sip,
+            Fault::ObexFirstPacketOnly
+            | Fault::ObexNoTarget
+            | Fault::ObexIgnoreMaxPacket
+            | Fault::ObexWbxmlType => adapter == T::Obex,
             _ => true,
         }
     }
@@ -355,7 +385,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            21
+            22
         );
     }
 

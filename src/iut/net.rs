@@ -1,5 +1,6 @@
 //! The reference client and server as network peers (`dmnoti iut client|server --adapter
-//! udp|sip|http`): the client takes WAP pushes on UDP, SIP MESSAGEs or OTA-HTTP pushes, decides as
+//! udp|obex|sip|http`): the client takes WAP pushes on UDP, OBEX PUTs, SIP MESSAGEs or OTA-HTTP
+//! pushes, decides as
 //! over stdio, and connects back to its DM server with Package #1; the server sends each
 //! notification to the device a request names. The stdio channel stays the control channel
 //! (provisioning, the clock, and over SIP the registrar to register with, 7.3).
@@ -9,7 +10,9 @@ use super::faults::Fault;
 use super::server::ReferenceServer;
 use crate::adapter::dm_server::CONTENT_TYPE_XML;
 use crate::adapter::http::{self, Reply};
+use crate::adapter::obex::{self as obex_link, ObexServer};
 use crate::adapter::sip::SipElement;
+use crate::codec::obex::{self, ObexPut, rsp};
 use crate::codec::sip::{self, SipTransport};
 use crate::codec::wsp::{self, PushBuilder};
 use crate::codec::{Format, ota_http};
@@ -70,6 +73,25 @@ pub struct NetClient {
     /// SIP push: the client's user agent, and the registrar it is registered with.
     sip: Option<SipElement>,
     registered: Option<String>,
+    _obex: Option<ObexServer>,
+}
+
+/// What the client's OBEX server answers a complete PUT with (7.2): a notification of a DM type
+/// goes to the client and is answered Success; another type Unsupported Media Type.
+fn answer_obex(client: &Mutex<ReferenceClient>, put: &ObexPut) -> u8 {
+    let Some(format) = put.type_text.as_deref().and_then(Format::from_content_type) else {
+        return rsp::UNSUPPORTED_MEDIA_TYPE;
+    };
+    let first_only = client
+        .lock()
+        .is_ok_and(|c| c.faults.has(Fault::ObexFirstPacketOnly));
+    let body = if first_only {
+        &put.body[..put.first_packet_body.min(put.body.len())]
+    } else {
+        &put.body
+    };
+    take(client, format.content_type(), body);
+    rsp::SUCCESS
 }
 
 /// The `+sip.instance` the reference client asks a GRUU for (RFC 5627 4.1).
@@ -135,6 +157,27 @@ impl NetClient {
                     _http: None,
                     sip: None,
                     registered: None,
+                    _obex: None,
+                })
+            }
+            TransportProfile::Obex => {
+                let shared = Arc::clone(&client);
+                // The device declares OBEX's smallest maximum packet, so that a notification
+                // with options is split over several PUT packets, as over a real link it may be.
+                let server = ObexServer::start(
+                    listen,
+                    None,
+                    obex::MIN_PACKET,
+                    Some(Arc::new(move |put: &ObexPut| answer_obex(&shared, put))),
+                )?;
+                let address = format!("obex://{}", server.addr);
+                Ok(NetClient {
+                    client,
+                    address,
+                    _http: None,
+                    sip: None,
+                    registered: None,
+                    _obex: Some(server),
                 })
             }
             TransportProfile::Sip => {
@@ -151,11 +194,12 @@ impl NetClient {
                     _http: None,
                     sip: Some(element),
                     registered: None,
+                    _obex: None,
                 })
             }
-            other @ (TransportProfile::Stdio | TransportProfile::Obex) => Err(std::io::Error::new(
+            TransportProfile::Stdio => Err(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
-                format!("the reference client listens over udp or http, not {other}"),
+                "the reference client over stdio has no listener",
             )),
             TransportProfile::Http => {
                 let shared = Arc::clone(&client);
@@ -189,6 +233,7 @@ impl NetClient {
                     _http: Some(server),
                     sip: None,
                     registered: None,
+                    _obex: None,
                 })
             }
         }
@@ -279,6 +324,8 @@ pub enum SendError {
     Address(String),
     #[error("listening for SIP: {0}")]
     Listen(std::io::Error),
+    #[error("the device answered the OBEX {what} with 0x{code:02X}")]
+    Obex { what: &'static str, code: u8 },
 }
 
 /// Sends a notification to a device address (a `sip:` one through [`NetServer`]'s element).
@@ -362,6 +409,42 @@ impl NetServer {
     }
 }
 
+impl NetServer {
+    /// 7.2: the notification in an OBEX PUT to the device's OBEX server.
+    fn send_obex(&self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
+        let to: SocketAddr = device
+            .strip_prefix("obex://")
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| SendError::Address(device.to_owned()))?;
+        let faults = &self.server.faults;
+        let spec = obex_link::PushSpec {
+            no_target: faults.has(Fault::ObexNoTarget),
+            put: obex::PutSpec {
+                ignore_max: faults.has(Fault::ObexIgnoreMaxPacket),
+                type_text: faults
+                    .has(Fault::ObexWbxmlType)
+                    .then_some("application/vnd.syncml.dm+wbxml"),
+                ..obex::PutSpec::default()
+            },
+            ..obex_link::PushSpec::default()
+        };
+        let pushed = obex_link::push(to, &spec, format, message, POST_TIMEOUT, None)?;
+        if pushed.connect != rsp::SUCCESS {
+            return Err(SendError::Obex {
+                what: "CONNECT",
+                code: pushed.connect,
+            });
+        }
+        if pushed.put != rsp::SUCCESS {
+            return Err(SendError::Obex {
+                what: "PUT",
+                code: pushed.put,
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Testee for NetServer {
     fn hello(&self) -> Response {
         self.server.hello()
@@ -378,6 +461,8 @@ impl Testee for NetServer {
                 let format = Format::from_content_type(ct).unwrap_or(Format::V13);
                 let sent = if device.starts_with("sip:") {
                     self.send_sip(&device, format, &message.0)
+                } else if device.starts_with("obex://") {
+                    self.send_obex(&device, format, &message.0)
                 } else {
                     send(&device, format, &message.0)
                 };

@@ -504,6 +504,10 @@ pub struct Framing {
     /// the receiver discard them.
     #[serde(default)]
     pub past_content_length: Option<String>,
+    /// OBEX (7.2): at most this many body bytes per PUT packet, a split the device must
+    /// reassemble (by default as many as its maximum packet length allows).
+    #[serde(default)]
+    pub obex_chunk: Option<usize>,
 }
 
 impl SessionExpect {

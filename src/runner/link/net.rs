@@ -1,4 +1,5 @@
-//! The network link (7.1 connectionless WAP push over UDP, 7.3 SIP push, 7.4 OTA-HTTP push):
+//! The network link (7.1 connectionless WAP push over UDP, 7.2 OBEX, 7.3 SIP push, 7.4 OTA-HTTP
+//! push):
 //! messages go to a client as a device meets them, and the client's answer is the Package #1 it
 //! posts to the mock DM server; a server's notifications arrive at the harness playing the device.
 //! Over SIP the harness is the SIP/IP core as well: the client registers with its registrar, and
@@ -19,9 +20,11 @@ use super::{
 use crate::adapter::capture::Capture;
 use crate::adapter::device::{Arrival, Device};
 use crate::adapter::dm_server::{DmServer, Posted};
+use crate::adapter::obex::{self as obex_link, ObexServer};
 use crate::adapter::sip::SipElement;
 use crate::adapter::{self, http::Answer};
 use crate::codec::Rule as _;
+use crate::codec::obex;
 use crate::codec::sip::{self, SipTransport};
 use crate::codec::wsp::{self, AppId, ContentType, PushBuilder};
 use crate::codec::{self, Format, ota_http};
@@ -48,6 +51,12 @@ pub enum Answered {
     },
     /// No final response to the MESSAGE (nothing listens, or the deadline passed).
     SipNone { over: SipTransport, why: String },
+    /// The OBEX response codes to CONNECT and to the PUT's last packet (0: not reached).
+    Obex {
+        connect: u8,
+        put: u8,
+        packets: usize,
+    },
 }
 
 impl From<&Answer> for Answered {
@@ -72,6 +81,17 @@ impl fmt::Display for Answered {
                     f,
                     "the MESSAGE over {} got no final response: {why}",
                     over.as_str()
+                )
+            }
+            Answered::Obex {
+                connect, put: 0, ..
+            } => {
+                write!(f, "the OBEX CONNECT was answered 0x{connect:02X}")
+            }
+            Answered::Obex { put, packets, .. } => {
+                write!(
+                    f,
+                    "the OBEX PUT ({packets} packets) was answered 0x{put:02X}"
                 )
             }
         }
@@ -145,6 +165,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             start,
             transport: match profile.adapter {
                 Adapter::Http => TransportProfile::Http,
+                Adapter::Obex => TransportProfile::Obex,
                 Adapter::Sip => TransportProfile::Sip,
                 _ => TransportProfile::Udp,
             },
@@ -393,6 +414,24 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                     response: arrived,
                 },
             },
+            Arrival::Obex(put) => Notified::Arrived {
+                // Each broken rule of 7.2 is an observation; the body is still judged.
+                problems: obex::sender_rules(&put)
+                    .into_iter()
+                    .map(|e| Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section())))
+                    .collect(),
+                content_type: Some(
+                    put.type_text
+                        .as_deref()
+                        .and_then(Format::from_content_type)
+                        .unwrap_or(Format::V13)
+                        .content_type()
+                        .to_owned(),
+                ),
+                message: put.body,
+                session_id: said,
+                response: arrived,
+            },
             Arrival::Sip { transport, bytes } => match sip::parse(&bytes, transport) {
                 Ok(sip::Parsed::Complete(m, _)) => {
                     // Each broken rule of 7.3 is an observation; the body is still judged as
@@ -504,6 +543,17 @@ pub struct Sockets {
     outbound_proxy: Option<SocketAddr>,
     /// SIP push, client role: what is wrong with the device's latest REGISTER.
     registration: Option<Problem>,
+    /// OBEX, client role: the device's OBEX server; server role: the harness's, as the device.
+    obex_target: Option<SocketAddr>,
+    obex_device: Option<ObexServer>,
+}
+
+/// Where an `obex://HOST:PORT` address points.
+fn obex_address(address: &str) -> Result<SocketAddr, SetupError> {
+    address
+        .strip_prefix("obex://")
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| SetupError::Address(address.to_owned()))
 }
 
 /// Where an `udp://` or `http://` address points.
@@ -547,8 +597,8 @@ impl Sockets {
                     None,
                 )
             }
-            // Over SIP the device is the SIP element's user agent.
-            Role::Server if profile.adapter == Adapter::Sip => (None, None),
+            // Over SIP the device is the SIP element's user agent; over OBEX, an OBEX server.
+            Role::Server if matches!(profile.adapter, Adapter::Sip | Adapter::Obex) => (None, None),
             Role::Server => {
                 let at = profile.device.unwrap_or(loopback);
                 (
@@ -574,15 +624,31 @@ impl Sockets {
                 register_device(&element, proxy, target.as_deref(), timeout)?;
             }
             (Some(element), target, None)
+        } else if profile.adapter == Adapter::Obex {
+            (None, None, None)
         } else {
             let target = profile.address.as_deref().map(delivery).transpose()?;
             (None, None, target)
+        };
+        let obex_target = match (profile.adapter, &profile.address) {
+            (Adapter::Obex, Some(a)) => Some(obex_address(a)?),
+            _ => None,
+        };
+        let obex_device = match (profile.adapter, profile.role) {
+            (Adapter::Obex, Role::Server) => {
+                let at = profile.device.unwrap_or(loopback);
+                Some(
+                    ObexServer::start(at, capture.clone(), obex_link::RECEIVE_MAX, None)
+                        .map_err(listener("OBEX server (the device)", at))?,
+                )
+            }
+            _ => None,
         };
         Ok(Sockets {
             socket: None,
             dm,
             device,
-            fixed_target: target.is_some(),
+            fixed_target: target.is_some() || obex_target.is_some(),
             target,
             capture,
             adapter: profile.adapter,
@@ -591,6 +657,8 @@ impl Sockets {
             sip_target,
             outbound_proxy: profile.outbound_proxy,
             registration: None,
+            obex_target,
+            obex_device,
         })
     }
 }
@@ -707,6 +775,38 @@ impl Sockets {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// 7.2: the Package #0 in an OBEX PUT to the device, and its answers.
+    fn push_obex(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        f: Option<&Framing>,
+    ) -> Result<Option<Answered>, Broken> {
+        let to = self.obex_target.ok_or(SetupError::NoAddress)?;
+        let spec = obex_link::PushSpec {
+            put: obex::PutSpec {
+                type_text: content_type,
+                chunk: f.and_then(|f| f.obex_chunk),
+                ..obex::PutSpec::default()
+            },
+            ..obex_link::PushSpec::default()
+        };
+        let pushed = obex_link::push(
+            to,
+            &spec,
+            message.format,
+            &message.bytes,
+            self.timeout,
+            self.capture.as_ref(),
+        )
+        .map_err(IutError::Push)?;
+        Ok(Some(Answered::Obex {
+            connect: pushed.connect,
+            put: pushed.put,
+            packets: pushed.packets,
+        }))
     }
 
     /// 7.3: the Package #0 in a MESSAGE to the device, and its final response.
@@ -862,6 +962,12 @@ impl Wire for Sockets {
     }
 
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
+        if self.adapter == Adapter::Obex {
+            if let (false, Some(a)) = (self.fixed_target, hello_address) {
+                self.obex_target = Some(obex_address(a)?);
+            }
+            return Ok(());
+        }
         // A SIP client is reached at the contact it registers, as through a SIP/IP core.
         if !self.fixed_target && self.sip.is_none() {
             if let Some(a) = hello_address {
@@ -879,6 +985,9 @@ impl Wire for Sockets {
     ) -> Result<Option<Answered>, Broken> {
         if self.sip.is_some() {
             return self.push_sip(message, content_type, f);
+        }
+        if self.adapter == Adapter::Obex {
+            return self.push_obex(message, content_type, f);
         }
         let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         let pdu = framing(message.format, f, content_type)?;
@@ -923,6 +1032,10 @@ impl Wire for Sockets {
                 None => self.sip_uri(Some("device"))?,
             });
         }
+        if let Some(server) = self.obex_device.as_ref() {
+            server.drain();
+            return Ok(format!("obex://{}", reachable(server.addr)));
+        }
         let device = self
             .device
             .as_ref()
@@ -940,6 +1053,9 @@ impl Wire for Sockets {
                 transport: r.transport,
                 bytes: r.bytes,
             });
+        }
+        if let Some(server) = self.obex_device.as_ref() {
+            return server.next(wait).map(Arrival::Obex);
         }
         self.device.as_ref().and_then(|d| d.next(wait))
     }
