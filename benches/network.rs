@@ -1,7 +1,8 @@
-//! `cargo bench --bench network`: wall time of the default suites over UDP, SIP and HTTP against
+//! `cargo bench --bench network`: wall time of the default suites over UDP, OBEX, SIP and HTTP against
 //! the reference IUT as network peers, and how many notification-to-Package #1 round trips per
 //! second pass through the mock DM server under concurrent load (over SIP, through the harness's
-//! registrar and user agent, the MESSAGE over UDP and over TCP). Prints figures, asserts nothing.
+//! registrar and user agent, the MESSAGE over UDP and over TCP; over OBEX, a connection per push:
+//! CONNECT, PUT, DISCONNECT). Prints figures, asserts nothing.
 
 use dmnoti::adapter::dm_server::DmServer;
 use dmnoti::adapter::sip::SipElement;
@@ -214,13 +215,104 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
     f64::from(arrived) / took.as_secs_f64()
 }
 
+/// Round trips per second over OBEX: `WINDOW` senders each push to the reference client's OBEX
+/// server (a TCP connection, CONNECT, PUT, DISCONNECT per notification), each answered by a
+/// Package #1 at the mock DM server.
+fn obex_round_trips(total: u16) -> f64 {
+    const WINDOW: u16 = 32;
+    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+    let spec = CommandSpec {
+        command: BIN.into(),
+        args: vec![
+            "iut".into(),
+            "client".into(),
+            "--adapter".into(),
+            "obex".into(),
+        ],
+        ..CommandSpec::default()
+    };
+    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
+    let hello = iut.hello(Duration::from_secs(2)).expect("hello");
+    let to: std::net::SocketAddr = hello
+        .address
+        .as_deref()
+        .and_then(|a| a.strip_prefix("obex://"))
+        .and_then(|a| a.parse().ok())
+        .expect("obex address");
+    let mut account = AccountSpec::default_account();
+    account.server_uri = Some(dm.uri_for(&account.server_id));
+    iut.call(
+        Op::Provision {
+            accounts: vec![account.to_account().expect("account")],
+            now: Some(1_700_000_000),
+            registrar: None,
+        },
+        Duration::from_secs(2),
+    )
+    .expect("provision");
+    let messages: Vec<Vec<u8>> = (1..=total)
+        .map(|id| {
+            let ctx = BuildContext {
+                account: &account,
+                now: 1_700_000_000,
+                reading: Default::default(),
+                fresh_session_id: id,
+                timeout_unit_seconds: 60,
+            };
+            MessageSpec::default().build(&ctx).expect("message").bytes
+        })
+        .collect();
+    let messages = Arc::new(messages);
+    let started = Instant::now();
+    let senders: Vec<_> = (0..WINDOW)
+        .map(|w| {
+            let messages = Arc::clone(&messages);
+            std::thread::spawn(move || {
+                for m in messages
+                    .iter()
+                    .skip(usize::from(w))
+                    .step_by(usize::from(WINDOW))
+                {
+                    if let Err(e) = dmnoti::adapter::obex::push(
+                        to,
+                        &dmnoti::adapter::obex::PushSpec::default(),
+                        Format::V13,
+                        m,
+                        Duration::from_secs(2),
+                        None,
+                    ) {
+                        eprintln!("OBEX push: {e}");
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut arrived = 0u16;
+    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
+        arrived += 1;
+    }
+    let took = started.elapsed();
+    for s in senders {
+        let _ = s.join();
+    }
+    if arrived < total {
+        eprintln!("obex: {arrived} of {total} Package #1 arrived");
+    }
+    f64::from(arrived) / took.as_secs_f64()
+}
+
 fn main() {
     let udp = suites("udp");
+    let obex_suites = suites("obex");
     let sip_suites = suites("sip");
     let http = suites("http");
     println!(
         "default suites over UDP (reference IUT):  {:8.1} ms",
         udp.as_secs_f64() * 1e3
+    );
+    println!(
+        "default suites over OBEX (reference IUT): {:8.1} ms",
+        obex_suites.as_secs_f64() * 1e3
     );
     println!(
         "default suites over SIP (reference IUT):  {:8.1} ms",
@@ -245,5 +337,9 @@ fn main() {
     println!(
         "notification -> Package #1 round trips, SIP MESSAGE over TCP: {:8.0} per second",
         sip_round_trips(SipTransport::Tcp, 4000)
+    );
+    println!(
+        "notification -> Package #1 round trips, OBEX PUT (a connection each): {:8.0} per second",
+        obex_round_trips(4000)
     );
 }

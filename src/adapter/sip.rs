@@ -66,6 +66,16 @@ pub struct SipElement {
 impl Drop for SipElement {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // The TCP accept loop blocks: a connection of our own wakes it to see the flag.
+        let mut at = self.addr;
+        if at.ip().is_unspecified() {
+            at.set_ip(if at.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        let _ = TcpStream::connect_timeout(&at, Duration::from_secs(1));
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -242,7 +252,6 @@ impl SipElement {
         let (udp, tcp) = bind_pair(bind)?;
         let addr = udp.local_addr()?;
         udp.set_read_timeout(Some(POLL))?;
-        tcp.set_nonblocking(true)?;
         let udp = Arc::new(udp);
         let shared = Arc::new(Mutex::new(Shared::default()));
         let (reg_tx, reg_rx) = mpsc::channel();
@@ -273,17 +282,19 @@ impl SipElement {
         }));
         let st = Arc::clone(&stop);
         threads.push(std::thread::spawn(move || {
-            let mut conns = Vec::new();
-            while !st.load(Ordering::SeqCst) {
-                match tcp.accept() {
-                    Ok((stream, _)) => {
-                        let _ = stream.set_nonblocking(false);
-                        let (s, st2) = (sink.clone(), Arc::clone(&st));
-                        conns.push(std::thread::spawn(move || serve_tcp(stream, s, st2)));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
+            // Blocking accepts: a connection is served at once (Drop wakes the loop to stop).
+            for stream in tcp.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
                 }
-                conns.retain(|c: &std::thread::JoinHandle<()>| !c.is_finished());
+                let Ok(stream) = stream else {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                };
+                let (s, st2) = (sink.clone(), Arc::clone(&st));
+                conns.push(std::thread::spawn(move || serve_tcp(stream, s, st2)));
+                conns.retain(|c| !c.is_finished());
             }
             for c in conns {
                 let _ = c.join();

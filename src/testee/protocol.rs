@@ -176,8 +176,8 @@ pub struct NotifyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_info: Option<String>,
     /// Network servers: where to send the notification, `udp://HOST:PORT` (WAP push),
-    /// `sip:USER@HOST:PORT` (SIP push, a MESSAGE) or `http://HOST:PORT/PATH` (OTA-HTTP push). The
-    /// notification is also in the answer.
+    /// `obex://HOST:PORT` (an OBEX PUT), `sip:USER@HOST:PORT` (SIP push, a MESSAGE) or
+    /// `http://HOST:PORT/PATH` (OTA-HTTP push). The notification is also in the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
 }
