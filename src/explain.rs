@@ -8,7 +8,7 @@ use crate::codec::v12::{self, Credentials12, Verified12};
 use crate::codec::v13;
 use crate::codec::wsp::{self, WapPush};
 use crate::codec::{
-    self, Format, Initiator, Rule, SessionId, Transport, UiMode, hex, ota_http, sip,
+    self, Format, Initiator, Rule, SessionId, Transport, UiMode, hex, ota_http, sip, sms,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -644,6 +644,140 @@ fn explain_sip(bytes: &[u8], keys: &Keys) -> Explanation {
         kind: "sip",
         fields,
         violations: vec![],
+    });
+    e
+}
+
+/// Explains the SMS TPDUs of one WAP push (7.1 over SMS, WAP-259): each TPDU's fields at their
+/// offsets in the input (the TPDUs one after another), then the WSP push they reassemble to. The
+/// WSP and message fields' offsets are in the reassembled datagram when there are several
+/// segments (in the input when there is one).
+pub fn explain_sms(tpdus: &[Vec<u8>], keys: &Keys) -> Explanation {
+    let mut fields = Vec::new();
+    let mut read = Vec::new();
+    let mut base = 0;
+    for (n, bytes) in tpdus.iter().enumerate() {
+        let t = match sms::decode(bytes, None) {
+            Ok(t) => t,
+            Err(mut err) => {
+                err.offset += base;
+                return framing_broken("sms", &err, keys);
+            }
+        };
+        let name = |f: &str| {
+            if tpdus.len() > 1 {
+                format!("segment {}: {f}", n + 1)
+            } else {
+                f.to_owned()
+            }
+        };
+        let kind = match t.direction {
+            sms::Direction::Deliver => "SMS-DELIVER",
+            sms::Direction::Submit => "SMS-SUBMIT",
+        };
+        fields.push(field(
+            name("first octet"),
+            base,
+            1,
+            format!("{:08b}", t.first_octet),
+            format!("{kind}, TP-UDHI {}", u8::from(t.udhi)),
+            "TS 23.040 9.2.2",
+        ));
+        fields.push(field(
+            name(match t.direction {
+                sms::Direction::Deliver => "TP-OA",
+                sms::Direction::Submit => "TP-DA",
+            }),
+            base + t.address_offset,
+            0,
+            String::new(),
+            t.address.to_string(),
+            "TS 23.040 9.1.2.5",
+        ));
+        fields.push(field(
+            name("TP-DCS"),
+            base + t.dcs_offset,
+            1,
+            format!("{:02X}", t.dcs),
+            if t.eight_bit() {
+                "8-bit data".into()
+            } else {
+                "not 8-bit data".into()
+            },
+            "TS 23.038 4",
+        ));
+        fields.push(field(
+            name("TP-UDL"),
+            base + t.ud_offset - 1,
+            1,
+            format!("{:02X}", t.udl),
+            format!("{} octets of user data", t.udl),
+            "TS 23.040 9.2.3.16",
+        ));
+        for (el, at) in t.elements.iter().zip(&t.element_offsets) {
+            let (what, meaning) = match el {
+                sms::Element::Ports {
+                    destination,
+                    source,
+                } => (
+                    "application port addressing",
+                    format!("to port {destination} from {source}"),
+                ),
+                sms::Element::Concat {
+                    reference,
+                    total,
+                    seq,
+                } => (
+                    "concatenation",
+                    format!("message {reference}, segment {seq} of {total}"),
+                ),
+                sms::Element::Other { iei, data } => (
+                    "information element",
+                    format!("IEI 0x{iei:02X}, {} bytes", data.len()),
+                ),
+            };
+            fields.push(field(
+                name(what),
+                base + at,
+                0,
+                String::new(),
+                meaning,
+                "TS 23.040 9.2.3.24, WAP-259 6.5",
+            ));
+        }
+        fields.push(field(
+            name("user data"),
+            base + t.data_offset,
+            t.data.len(),
+            String::new(),
+            format!("{} bytes", t.data.len()),
+            "TS 23.040 9.2.3.24",
+        ));
+        base += bytes.len();
+        read.push(t);
+    }
+    let datagram = match sms::reassemble(&read).and_then(|d| sms::route(&d).map(|()| d)) {
+        Ok(d) => d,
+        Err(err) => return framing_broken("sms", &err, keys),
+    };
+    let mut e = explain_wsp(&datagram.payload, keys);
+    if tpdus.len() == 1 {
+        let shift = read[0].data_offset;
+        e.offset += shift;
+        for f in &mut e.fields {
+            f.offset += shift;
+        }
+    }
+    let mut framing = e.framing.take().unwrap_or(Framing {
+        kind: "wsp",
+        fields: vec![],
+        violations: vec![],
+    });
+    fields.append(&mut framing.fields);
+    e.framing = Some(Framing {
+        kind: "sms",
+        fields,
+        violations: framing.violations,
     });
     e
 }

@@ -9,11 +9,12 @@
 //! guided: it mutates a corpus seeded from `vectors/` (bit flips, byte changes, insertions,
 //! deletions, splices, lengths at their limits) for a bounded time.
 
-use crate::codec::{self, Format, obex, ota_http, sip, v12, v13, wsp};
+use crate::codec::{self, Format, obex, ota_http, sip, sms, v12, v13, wsp};
 
 /// The targets by name: `dmnoti` parsers a peer's bytes reach.
-pub const TARGETS: [&str; 9] = [
-    "decode13", "decode12", "wsp", "ota-http", "sip", "obex", "package1", "answer", "explain",
+pub const TARGETS: [&str; 10] = [
+    "decode13", "decode12", "wsp", "ota-http", "sip", "obex", "sms", "package1", "answer",
+    "explain",
 ];
 
 /// Runs one target on one input. Panics on a defect.
@@ -73,6 +74,21 @@ pub fn run(target: &str, data: &[u8]) {
                 rest = data;
             }
         }
+        "sms" => {
+            // One TPDU, and the input cut in two as segments: decoding and reassembly end without
+            // a panic, and a datagram holds only bytes the TPDUs carried.
+            for direction in [
+                None,
+                Some(sms::Direction::Deliver),
+                Some(sms::Direction::Submit),
+            ] {
+                let _ = sms::decode(data, direction);
+            }
+            let (a, b) = data.split_at(data.len() / 2);
+            if let Ok(d) = sms::decode_push(&[a, b], None) {
+                assert!(d.payload.len() <= data.len());
+            }
+        }
         "package1" => {
             let _ = crate::package1::parse_package1(&String::from_utf8_lossy(data));
         }
@@ -116,6 +132,11 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             let spec = sip::MessageSpec::new("sip:d@127.0.0.1:5070", "sip:dm@127.0.0.1", "127.0.0.1:5060");
             out.push(sip::message_request(&spec, &[0x1a, 0x00, 0xff]));
             out.push(b"REGISTER sip:127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\nm: <sip:d@127.0.0.1:5070>;+g.oma.eventappid=\"syncml.dm\";+sip.instance=\"<urn:uuid:1>\"\r\nk: gruu\r\nl: 0\r\n\r\n".to_vec());
+        }
+        "sms" => {
+            let spec = sms::SmsSpec::new(sms::Direction::Deliver);
+            let push = crate::codec::wsp::PushBuilder::new(Format::V13).encode(&[0x1a; 300]);
+            out.extend(sms::encode(&spec, &push));
         }
         "obex" => {
             out.push(obex::connect_request(Some(obex::TARGET_DM), 1024));

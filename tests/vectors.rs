@@ -3,7 +3,7 @@
 
 use dmnoti::codec::digest::DigestReading;
 use dmnoti::codec::v12::{self, Credentials12, Leniency, Verified12};
-use dmnoti::codec::{Rule, SessionId, ota_http, parse_hex, sip, v13, wsp};
+use dmnoti::codec::{Rule, SessionId, ota_http, parse_hex, sip, sms, v13, wsp};
 use serde_json::Value;
 use std::path::Path;
 
@@ -325,6 +325,95 @@ fn judge_sip(t: &Value, out: &mut Outcome) {
     out.checked += 1;
 }
 
+fn judge_sms(group: &Value, t: &Value, out: &mut Outcome) {
+    let id = &t["id"];
+    let segments: Vec<Vec<u8>> = t["segmentsHex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| parse_hex(s.as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(segments.concat(), bytes(t, "input"), "{id}");
+    let direction = match group["direction"].as_str().unwrap() {
+        "deliver" => sms::Direction::Deliver,
+        _ => sms::Direction::Submit,
+    };
+    let refs: Vec<&[u8]> = segments.iter().map(Vec::as_slice).collect();
+    let decoded = sms::decode_push(&refs, Some(direction));
+    match t["result"].as_str().unwrap() {
+        "valid" => {
+            let d = decoded.unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(d.payload, bytes(t, "wspHex"), "{id}");
+            assert!(wsp::decode(&d.payload).is_ok(), "{id}");
+        }
+        _ => {
+            let e = decoded.err().unwrap_or_else(|| panic!("{id}: decoded"));
+            assert_eq!(e.kind.name(), t["error"]["kind"].as_str().unwrap(), "{id}");
+            assert_eq!(
+                Some(e.kind.section()),
+                t["error"]["section"].as_str(),
+                "{id}"
+            );
+            out.kinds.insert(e.kind.name().to_owned());
+        }
+    }
+    out.checked += 1;
+}
+
+/// The SMS vectors read by a second decoder, not ours: python-gsmmodem's `decodeSmsPdu`
+/// (PyPI `python-gsmmodem-new`), run by tests/sms_second_decoder.py. Each valid vector's TPDUs
+/// must be SMS-DELIVER or SMS-SUBMIT from/to +15550100, with the port element 9200 -> 2948 and
+/// (when segmented) the concatenation element, and their user data, in sequence order, must be
+/// the WSP push.
+#[test]
+#[ignore = "needs python3 with python-gsmmodem-new: .ci/run installs it and runs this with --ignored"]
+fn the_sms_vectors_read_the_same_in_a_second_decoder() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sms_second_decoder.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(Path::new(DIR).join("framing/sms.json"))
+        .output()
+        .expect("python3 runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    let path = Path::new(DIR).join("framing/sms.json");
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let valid = value["testGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["tests"].as_array().unwrap())
+        .filter(|t| t["result"] == "valid")
+        .count();
+    assert!(valid >= 7, "{valid}");
+    assert!(
+        said.contains(&format!("{valid} valid vectors agree")),
+        "{said}"
+    );
+    // The second decoder does catch a wrong encoding: a valid vector whose port is moved.
+    let tampered = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("0605040b8423f0", "0605040b8523f0");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("sms.json");
+    std::fs::write(&bad, tampered).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&bad)
+        .output()
+        .expect("python3 runs");
+    assert!(!out.status.success(), "a moved port went unnoticed");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("port element"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn judge_session(group: &Value, t: &Value, out: &mut Outcome) {
     let input = bytes(t, "input");
     let id = &t["id"];
@@ -363,6 +452,7 @@ fn every_vector_gets_its_stated_result_from_the_codec() {
                     "framing/wsp.json" => judge_wsp(t, &mut out),
                     "framing/ota-http.json" => judge_http(t, &mut out),
                     "framing/sip.json" => judge_sip(t, &mut out),
+                    "framing/sms.json" => judge_sms(group, t, &mut out),
                     _ => judge_session(group, t, &mut out),
                 }
             }

@@ -12,7 +12,7 @@ pub enum TimeoutUnitArg {
     Days,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputKind {
     Auto,
     V13,
@@ -20,6 +20,8 @@ pub enum InputKind {
     Wsp,
     Http,
     Sip,
+    /// SMS TPDUs (SMS-DELIVER or SMS-SUBMIT) carrying a WAP push, one per line.
+    Sms,
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,12 @@ pub struct DecodeArgs {
 }
 
 pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
-    let bytes = input::read_input(&args.input)?;
+    let segments = if args.input_kind == InputKind::Sms {
+        input::read_segments(&args.input)?
+    } else {
+        vec![input::read_input(&args.input)?]
+    };
+    let bytes = segments.concat();
     if args.keys.password()?.is_some() && args.keys.nonce()?.is_none() {
         bail!(
             "--password needs --nonce: the 1.2 digest is keyed with the server nonce (SRVCRED AAuthData, hex)"
@@ -57,8 +62,12 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         InputKind::Wsp => Input::Wsp,
         InputKind::Http => Input::Http,
         InputKind::Sip => Input::Sip,
+        InputKind::Sms => Input::Wsp,
     };
-    let e = explain::explain(&bytes, input, &keys);
+    let e = match args.input_kind {
+        InputKind::Sms => explain::explain_sms(&segments, &keys),
+        _ => explain::explain(&bytes, input, &keys),
+    };
     let text = if args.json {
         serde_json::to_string_pretty(&e)? + "\n"
     } else {

@@ -82,8 +82,37 @@ pub struct EncodeArgs {
     #[arg(long, conflicts_with = "sip")]
     pub http_plain: bool,
     /// Frame as a SIP MESSAGE (7.3): the text a SIP push over UDP carries.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sms")]
     pub sip: bool,
+    /// Frame as the SMS TPDUs of a WAP push (7.1 over SMS, WAP-259): SMS-DELIVER (what a handset
+    /// receives, what a modem or an emulator injects) or SMS-SUBMIT (what a sender hands an SMSC),
+    /// one hex line per TPDU, concatenated when the push does not fit one.
+    #[arg(long, value_enum, conflicts_with_all = ["wsp", "http", "http_plain"])]
+    pub sms: Option<SmsArg>,
+    /// SMS: the originating (deliver) or destination (submit) number.
+    #[arg(long, default_value = "+15550100", requires = "sms")]
+    pub sms_address: String,
+    /// SMS: the destination port, when not WAP push's 2948 (wrong on purpose).
+    #[arg(long, requires = "sms")]
+    pub sms_port: Option<u16>,
+    /// SMS: TP-DCS, hex, when not 8-bit data (04); 00 is the 7-bit alphabet (wrong on purpose).
+    #[arg(long, requires = "sms")]
+    pub sms_dcs: Option<String>,
+    /// SMS: the concatenation reference.
+    #[arg(long, default_value_t = 1, requires = "sms")]
+    pub sms_reference: u16,
+    /// SMS: a 16-bit concatenation reference (IEI 0x08) even when it fits 8 bits.
+    #[arg(long, requires = "sms")]
+    pub sms_16bit_reference: bool,
+    /// SMS: leave segment N out (wrong on purpose).
+    #[arg(long, requires = "sms")]
+    pub sms_drop: Option<usize>,
+    /// SMS: send segment N twice (wrong on purpose).
+    #[arg(long, requires = "sms")]
+    pub sms_duplicate: Option<usize>,
+    /// SMS: the segments last first (out of order: a receiver reassembles them anyway).
+    #[arg(long, requires = "sms")]
+    pub sms_reverse: bool,
     /// WSP transaction id.
     #[arg(long, default_value = "1")]
     pub tid: String,
@@ -207,6 +236,8 @@ pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
             Framing::PlainHttp
         } else if args.sip {
             Framing::Sip
+        } else if args.sms.is_some() {
+            Framing::Wsp
         } else {
             Framing::None
         },
@@ -241,9 +272,86 @@ pub(super) fn encode(args: &EncodeArgs) -> Result<u8> {
         }
     }
     let mut out = std::io::stdout();
+    if let Some(direction) = args.sms {
+        let tpdus = sms_segments(args, direction, &bytes)?;
+        match args.output {
+            OutputArg::Hex => {
+                for t in &tpdus {
+                    writeln!(out, "{}", codec::hex(t))?;
+                }
+            }
+            OutputArg::Raw if tpdus.len() == 1 => out.write_all(&tpdus[0])?,
+            OutputArg::Raw => bail!(
+                "--output raw writes one TPDU; this push takes {} segments: use hex, one per line",
+                tpdus.len()
+            ),
+        }
+        return Ok(EXIT_OK);
+    }
     match args.output {
         OutputArg::Hex => writeln!(out, "{}", codec::hex(&bytes))?,
         OutputArg::Raw => out.write_all(&bytes)?,
     }
     Ok(EXIT_OK)
+}
+
+/// Which SMS TPDU `--sms` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsArg {
+    Deliver,
+    Submit,
+}
+
+/// The TPDUs of the WAP push `pdu`, with the wrong-on-purpose changes asked for.
+fn sms_segments(args: &EncodeArgs, direction: SmsArg, pdu: &[u8]) -> Result<Vec<Vec<u8>>> {
+    use crate::codec::sms;
+    let mut spec = sms::SmsSpec::new(match direction {
+        SmsArg::Deliver => sms::Direction::Deliver,
+        SmsArg::Submit => sms::Direction::Submit,
+    });
+    if !args
+        .sms_address
+        .trim_start_matches('+')
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+    {
+        bail!(
+            "--sms-address {:?}: digits, with an optional leading +",
+            args.sms_address
+        );
+    }
+    spec.address = sms::Address::number(&args.sms_address);
+    if let Some(p) = args.sms_port {
+        spec.destination_port = p;
+    }
+    if let Some(d) = &args.sms_dcs {
+        let b = codec::parse_hex(d).context("--sms-dcs")?;
+        let [dcs] = b[..] else {
+            bail!("--sms-dcs takes one byte of hex, as 04 or 00");
+        };
+        spec.dcs = dcs;
+    }
+    spec.reference = args.sms_reference;
+    spec.reference_16 = args.sms_16bit_reference;
+    let mut tpdus = sms::encode(&spec, pdu);
+    let n = tpdus.len();
+    let segment = |k: usize, flag: &str| -> Result<usize> {
+        if k == 0 || k > n {
+            bail!("{flag} {k}: the push has segments 1 to {n}");
+        }
+        Ok(k - 1)
+    };
+    if let Some(k) = args.sms_duplicate {
+        let i = segment(k, "--sms-duplicate")?;
+        let again = tpdus[i].clone();
+        tpdus.push(again);
+    }
+    if let Some(k) = args.sms_drop {
+        let i = segment(k, "--sms-drop")?;
+        tpdus.remove(i);
+    }
+    if args.sms_reverse {
+        tpdus.reverse();
+    }
+    Ok(tpdus)
 }

@@ -62,6 +62,45 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, InputError> {
 }
 
 /// All of `input`, refusing more than [`MAX_INPUT`] bytes (never cut silently).
+/// Several messages of one input: SMS TPDUs, one per line (or separated by commas on the command
+/// line); a binary file is one.
+pub fn read_segments(arg: &str) -> Result<Vec<Vec<u8>>, InputError> {
+    let path = Path::new(arg);
+    let text = if arg == "-" {
+        bounded(std::io::stdin(), "stdin")?
+    } else if path.is_file() {
+        let file = std::fs::File::open(path).map_err(|error| InputError::Read {
+            what: arg.to_owned(),
+            error,
+        })?;
+        bounded(file, arg)?
+    } else if arg.contains(['/', '\\']) || arg.starts_with('.') {
+        return Err(InputError::Invalid(format!(
+            "no such file: {arg} (hex goes on the command line as it is)"
+        )));
+    } else {
+        arg.replace(',', "\n").into_bytes()
+    };
+    if !looks_like_hex(&text) {
+        return non_empty(text).map(|b| vec![b]);
+    }
+    let segments = String::from_utf8_lossy(&text)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            codec::parse_hex(l).map_err(|error| InputError::Hex {
+                what: format!("line {}", n + 1),
+                error,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if segments.is_empty() {
+        return Err(InputError::Invalid("the input is empty".into()));
+    }
+    Ok(segments)
+}
+
 fn bounded(input: impl Read, what: &str) -> Result<Vec<u8>, InputError> {
     let mut buf = Vec::new();
     input

@@ -14,6 +14,7 @@ pub mod ota_http;
 pub mod reader;
 pub mod session_id;
 pub mod sip;
+pub mod sms;
 pub mod v12;
 pub mod v13;
 pub mod wsp;

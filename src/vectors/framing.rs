@@ -1,4 +1,5 @@
-//! The delivery framings of section 7: connectionless WAP push (7.1) and OTA-HTTP push (7.4).
+//! The delivery framings of section 7: connectionless WAP push (7.1), over UDP and over SMS, SIP
+//! push (7.3) and OTA-HTTP push (7.4).
 
 use super::v13::base13;
 use super::*;
@@ -384,5 +385,186 @@ pub(super) fn sip_file() -> VectorFile {
         "SIP-Push",
         json!({}),
         vec![(json!({"type": "SipPush", "transport": "UDP"}), t)],
+    )
+}
+
+/// An SMS TPDU written out here from TS 23.040 9.2.2 (SMS-DELIVER: first octet, TP-OA, TP-PID,
+/// TP-DCS, TP-SCTS, TP-UDL, TP-UD; SMS-SUBMIT: first octet, TP-MR, TP-DA, TP-PID, TP-DCS,
+/// TP-UDL, TP-UD) rather than by the codec's builder, so that the decoder is checked against the
+/// layout and a second decoder can check the layout.
+fn tpdu_by_hand(deliver: bool, dcs: u8, udh: &[u8], data: &[u8]) -> Vec<u8> {
+    let udhi = if udh.is_empty() { 0x00 } else { 0x40 };
+    let mut out = if deliver {
+        vec![0x04 | udhi]
+    } else {
+        vec![0x01 | udhi, 0x00]
+    };
+    // +15550100: 8 digits, international (0x91), semi-octets swapped.
+    out.extend_from_slice(&[0x08, 0x91, 0x51, 0x55, 0x10, 0x00]);
+    out.extend_from_slice(&[0x00, dcs]);
+    if deliver {
+        // 26-11-24 12:00:00 +00.
+        out.extend_from_slice(&[0x62, 0x11, 0x42, 0x21, 0x00, 0x00, 0x00]);
+    }
+    let mut ud = Vec::new();
+    if !udh.is_empty() {
+        ud.push(udh.len() as u8);
+        ud.extend_from_slice(udh);
+    }
+    ud.extend_from_slice(data);
+    out.push(ud.len() as u8);
+    out.extend_from_slice(&ud);
+    out
+}
+
+/// WAP-259's port element: to `destination` from 9200.
+fn ports(destination: u16) -> Vec<u8> {
+    let mut e = vec![0x05, 0x04];
+    e.extend_from_slice(&destination.to_be_bytes());
+    e.extend_from_slice(&9200u16.to_be_bytes());
+    e
+}
+
+/// The concatenation element, 8- or 16-bit reference.
+fn concat(reference: u16, total: u8, seq: u8, wide: bool) -> Vec<u8> {
+    if wide {
+        let r = reference.to_be_bytes();
+        vec![0x08, 0x04, r[0], r[1], total, seq]
+    } else {
+        vec![0x00, 0x03, reference as u8, total, seq]
+    }
+}
+
+/// The segments of `pdu`, each with the concatenation and port elements, 120 bytes of data each.
+fn segmented(deliver: bool, pdu: &[u8], reference: u16, wide: bool) -> Vec<Vec<u8>> {
+    let chunks: Vec<&[u8]> = pdu.chunks(120).collect();
+    let total = chunks.len() as u8;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut udh = concat(reference, total, i as u8 + 1, wide);
+            udh.extend(ports(2948));
+            tpdu_by_hand(deliver, 0x04, &udh, c)
+        })
+        .collect()
+}
+
+pub(super) fn sms_file() -> VectorFile {
+    let short = PushBuilder::new(Format::V13).encode(&base13().encode());
+    let long_message = codec::build::encode(&codec::build::EncodeSpec {
+        server_id: "com.example.dm".into(),
+        session_id: 0x0A5,
+        timestamp: 1_700_000_000,
+        vendor_info: Some("acme:".to_owned() + &"firmware=4.2.17;".repeat(13)),
+        secret: Some(b"dmnoti-vector-secret".to_vec()),
+        framing: codec::build::Framing::Wsp,
+        tid: 1,
+        ..codec::build::EncodeSpec::default()
+    })
+    .expect("the long vector message builds");
+    let c20 = [scr(id::C_020_O)];
+    let valid_fields = |pdu: &[u8], segments: &[Vec<u8>]| json!({"wspHex": hex(pdu), "segmentsHex": segments.iter().map(|s| hex(s)).collect::<Vec<_>>()});
+    let mut deliver_tests = Vec::new();
+    let mut submit_tests = Vec::new();
+    for (deliver, tests) in [(true, &mut deliver_tests), (false, &mut submit_tests)] {
+        let one = vec![tpdu_by_hand(deliver, 0x04, &ports(2948), &short)];
+        tests.push((
+            one.concat(),
+            Test::new(
+                "one TPDU: 8-bit data, ports 9200 -> 2948",
+                &c20,
+                valid_fields(&short, &one),
+                Expected::Valid,
+            ),
+        ));
+        for (wide, reference) in [(false, 0x2A), (true, 0x1234)] {
+            let segs = segmented(deliver, &long_message, reference, wide);
+            tests.push((
+                segs.concat(),
+                Test::new(
+                    format!(
+                        "{} segments, {}-bit concatenation reference",
+                        segs.len(),
+                        if wide { 16 } else { 8 }
+                    ),
+                    &c20,
+                    valid_fields(&long_message, &segs),
+                    Expected::Valid,
+                ),
+            ));
+        }
+    }
+    let segs = segmented(true, &long_message, 7, false);
+    let mut reversed = segs.clone();
+    reversed.reverse();
+    deliver_tests.push((
+        reversed.concat(),
+        Test::new(
+            "segments out of order: reassembled by sequence number",
+            &c20,
+            valid_fields(&long_message, &reversed),
+            Expected::Valid,
+        ),
+    ));
+    let invalid = |comment: &str, segments: Vec<Vec<u8>>, kind: &'static str, section| {
+        (
+            segments.concat(),
+            Test::new(
+                comment,
+                &c20,
+                json!({"segmentsHex": segments.iter().map(|s| hex(s)).collect::<Vec<_>>()}),
+                Expected::Invalid { kind, section },
+            ),
+        )
+    };
+    deliver_tests.push(invalid(
+        "destination port 2949, not WAP push's 2948",
+        vec![tpdu_by_hand(true, 0x04, &ports(2949), &short)],
+        "wrong-port",
+        "7.1, WAP-259 6.5",
+    ));
+    deliver_tests.push(invalid(
+        "TP-DCS 0x00: the GSM 7-bit alphabet",
+        vec![tpdu_by_hand(true, 0x00, &ports(2948), &short)],
+        "seven-bit-coding",
+        "7.1, WAP-259 6.5, TS 23.038 4",
+    ));
+    deliver_tests.push(invalid(
+        "no port addressing element",
+        vec![tpdu_by_hand(true, 0x04, &[], &short)],
+        "no-ports",
+        "7.1, WAP-259 6.5",
+    ));
+    let mut missing = segs.clone();
+    missing.remove(1);
+    deliver_tests.push(invalid(
+        "segment 2 missing",
+        missing,
+        "missing-segment",
+        "7.1, TS 23.040 9.2.3.24.1",
+    ));
+    let mut twice = segs.clone();
+    twice.push(segs[0].clone());
+    deliver_tests.push(invalid(
+        "segment 1 twice",
+        twice,
+        "duplicate-segment",
+        "7.1, TS 23.040 9.2.3.24.1",
+    ));
+    file(
+        "framing/sms.json",
+        "WAP-Push-over-SMS",
+        json!({"ports": "WAP-259: to 2948 (connectionless WAP push) from 9200 (WSP)", "address": "+15550100"}),
+        vec![
+            (
+                json!({"type": "SmsPush", "direction": "deliver"}),
+                deliver_tests,
+            ),
+            (
+                json!({"type": "SmsPush", "direction": "submit"}),
+                submit_tests,
+            ),
+        ],
     )
 }

@@ -247,6 +247,7 @@ pub fn generate() -> Vec<VectorFile> {
         framing::wsp(),
         framing::ota_http_file(),
         framing::sip_file(),
+        framing::sms_file(),
         session_id::session_id_file(),
     ]
 }
