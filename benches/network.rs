@@ -301,6 +301,43 @@ fn obex_round_trips(total: u16) -> f64 {
     f64::from(arrived) / took.as_secs_f64()
 }
 
+/// Segments per second through the harness's SMSC: one transmitter submits the SMS user data of
+/// WAP pushes (`submit_sm`, waiting for each `submit_sm_resp`), one receiver takes them as
+/// `deliver_sm`. The SMSC's own relay rate, before any link or client is measured.
+fn smsc_relay(total: u32) -> f64 {
+    use dmnoti::adapter::smpp::{BindAs, Esme, Segment, Smsc};
+    let smsc = Smsc::start("127.0.0.1:0".parse().expect("addr"), None, None).expect("smsc");
+    let t = Duration::from_secs(5);
+    let mut rx = Esme::bind(smsc.addr, BindAs::Receiver, "bench", "pw", t, None).expect("rx");
+    let mut tx = Esme::bind(smsc.addr, BindAs::Transmitter, "bench", "pw", t, None).expect("tx");
+    let segment = Segment {
+        source: "+15550199".into(),
+        destination: "+15550100".into(),
+        esm_class: 0x40,
+        data_coding: 0x04,
+        user_data: [
+            vec![0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0],
+            vec![0x5A; 100],
+        ]
+        .concat(),
+    };
+    let receiver = std::thread::spawn(move || {
+        let mut n = 0u32;
+        while n < total && matches!(rx.next_delivery(t), Ok(Some(_))) {
+            n += 1;
+        }
+        n
+    });
+    let started = Instant::now();
+    for _ in 0..total {
+        tx.submit(&segment).expect("submit_sm");
+    }
+    let delivered = receiver.join().unwrap_or(0);
+    let took = started.elapsed();
+    while smsc.next(Duration::ZERO).is_some() {}
+    f64::from(delivered) / took.as_secs_f64()
+}
+
 fn main() {
     let udp = suites("udp");
     let obex_suites = suites("obex");
@@ -341,5 +378,9 @@ fn main() {
     println!(
         "notification -> Package #1 round trips, OBEX PUT (a connection each): {:8.0} per second",
         obex_round_trips(4000)
+    );
+    println!(
+        "SMS segments through the harness's SMSC (submit_sm -> deliver_sm): {:8.0} per second",
+        smsc_relay(8000)
     );
 }

@@ -8,6 +8,7 @@ pub mod dm_server;
 pub mod http;
 pub mod obex;
 pub mod sip;
+pub mod smpp;
 
 use crate::codec::wsp::PushBuilder;
 use crate::codec::{Format, ota_http};
