@@ -109,6 +109,7 @@ fn main() {
                 accounts: vec![account.to_account().expect("account")],
                 now: Some(1_700_000_000),
                 registrar: None,
+                smsc: None,
             },
             Duration::from_secs(2),
         )

@@ -76,6 +76,7 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
             accounts: vec![account.to_account().expect("account")],
             now: Some(1_700_000_000),
             registrar: None,
+            smsc: None,
         },
         Duration::from_secs(2),
     )
@@ -154,6 +155,7 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
             accounts: vec![account.to_account().expect("account")],
             now: Some(1_700_000_000),
             registrar: Some(format!("sip:{}", element.addr)),
+            smsc: None,
         },
         Duration::from_secs(2),
     )
@@ -246,6 +248,7 @@ fn obex_round_trips(total: u16) -> f64 {
             accounts: vec![account.to_account().expect("account")],
             now: Some(1_700_000_000),
             registrar: None,
+            smsc: None,
         },
         Duration::from_secs(2),
     )
@@ -338,14 +341,104 @@ fn smsc_relay(total: u32) -> f64 {
     f64::from(delivered) / took.as_secs_f64()
 }
 
+/// Round trips per second over WAP push over SMS: the harness binds to its own SMSC as a
+/// transmitter and submits each push (one segment each), the reference client, bound as a
+/// receiver, takes it as deliver_sm and posts Package #1 to the mock DM server.
+fn sms_round_trips(total: u16) -> f64 {
+    use dmnoti::adapter::smpp::{BindAs, Esme, Segment, Smsc};
+    use dmnoti::codec::sms;
+    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+    let smsc = Smsc::start("127.0.0.1:0".parse().expect("addr"), None, None).expect("smsc");
+    let spec = CommandSpec {
+        command: BIN.into(),
+        args: vec![
+            "iut".into(),
+            "client".into(),
+            "--adapter".into(),
+            "smpp".into(),
+        ],
+        ..CommandSpec::default()
+    };
+    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
+    iut.hello(Duration::from_secs(2)).expect("hello");
+    let mut account = AccountSpec::default_account();
+    account.server_uri = Some(dm.uri_for(&account.server_id));
+    iut.call(
+        Op::Provision {
+            accounts: vec![account.to_account().expect("account")],
+            now: Some(1_700_000_000),
+            registrar: None,
+            smsc: Some(format!("smpp://{}", smsc.addr)),
+        },
+        Duration::from_secs(2),
+    )
+    .expect("provision");
+    let mut tx = Esme::bind(
+        smsc.addr,
+        BindAs::Transmitter,
+        "bench",
+        "",
+        Duration::from_secs(5),
+        None,
+    )
+    .expect("transmitter");
+    let segments: Vec<Segment> = (1..=total)
+        .map(|id| {
+            let ctx = BuildContext {
+                account: &account,
+                now: 1_700_000_000,
+                reading: Default::default(),
+                fresh_session_id: id,
+                timeout_unit_seconds: 60,
+            };
+            let message = MessageSpec::default().build(&ctx).expect("message").bytes;
+            let pdu = PushBuilder::new(Format::V13).encode(&message);
+            let tpdus = sms::encode(&sms::SmsSpec::new(sms::Direction::Submit), &pdu);
+            let (_, dcs, ud) = sms::user_data(&tpdus).remove(0);
+            Segment {
+                source: "+15550199".into(),
+                destination: "+15550100".into(),
+                esm_class: 0x40,
+                data_coding: dcs,
+                user_data: ud,
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let sender = std::thread::spawn(move || {
+        for s in &segments {
+            if let Err(e) = tx.submit(s) {
+                eprintln!("submit_sm: {e}");
+                return;
+            }
+        }
+    });
+    let mut arrived = 0u16;
+    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
+        arrived += 1;
+    }
+    let took = started.elapsed();
+    let _ = sender.join();
+    while smsc.next(Duration::ZERO).is_some() {}
+    if arrived < total {
+        eprintln!("sms: {arrived} of {total} Package #1 arrived");
+    }
+    f64::from(arrived) / took.as_secs_f64()
+}
+
 fn main() {
     let udp = suites("udp");
+    let smpp_suites = suites("smpp");
     let obex_suites = suites("obex");
     let sip_suites = suites("sip");
     let http = suites("http");
     println!(
         "default suites over UDP (reference IUT):  {:8.1} ms",
         udp.as_secs_f64() * 1e3
+    );
+    println!(
+        "default suites over SMPP (reference IUT): {:8.1} ms",
+        smpp_suites.as_secs_f64() * 1e3
     );
     println!(
         "default suites over OBEX (reference IUT): {:8.1} ms",
@@ -382,5 +475,9 @@ fn main() {
     println!(
         "SMS segments through the harness's SMSC (submit_sm -> deliver_sm): {:8.0} per second",
         smsc_relay(8000)
+    );
+    println!(
+        "notification -> Package #1 round trips, WAP push over SMS (SMPP): {:8.0} per second",
+        sms_round_trips(4000)
     );
 }

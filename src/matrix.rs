@@ -60,6 +60,7 @@ fn start(
             accounts,
             now: None,
             registrar: None,
+            smsc: None,
         },
         timeout,
     )?;

@@ -61,6 +61,17 @@ pub struct Profile {
     /// MESSAGE (127.0.0.1, any free port, by default). A device set up by hand needs a fixed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip: Option<std::net::SocketAddr>,
+    /// smpp: where the harness's SMSC listens (127.0.0.1, any free port, by default): the SMSC the
+    /// harness submits each client case's pushes to and the client binds to as a receiver, or the
+    /// one a DM server under test binds to and submits to. A fixed one needs `--jobs 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smsc: Option<std::net::SocketAddr>,
+    /// smpp: the system_id and password every bind to the harness's SMSC must give (any, when
+    /// absent); the harness's own ESME binds with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smsc_system_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smsc_password: Option<String>,
     /// sip clients: send each MESSAGE through this proxy of a real SIP/IP core (its Request-URI
     /// stays the device's address or registered contact) instead of straight to the device.
     /// sip servers: register the harness, as the device (`address`, its public URI), there.
@@ -124,6 +135,12 @@ impl Profile {
             ],
             Role::Server => &[id::S_007_O, id::S_009_O],
         };
+        // WAP push (7.1) is claimed over either of its bearers.
+        let adapter_for_wap = if adapter == TransportProfile::Smpp {
+            TransportProfile::Udp
+        } else {
+            adapter
+        };
         let transports = match role {
             Role::Client => [
                 (id::C_020_O, TransportProfile::Udp),
@@ -144,7 +161,7 @@ impl Profile {
             .chain(transports.iter().map(|(c, a)| {
                 (
                     c.as_str().to_owned(),
-                    *a != TransportProfile::Stdio && *a == adapter,
+                    *a != TransportProfile::Stdio && *a == adapter_for_wap,
                 )
             }))
             .collect();
@@ -161,6 +178,9 @@ impl Profile {
             device: None,
             sip: None,
             outbound_proxy: None,
+            smsc: None,
+            smsc_system_id: None,
+            smsc_password: None,
             trigger: None,
             command: Some(command),
             args,
@@ -224,10 +244,11 @@ impl Profile {
             return Err(("adapter".into(), "adapter stdio needs a command".into()));
         }
         if self.adapter != TransportProfile::Stdio && self.command.is_none() {
-            // A SIP client is found by its registration.
+            // A SIP client is found by its registration; an SMS client by its number, which
+            // defaults to the lab's +15550100.
             if self.role == Role::Client
                 && self.address.is_none()
-                && self.adapter != TransportProfile::Sip
+                && !matches!(self.adapter, TransportProfile::Sip | TransportProfile::Smpp)
             {
                 return Err((
                     "adapter".into(),

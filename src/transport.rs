@@ -16,6 +16,8 @@ pub enum TransportProfile {
     Stdio,
     /// 7.1: connectionless WAP push, over UDP.
     Udp,
+    /// 7.1: connectionless WAP push over SMS, through an SMSC over SMPP 3.4.
+    Smpp,
     /// 7.2: OBEX, a PUT over TCP.
     Obex,
     /// 7.3: SIP push (a MESSAGE in pager mode, over UDP or TCP).
@@ -29,6 +31,7 @@ impl TransportProfile {
         match self {
             TransportProfile::Stdio => "stdio",
             TransportProfile::Udp => "udp",
+            TransportProfile::Smpp => "smpp",
             TransportProfile::Obex => "obex",
             TransportProfile::Sip => "sip",
             TransportProfile::Http => "http",
@@ -41,10 +44,19 @@ impl TransportProfile {
             self,
             TransportProfile::Stdio
                 | TransportProfile::Udp
+                | TransportProfile::Smpp
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http
         )
+    }
+}
+
+impl TransportProfile {
+    /// Whether a case that needs `needs` runs over this link: each its own, and the WAP push
+    /// cases of 7.1 (`udp`) over SMS as well, whose bearer is the other one 7.1 names.
+    pub fn carries(self, needs: TransportProfile) -> bool {
+        self == needs || (self == TransportProfile::Smpp && needs == TransportProfile::Udp)
     }
 }
 

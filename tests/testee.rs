@@ -45,6 +45,7 @@ fn provision(p: &mut TesteeProcess, server_id: &str) {
                 accounts: vec![account(server_id)],
                 now: Some(1_700_000_000),
                 registrar: None,
+                smsc: None,
             },
             T,
         )

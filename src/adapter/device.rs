@@ -22,6 +22,10 @@ pub enum Arrival {
         body: Vec<u8>,
         headers: Vec<(String, String)>,
     },
+    /// The SMS TPDUs of one push, as the harness's SMSC received them in submit_sm (7.1).
+    Sms {
+        tpdus: Vec<Vec<u8>>,
+    },
     /// An OBEX PUT the harness's OBEX server reassembled (7.2).
     Obex(crate::codec::obex::ObexPut),
     /// A SIP request that reached the harness's user agent (7.3), as it came.

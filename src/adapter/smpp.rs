@@ -27,6 +27,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// esm_class with UDHI set (SMPP 3.4 5.2.12): the short message begins with a User Data Header.
+pub const ESM_UDHI: u8 = 0x40;
+/// command_status ESME_ROK.
+pub const OK: CommandStatus = CommandStatus::EsmeRok;
+
 /// The largest PDU read: a submit_sm is at most a few hundred bytes.
 pub const MAX_PDU: usize = 64 * 1024;
 /// How long one read waits before a thread looks at its stop flag.

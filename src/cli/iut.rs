@@ -96,6 +96,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
             match c.adapter {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client }, c.variant)?,
                 TransportProfile::Udp
+                | TransportProfile::Smpp
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => {
@@ -116,6 +117,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { server }, s.variant)?,
                 // The requests name the device to send to.
                 TransportProfile::Udp
+                | TransportProfile::Smpp
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => crate::iut::serve_stdio(

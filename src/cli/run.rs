@@ -89,7 +89,7 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     // A listener at a fixed address can be bound once: one worker.
     if args.suite.jobs > 1 {
         for p in &profiles {
-            let fixed = [p.dm_server, p.device, p.sip]
+            let fixed = [p.dm_server, p.device, p.sip, p.smsc]
                 .into_iter()
                 .flatten()
                 .find(|a| a.port() != 0);

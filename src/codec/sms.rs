@@ -629,6 +629,45 @@ fn tpdu(spec: &SmsSpec, udh: &[u8], data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The TPDU that carries `user_data` (its User Data Header included when `udhi`), as an SMSC
+/// turns the fields of an SMPP `submit_sm` or `deliver_sm` (esm_class, data_coding,
+/// short_message) into the SMS it sends, so that one reader judges both.
+pub fn tpdu_of(
+    direction: Direction,
+    address: &str,
+    dcs: u8,
+    udhi: bool,
+    user_data: &[u8],
+) -> Vec<u8> {
+    let mut spec = SmsSpec::new(direction);
+    spec.address = Address::number(address);
+    spec.dcs = dcs;
+    let (udh, data) = match (udhi, user_data.split_first()) {
+        (true, Some((&udhl, rest))) if usize::from(udhl) <= rest.len() => {
+            rest.split_at(usize::from(udhl))
+        }
+        _ => (&[][..], user_data),
+    };
+    let mut out = tpdu(&spec, udh, data);
+    if udhi && udh.is_empty() {
+        // The flag without a header: kept as sent, for the reader to judge.
+        out[0] |= 0x40;
+    }
+    out
+}
+
+/// The user data (header and data) of each TPDU, as SMPP's short_message carries it, with
+/// whether it has a header (esm_class UDHI) and its TP-DCS.
+pub fn user_data(tpdus: &[Vec<u8>]) -> Vec<(bool, u8, Vec<u8>)> {
+    tpdus
+        .iter()
+        .filter_map(|t| {
+            let read = decode(t, None).ok()?;
+            Some((read.udhi, read.dcs, t.get(read.ud_offset..)?.to_vec()))
+        })
+        .collect()
+}
+
 /// A WDP datagram reassembled from its TPDUs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Datagram {
@@ -761,6 +800,18 @@ mod tests {
         assert_eq!(t.data_offset, 24);
         let built = encode(&SmsSpec::new(Direction::Deliver), b"ab");
         assert_eq!(built, [DELIVER.to_vec()]);
+    }
+
+    #[test]
+    fn user_data_round_trips_through_smpp_fields() {
+        let payload: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        let tpdus = encode(&SmsSpec::new(Direction::Submit), &payload);
+        let rebuilt: Vec<Vec<u8>> = user_data(&tpdus)
+            .into_iter()
+            .map(|(udhi, dcs, ud)| tpdu_of(Direction::Deliver, "+15550100", dcs, udhi, &ud))
+            .collect();
+        let refs: Vec<&[u8]> = rebuilt.iter().map(Vec::as_slice).collect();
+        assert_eq!(decode_push(&refs, None).unwrap().payload, payload);
     }
 
     #[test]

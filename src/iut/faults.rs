@@ -34,6 +34,8 @@ pub enum Fault {
     SipUdpOnly,
     // Client faults of OBEX (7.2).
     ObexFirstPacketOnly,
+    // Client faults of WAP push over SMS (7.1).
+    SmsFirstSegmentOnly,
     // Server faults.
     Version0,
     OmitServerId,
@@ -54,13 +56,16 @@ pub enum Fault {
     ObexNoTarget,
     ObexIgnoreMaxPacket,
     ObexWbxmlType,
+    // Server faults of WAP push over SMS (7.1).
+    SmsWrongPort,
+    SmsSevenBit,
 }
 
 /// A Server-ID longer than this crashes a client with `crash-on-long-server-id`.
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 39] = [
+    pub const ALL: [Fault; 42] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -83,6 +88,7 @@ impl Fault {
         Fault::SipGruuWithoutInstance,
         Fault::SipUdpOnly,
         Fault::ObexFirstPacketOnly,
+        Fault::SmsFirstSegmentOnly,
         Fault::Version0,
         Fault::OmitServerId,
         Fault::OmitRequestedMo,
@@ -100,6 +106,8 @@ impl Fault {
         Fault::ObexNoTarget,
         Fault::ObexIgnoreMaxPacket,
         Fault::ObexWbxmlType,
+        Fault::SmsWrongPort,
+        Fault::SmsSevenBit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -126,6 +134,7 @@ impl Fault {
             Fault::SipGruuWithoutInstance => "sip-gruu-without-instance",
             Fault::SipUdpOnly => "sip-udp-only",
             Fault::ObexFirstPacketOnly => "obex-first-packet-only",
+            Fault::SmsFirstSegmentOnly => "sms-first-segment-only",
             Fault::Version0 => "version-0",
             Fault::OmitServerId => "omit-server-id",
             Fault::OmitRequestedMo => "omit-requested-mo",
@@ -143,6 +152,8 @@ impl Fault {
             Fault::ObexNoTarget => "obex-no-target",
             Fault::ObexIgnoreMaxPacket => "obex-ignore-max-packet",
             Fault::ObexWbxmlType => "obex-wbxml-type",
+            Fault::SmsWrongPort => "sms-wrong-port",
+            Fault::SmsSevenBit => "sms-seven-bit",
         }
     }
 
@@ -188,6 +199,8 @@ impl Fault {
             Fault::OpcOffByOne | Fault::TimestampZero => &[id::S_003_M],
             Fault::SipNoFeatureTag | Fault::SipDsContentType => &[id::S_014_O],
             Fault::ObexFirstPacketOnly => &[id::C_021_O],
+            Fault::SmsFirstSegmentOnly => &[id::C_020_O],
+            Fault::SmsWrongPort | Fault::SmsSevenBit => &[id::S_012_O],
             Fault::ObexNoTarget | Fault::ObexIgnoreMaxPacket | Fault::ObexWbxmlType => {
                 &[id::S_013_O]
             }
@@ -255,6 +268,11 @@ impl Fault {
                 "puts the whole notification in one packet, over the device's maximum"
             }
             Fault::ObexWbxmlType => "puts the notification as application/vnd.syncml.dm+wbxml",
+            Fault::SmsFirstSegmentOnly => {
+                "reads only the first segment of a concatenated SMS: a long push fails its digest"
+            }
+            Fault::SmsWrongPort => "sends the SMS to port 2949, not WAP push's 2948",
+            Fault::SmsSevenBit => "marks the SMS as GSM 7-bit text (TP-DCS 0x00)",
         }
     }
 
@@ -274,6 +292,9 @@ impl Fault {
             | Fault::ObexNoTarget
             | Fault::ObexIgnoreMaxPacket
             | Fault::ObexWbxmlType => adapter == T::Obex,
+            Fault::SmsFirstSegmentOnly | Fault::SmsWrongPort | Fault::SmsSevenBit => {
+                adapter == T::Smpp
+            }
             _ => true,
         }
     }
@@ -385,7 +406,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            22
+            23
         );
     }
 

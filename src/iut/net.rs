@@ -12,8 +12,10 @@ use crate::adapter::dm_server::CONTENT_TYPE_XML;
 use crate::adapter::http::{self, Reply};
 use crate::adapter::obex::{self as obex_link, ObexServer};
 use crate::adapter::sip::SipElement;
+use crate::adapter::smpp::{self, BindAs, Esme, Segment};
 use crate::codec::obex::{self, ObexPut, rsp};
 use crate::codec::sip::{self, SipTransport};
+use crate::codec::sms;
 use crate::codec::wsp::{self, PushBuilder};
 use crate::codec::{Format, ota_http};
 use crate::testee::{Op, Reply as TesteeReply, Response, Testee};
@@ -74,6 +76,84 @@ pub struct NetClient {
     sip: Option<SipElement>,
     registered: Option<String>,
     _obex: Option<ObexServer>,
+    /// WAP push over SMS: the SMSC the client is bound to as a receiver.
+    bound: Option<String>,
+}
+
+/// The reference client's SMS stack: segments of one reference gather until whole, then the
+/// WDP datagram goes to the push dispatcher (port 2948, 8-bit data) and on to the client.
+fn receive_sms(client: &Mutex<ReferenceClient>, mut esme: Esme) {
+    let first_only = client
+        .lock()
+        .is_ok_and(|c| c.faults.has(Fault::SmsFirstSegmentOnly));
+    let mut pending: Vec<sms::Tpdu> = Vec::new();
+    loop {
+        let segment = match esme.next_delivery(Duration::from_millis(200)) {
+            Ok(Some(s)) => s,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!("SMSC: {e}");
+                return;
+            }
+        };
+        let tpdu = sms::tpdu_of(
+            sms::Direction::Deliver,
+            &segment.source,
+            segment.data_coding,
+            segment.esm_class & smpp::ESM_UDHI != 0,
+            &segment.user_data,
+        );
+        let Ok(read) = sms::decode(&tpdu, Some(sms::Direction::Deliver)) else {
+            continue;
+        };
+        let whole: Vec<sms::Tpdu> = match read.concat() {
+            None => vec![read],
+            Some((reference, total, _)) => {
+                pending.push(read);
+                let of_it: Vec<sms::Tpdu> = pending
+                    .iter()
+                    .filter(|t| {
+                        t.concat()
+                            .is_some_and(|(r, n, _)| r == reference && n == total)
+                    })
+                    .cloned()
+                    .collect();
+                if of_it.len() < usize::from(total) {
+                    continue;
+                }
+                pending.retain(|t| t.concat().is_none_or(|(r, _, _)| r != reference));
+                if first_only {
+                    of_it
+                        .into_iter()
+                        .filter(|t| t.concat().is_some_and(|c| c.2 == 1))
+                        .map(|mut t| {
+                            // Taken as if it were the whole message.
+                            t.elements
+                                .retain(|e| !matches!(e, sms::Element::Concat { .. }));
+                            t
+                        })
+                        .collect()
+                } else {
+                    of_it
+                }
+            }
+        };
+        // WAP-259: only 8-bit data to port 2948 reaches the push dispatcher; 7.1.1: only a DM
+        // push of a DM type reaches the client.
+        let Ok(datagram) = sms::reassemble(&whole) else {
+            continue;
+        };
+        if sms::route(&datagram).is_err() {
+            continue;
+        }
+        let Ok(push) = wsp::decode(&datagram.payload) else {
+            continue;
+        };
+        let Ok(format) = wsp::route(&push) else {
+            continue;
+        };
+        take(client, format.content_type(), push.body);
+    }
 }
 
 /// What the client's OBEX server answers a complete PUT with (7.2): a notification of a DM type
@@ -158,8 +238,19 @@ impl NetClient {
                     sip: None,
                     registered: None,
                     _obex: None,
+                    bound: None,
                 })
             }
+            // The SMSC is given in provision; the address says the number it is reached at.
+            TransportProfile::Smpp => Ok(NetClient {
+                client,
+                address: format!("sms:{}", crate::runner::link::net::SMS_NUMBER),
+                _http: None,
+                sip: None,
+                registered: None,
+                _obex: None,
+                bound: None,
+            }),
             TransportProfile::Obex => {
                 let shared = Arc::clone(&client);
                 // The device declares OBEX's smallest maximum packet, so that a notification
@@ -178,6 +269,7 @@ impl NetClient {
                     sip: None,
                     registered: None,
                     _obex: Some(server),
+                    bound: None,
                 })
             }
             TransportProfile::Sip => {
@@ -195,6 +287,7 @@ impl NetClient {
                     sip: Some(element),
                     registered: None,
                     _obex: None,
+                    bound: None,
                 })
             }
             TransportProfile::Stdio => Err(std::io::Error::new(
@@ -234,6 +327,7 @@ impl NetClient {
                     sip: None,
                     registered: None,
                     _obex: None,
+                    bound: None,
                 })
             }
         }
@@ -265,6 +359,35 @@ impl Testee for NetClient {
                 ));
             }
             self.registered = Some(registrar.clone());
+        }
+        // WAP push over SMS: bind to the SMSC as a receiver, as a handset attaches.
+        if let Op::Provision {
+            smsc: Some(smsc), ..
+        } = &op
+            && self.bound.as_deref() != Some(smsc.as_str())
+        {
+            let to = smsc
+                .strip_prefix("smpp://")
+                .and_then(|a| a.parse::<SocketAddr>().ok());
+            let bound = to
+                .ok_or_else(|| format!("{smsc:?} is not smpp://HOST:PORT"))
+                .and_then(|to| {
+                    Esme::bind(to, BindAs::Receiver, "dmnoti", "", POST_TIMEOUT, None)
+                        .map_err(|e| e.to_string())
+                });
+            match bound {
+                Ok(esme) => {
+                    let shared = Arc::clone(&self.client);
+                    std::thread::spawn(move || receive_sms(&shared, esme));
+                    self.bound = Some(smsc.clone());
+                }
+                Err(e) => {
+                    return TesteeReply::answer(Response::error(
+                        Some(id),
+                        format!("binding to {smsc}: {e}"),
+                    ));
+                }
+            }
         }
         match self.client.lock() {
             Ok(mut c) => c.handle(id, op),
@@ -326,6 +449,8 @@ pub enum SendError {
     Listen(std::io::Error),
     #[error("the device answered the OBEX {what} with 0x{code:02X}")]
     Obex { what: &'static str, code: u8 },
+    #[error("SMPP: {0}")]
+    Smpp(String),
 }
 
 /// Sends a notification to a device address (a `sip:` one through [`NetServer`]'s element).
@@ -358,11 +483,67 @@ pub struct NetServer {
     pub server: ReferenceServer,
     /// SIP push: the user agent it sends MESSAGEs from, started on the first.
     sip: Option<SipElement>,
+    /// WAP push over SMS: its ESME, bound as a transmitter to an SMSC, on the first.
+    esme: Option<(SocketAddr, Esme)>,
+    sms_reference: u16,
 }
 
 impl NetServer {
     pub fn new(server: ReferenceServer) -> NetServer {
-        NetServer { server, sip: None }
+        NetServer {
+            server,
+            sip: None,
+            esme: None,
+            sms_reference: 0,
+        }
+    }
+
+    /// 7.1 over SMS: the WAP push in SMS segments, submitted to the SMSC of
+    /// `smpp://HOST:PORT/NUMBER` for the number.
+    fn send_sms(&mut self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
+        let bad = || SendError::Address(device.to_owned());
+        let rest = device.strip_prefix("smpp://").ok_or_else(bad)?;
+        let (at, number) = rest.split_once('/').ok_or_else(bad)?;
+        let to: SocketAddr = at.parse().map_err(|_| bad())?;
+        if self.esme.as_ref().is_none_or(|(a, _)| *a != to) {
+            let esme = Esme::bind(to, BindAs::Transmitter, "dmnoti", "", POST_TIMEOUT, None)
+                .map_err(|e| SendError::Smpp(e.to_string()))?;
+            self.esme = Some((to, esme));
+        }
+        let faults = &self.server.faults;
+        let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
+        spec.address = sms::Address::number(number);
+        if faults.has(Fault::SmsWrongPort) {
+            spec.destination_port = 2949;
+        }
+        if faults.has(Fault::SmsSevenBit) {
+            spec.dcs = 0x00;
+        }
+        self.sms_reference = self.sms_reference.wrapping_add(1);
+        spec.reference = self.sms_reference % 256;
+        let pdu = PushBuilder::new(format).encode(message);
+        let tpdus = sms::encode(&spec, &pdu);
+        let Some((_, esme)) = self.esme.as_mut() else {
+            return Err(bad());
+        };
+        for (udhi, dcs, ud) in sms::user_data(&tpdus) {
+            let segment = Segment {
+                source: "+15550199".into(),
+                destination: number.to_owned(),
+                esm_class: if udhi { smpp::ESM_UDHI } else { 0 },
+                data_coding: dcs,
+                user_data: ud,
+            };
+            match esme.submit(&segment) {
+                Ok(status) if status == smpp::OK => {}
+                Ok(status) => return Err(SendError::Smpp(format!("submit_sm: {status:?}"))),
+                Err(e) => {
+                    self.esme = None;
+                    return Err(SendError::Smpp(e.to_string()));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// 7.3: the notification in a MESSAGE to the device's URI; a 2xx final response is sent.
@@ -463,6 +644,8 @@ impl Testee for NetServer {
                     self.send_sip(&device, format, &message.0)
                 } else if device.starts_with("obex://") {
                     self.send_obex(&device, format, &message.0)
+                } else if device.starts_with("smpp://") {
+                    self.send_sms(&device, format, &message.0)
                 } else {
                     send(&device, format, &message.0)
                 };

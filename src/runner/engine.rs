@@ -61,7 +61,7 @@ pub fn message_index(suites: &[Suite]) -> HashMap<&str, &MessageSpec> {
 pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip> {
     let have = link.transport();
     if let Some(needs) = case.transport {
-        if needs != have {
+        if !have.carries(needs) {
             return Some(Skip::Transport {
                 needs: needs.name().into(),
                 have: have.name().into(),
@@ -352,7 +352,7 @@ impl CaseRun<'_, '_> {
             TransportProfile::Http => id::S_015_O,
             TransportProfile::Sip => id::S_014_O,
             TransportProfile::Obex => id::S_013_O,
-            TransportProfile::Udp | TransportProfile::Stdio => id::S_012_O,
+            TransportProfile::Udp | TransportProfile::Smpp | TransportProfile::Stdio => id::S_012_O,
         }
     }
 

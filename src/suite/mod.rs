@@ -508,6 +508,9 @@ pub struct Framing {
     /// reassemble (by default as many as its maximum packet length allows).
     #[serde(default)]
     pub obex_chunk: Option<usize>,
+    /// WAP push over SMS: the destination port, when not 2948 (a push for another application).
+    #[serde(default)]
+    pub sms_port: Option<u16>,
 }
 
 impl SessionExpect {

@@ -107,6 +107,10 @@ pub enum Op {
         /// client registers with before it answers; absent over the other transports.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         registrar: Option<String>,
+        /// WAP push over SMS (7.1): the SMSC (`smpp://HOST:PORT`, the harness's) the client binds
+        /// to as a receiver, as a handset attaches to its network, before it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        smsc: Option<String>,
     },
     /// Sets the testee's clock (POSIX seconds).
     Clock {

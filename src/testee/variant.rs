@@ -159,6 +159,7 @@ mod tests {
             accounts: vec![],
             now,
             registrar: None,
+            smsc: None,
         };
         assert!(v.intercept(1, &provision(Some(5))).is_some());
         assert!(v.intercept(1, &provision(None)).is_none());

@@ -46,6 +46,8 @@ pub enum SetupError {
     },
     #[error("address {0:?}: expected udp://HOST:PORT, http://HOST:PORT/PATH or sip:USER@HOST:PORT")]
     Address(String),
+    #[error("binding to the SMSC: {0}")]
+    Smsc(String),
     #[error("registering the device with the SIP/IP core ({registrar}): {why}")]
     Registration { registrar: String, why: String },
     #[error("the IUT's address is unknown: give address in the profile")]
@@ -85,6 +87,8 @@ pub enum IutError {
         crate::runner::seconds(*waited)
     )]
     NotRegistered { registrar: String, waited: Duration },
+    #[error("SMPP: {0}")]
+    Smpp(String),
 }
 
 /// Why a case stops early.

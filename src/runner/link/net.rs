@@ -1,5 +1,5 @@
-//! The network link (7.1 connectionless WAP push over UDP, 7.2 OBEX, 7.3 SIP push, 7.4 OTA-HTTP
-//! push):
+//! The network link (7.1 connectionless WAP push over UDP and over SMS, 7.2 OBEX, 7.3 SIP push,
+//! 7.4 OTA-HTTP push):
 //! messages go to a client as a device meets them, and the client's answer is the Package #1 it
 //! posts to the mock DM server; a server's notifications arrive at the harness playing the device.
 //! Over SIP the harness is the SIP/IP core as well: the client registers with its registrar, and
@@ -22,10 +22,12 @@ use crate::adapter::device::{Arrival, Device};
 use crate::adapter::dm_server::{DmServer, Posted};
 use crate::adapter::obex::{self as obex_link, ObexServer};
 use crate::adapter::sip::SipElement;
+use crate::adapter::smpp::{self, BindAs, Esme, Segment, Smsc};
 use crate::adapter::{self, http::Answer};
 use crate::codec::Rule as _;
 use crate::codec::obex;
 use crate::codec::sip::{self, SipTransport};
+use crate::codec::sms;
 use crate::codec::wsp::{self, AppId, ContentType, PushBuilder};
 use crate::codec::{self, Format, ota_http};
 use crate::profile::Profile;
@@ -56,6 +58,11 @@ pub enum Answered {
         connect: u8,
         put: u8,
         packets: usize,
+    },
+    /// How the SMSC took the submit_sm of each segment.
+    Smpp {
+        segments: usize,
+        refused: Option<String>,
     },
 }
 
@@ -94,6 +101,14 @@ impl fmt::Display for Answered {
                     "the OBEX PUT ({packets} packets) was answered 0x{put:02X}"
                 )
             }
+            Answered::Smpp {
+                segments,
+                refused: None,
+            } => write!(f, "the SMSC took the {segments} segment(s)"),
+            Answered::Smpp {
+                segments,
+                refused: Some(why),
+            } => write!(f, "of {segments} segment(s), the SMSC refused one: {why}"),
         }
     }
 }
@@ -119,6 +134,11 @@ pub trait Wire {
 
     /// Client role: the SIP registrar the client is told to register with (SIP push only).
     fn registrar(&self) -> Option<String> {
+        None
+    }
+
+    /// Client role: the SMSC the client is told to bind to (WAP push over SMS only).
+    fn smsc(&self) -> Option<String> {
         None
     }
 
@@ -165,6 +185,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             start,
             transport: match profile.adapter {
                 Adapter::Http => TransportProfile::Http,
+                Adapter::Smpp => TransportProfile::Smpp,
                 Adapter::Obex => TransportProfile::Obex,
                 Adapter::Sip => TransportProfile::Sip,
                 _ => TransportProfile::Udp,
@@ -261,12 +282,12 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                 a.server_uri = Some(uri);
             }
         }
-        let registrar = wire.registrar();
+        let attach = (wire.registrar(), wire.smsc());
         let Some(control) = self.control.as_mut() else {
             // A network IUT with no control channel is provisioned by hand.
             return Ok(Provisioned::ByHand);
         };
-        super::stdio::provision(control, accounts, now, registrar)
+        super::stdio::provision(control, accounts, now, attach)
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -414,6 +435,52 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                     response: arrived,
                 },
             },
+            Arrival::Sms { tpdus } => {
+                let read: Result<Vec<sms::Tpdu>, _> = tpdus
+                    .iter()
+                    .map(|t| sms::decode(t, Some(sms::Direction::Submit)))
+                    .collect();
+                match read.and_then(|r| sms::reassemble(&r)) {
+                    Err(e) => Notified::Unreadable(Problem::NotWapPush(format!(
+                        "{} ({})",
+                        e.kind,
+                        e.kind.section()
+                    ))),
+                    Ok(datagram) => {
+                        // The SMS framing's rules (port, coding) are observations; the WSP push
+                        // inside is read as over UDP.
+                        let mut problems: Vec<Problem> = sms::route(&datagram)
+                            .err()
+                            .map(|e| {
+                                Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section()))
+                            })
+                            .into_iter()
+                            .collect();
+                        match wsp::decode(&datagram.payload) {
+                            Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
+                            Ok(push) => {
+                                problems.extend(
+                                    wsp::sender_rules(&push)
+                                        .into_iter()
+                                        .map(|e| Problem::SenderRule(e.to_string())),
+                                );
+                                Notified::Arrived {
+                                    problems,
+                                    content_type: Some(
+                                        wsp::route(&push)
+                                            .unwrap_or(Format::V13)
+                                            .content_type()
+                                            .to_owned(),
+                                    ),
+                                    message: push.body.to_vec(),
+                                    session_id: said,
+                                    response: arrived,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             Arrival::Obex(put) => Notified::Arrived {
                 // Each broken rule of 7.2 is an observation; the body is still judged.
                 problems: obex::sender_rules(&put)
@@ -546,7 +613,20 @@ pub struct Sockets {
     /// OBEX, client role: the device's OBEX server; server role: the harness's, as the device.
     obex_target: Option<SocketAddr>,
     obex_device: Option<ObexServer>,
+    /// WAP push over SMS: the harness's SMSC, its ESME (client role, bound on the first push),
+    /// the device's number, the bind credentials, and (server role) segments not yet whole.
+    smsc: Option<Smsc>,
+    esme: Option<Esme>,
+    sms_number: String,
+    smsc_credentials: (String, String),
+    sms_reference: u16,
+    sms_pending: Vec<Vec<u8>>,
 }
+
+/// The number of the device a client case pushes to over SMS, when the profile names none.
+pub const SMS_NUMBER: &str = "+15550100";
+/// The harness's own number, the pushes' originator.
+const HARNESS_NUMBER: &str = "+15550199";
 
 /// Where an `obex://HOST:PORT` address points.
 fn obex_address(address: &str) -> Result<SocketAddr, SetupError> {
@@ -624,11 +704,32 @@ impl Sockets {
                 register_device(&element, proxy, target.as_deref(), timeout)?;
             }
             (Some(element), target, None)
-        } else if profile.adapter == Adapter::Obex {
+        } else if matches!(profile.adapter, Adapter::Obex | Adapter::Smpp) {
             (None, None, None)
         } else {
             let target = profile.address.as_deref().map(delivery).transpose()?;
             (None, None, target)
+        };
+        let smsc_credentials = (
+            profile
+                .smsc_system_id
+                .clone()
+                .unwrap_or_else(|| "dmnoti".into()),
+            profile.smsc_password.clone().unwrap_or_default(),
+        );
+        let smsc = if profile.adapter == Adapter::Smpp {
+            let at = profile.smsc.unwrap_or(loopback);
+            let required = profile
+                .smsc_system_id
+                .is_some()
+                .then(|| smsc_credentials.clone());
+            Some(Smsc::start(at, capture.clone(), required).map_err(listener("SMSC (SMPP)", at))?)
+        } else {
+            None
+        };
+        let sms_number = match (profile.adapter, &profile.address) {
+            (Adapter::Smpp, Some(a)) => a.strip_prefix("sms:").unwrap_or(a).to_owned(),
+            _ => SMS_NUMBER.to_owned(),
         };
         let obex_target = match (profile.adapter, &profile.address) {
             (Adapter::Obex, Some(a)) => Some(obex_address(a)?),
@@ -659,6 +760,12 @@ impl Sockets {
             registration: None,
             obex_target,
             obex_device,
+            smsc,
+            esme: None,
+            sms_number,
+            smsc_credentials,
+            sms_reference: 0,
+            sms_pending: Vec::new(),
         })
     }
 }
@@ -775,6 +882,63 @@ impl Sockets {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// 7.1 over SMS: the WAP push in SMS segments, each submitted to the SMSC for the device.
+    fn push_sms(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        f: Option<&Framing>,
+    ) -> Result<Option<Answered>, Broken> {
+        let pdu = framing(message.format, f, content_type)?.encode(&message.bytes);
+        let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
+        spec.address = sms::Address::number(&self.sms_number);
+        if let Some(port) = f.and_then(|f| f.sms_port) {
+            spec.destination_port = port;
+        }
+        self.sms_reference = self.sms_reference.wrapping_add(1);
+        spec.reference = self.sms_reference % 256;
+        let tpdus = sms::encode(&spec, &pdu);
+        if self.esme.is_none() {
+            let smsc = self.smsc.as_ref().ok_or(SetupError::NotRunning("SMSC"))?;
+            let (id, pw) = &self.smsc_credentials;
+            let esme = Esme::bind(
+                smsc.addr,
+                BindAs::Transmitter,
+                id,
+                pw,
+                self.timeout,
+                self.capture.clone(),
+            )
+            .map_err(|e| SetupError::Smsc(e.to_string()))?;
+            self.esme = Some(esme);
+        }
+        let esme = self.esme.as_mut().ok_or(SetupError::NotRunning("ESME"))?;
+        let mut refused = None;
+        let user_data = sms::user_data(&tpdus);
+        for (udhi, dcs, ud) in &user_data {
+            let segment = Segment {
+                source: HARNESS_NUMBER.into(),
+                destination: self.sms_number.clone(),
+                esm_class: if *udhi { smpp::ESM_UDHI } else { 0 },
+                data_coding: *dcs,
+                user_data: ud.clone(),
+            };
+            match esme.submit(&segment) {
+                Ok(status) if status == smpp::OK => {}
+                Ok(status) => refused = Some(format!("{status:?}")),
+                Err(e) => {
+                    // The session is gone: bind again on the next push.
+                    self.esme = None;
+                    return Err(IutError::Smpp(e.to_string()).into());
+                }
+            }
+        }
+        Ok(Some(Answered::Smpp {
+            segments: user_data.len(),
+            refused,
+        }))
     }
 
     /// 7.2: the Package #0 in an OBEX PUT to the device, and its answers.
@@ -944,6 +1108,14 @@ impl Wire for Sockets {
         self.sip_uri(None).ok()
     }
 
+    fn smsc(&self) -> Option<String> {
+        // Only a client binds to receive.
+        self.dm.as_ref()?;
+        self.smsc
+            .as_ref()
+            .map(|s| format!("smpp://{}", reachable(s.addr)))
+    }
+
     fn problems(&mut self) -> Vec<Problem> {
         let Some(element) = self.sip.as_ref() else {
             return Vec::new();
@@ -968,6 +1140,10 @@ impl Wire for Sockets {
             }
             return Ok(());
         }
+        // An SMS client is reached by its number, through the SMSC.
+        if self.adapter == Adapter::Smpp {
+            return Ok(());
+        }
         // A SIP client is reached at the contact it registers, as through a SIP/IP core.
         if !self.fixed_target && self.sip.is_none() {
             if let Some(a) = hello_address {
@@ -988,6 +1164,9 @@ impl Wire for Sockets {
         }
         if self.adapter == Adapter::Obex {
             return self.push_obex(message, content_type, f);
+        }
+        if self.adapter == Adapter::Smpp {
+            return self.push_sms(message, content_type, f);
         }
         let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         let pdu = framing(message.format, f, content_type)?;
@@ -1036,6 +1215,15 @@ impl Wire for Sockets {
             server.drain();
             return Ok(format!("obex://{}", reachable(server.addr)));
         }
+        if let Some(smsc) = self.smsc.as_ref() {
+            smsc.drain();
+            self.sms_pending.clear();
+            return Ok(format!(
+                "smpp://{}/{}",
+                reachable(smsc.addr),
+                self.sms_number
+            ));
+        }
         let device = self
             .device
             .as_ref()
@@ -1057,8 +1245,77 @@ impl Wire for Sockets {
         if let Some(server) = self.obex_device.as_ref() {
             return server.next(wait).map(Arrival::Obex);
         }
+        if let Some(smsc) = self.smsc.as_ref() {
+            // Segments gather until one message is whole, or the wait ends with what came.
+            let deadline = Instant::now() + wait;
+            loop {
+                if let Some(whole) = whole_message(&self.sms_pending) {
+                    let tpdus = whole
+                        .into_iter()
+                        .map(|i| self.sms_pending[i].clone())
+                        .collect();
+                    self.sms_pending.clear();
+                    return Some(Arrival::Sms { tpdus });
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                match smsc.next(left) {
+                    Some(s) => self.sms_pending.push(sms::tpdu_of(
+                        sms::Direction::Submit,
+                        &s.segment.destination,
+                        s.segment.data_coding,
+                        s.segment.esm_class & smpp::ESM_UDHI != 0,
+                        &s.segment.user_data,
+                    )),
+                    None if self.sms_pending.is_empty() => return None,
+                    None => {
+                        return Some(Arrival::Sms {
+                            tpdus: std::mem::take(&mut self.sms_pending),
+                        });
+                    }
+                }
+            }
+        }
         self.device.as_ref().and_then(|d| d.next(wait))
     }
+}
+
+/// The indexes of the segments that make one whole message, if some do: a TPDU without a
+/// concatenation element is one on its own; else every sequence number of one reference.
+fn whole_message(tpdus: &[Vec<u8>]) -> Option<Vec<usize>> {
+    let read: Vec<(usize, sms::Tpdu)> = tpdus
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((i, sms::decode(t, Some(sms::Direction::Submit)).ok()?)))
+        .collect();
+    // A TPDU that does not read is a message of its own, for the reader to name.
+    if read.len() < tpdus.len() {
+        return Some(vec![
+            (0..tpdus.len()).find(|i| read.iter().all(|(j, _)| j != i))?,
+        ]);
+    }
+    for (i, t) in &read {
+        let Some((reference, total, _)) = t.concat() else {
+            return Some(vec![*i]);
+        };
+        let of_it: Vec<usize> = read
+            .iter()
+            .filter(|(_, u)| {
+                u.concat()
+                    .is_some_and(|(r, n, _)| r == reference && n == total)
+            })
+            .map(|(j, _)| *j)
+            .collect();
+        let mut seqs: Vec<u8> = of_it
+            .iter()
+            .filter_map(|j| read.iter().find(|(k, _)| k == j)?.1.concat().map(|c| c.2))
+            .collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        if seqs.len() == usize::from(total) {
+            return Some(of_it);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -1067,6 +1324,22 @@ mod tests {
 
     fn sip_profile(role: Role) -> Profile {
         Profile::reference_over(role, &[], Adapter::Sip)
+    }
+
+    /// Server role over SMS: segments make a message when every sequence number of one
+    /// reference is there, in any order; a lone TPDU is one.
+    #[test]
+    fn sms_segments_are_whole_when_every_one_came() {
+        let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
+        spec.reference = 9;
+        let mut segs = sms::encode(&spec, &[0x5A; 300]);
+        assert_eq!(segs.len(), 3);
+        segs.reverse();
+        assert_eq!(whole_message(&segs[..2]), None);
+        assert_eq!(whole_message(&segs), Some(vec![0, 1, 2]));
+        let single = sms::encode(&spec, &[1, 2, 3]);
+        assert_eq!(whole_message(&single), Some(vec![0]));
+        assert_eq!(whole_message(&[vec![0x03]]), Some(vec![0]));
     }
 
     /// Server role behind a real core: the harness registers as the device, with the DM feature

@@ -48,7 +48,7 @@ impl<C: Control> Link for StdioLink<C> {
         accounts: Vec<Account>,
         now: Option<u64>,
     ) -> Result<Provisioned, Broken> {
-        provision(&mut self.control, accounts, now, None)
+        provision(&mut self.control, accounts, now, (None, None))
     }
 
     fn set_clock(&mut self, now: u64) -> Result<ClockSet, Broken> {
@@ -121,12 +121,13 @@ pub(super) fn provision(
     control: &mut impl Control,
     accounts: Vec<Account>,
     now: Option<u64>,
-    registrar: Option<String>,
+    (registrar, smsc): (Option<String>, Option<String>),
 ) -> Result<Provisioned, Broken> {
     let r = control.call(Op::Provision {
         accounts: accounts.clone(),
         now,
         registrar: registrar.clone(),
+        smsc: smsc.clone(),
     })?;
     if r.ok != Some(false) {
         return Ok(Provisioned::Done(if now.is_some() {
@@ -143,6 +144,7 @@ pub(super) fn provision(
         accounts,
         now: None,
         registrar,
+        smsc,
     })?;
     if again.ok == Some(false) {
         return Err(IutError::ProvisionRefused(again.error.unwrap_or_default()).into());
