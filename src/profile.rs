@@ -66,6 +66,10 @@ pub struct Profile {
     /// one a DM server under test binds to and submits to. A fixed one needs `--jobs 1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smsc: Option<std::net::SocketAddr>,
+    /// pap clients: the Push Proxy Gateway's PAP URL (`http://HOST:PORT/PATH`) each push is
+    /// handed to; it delivers through the harness's SMSC (`smsc`), where the device is bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ppg: Option<String>,
     /// smpp: the system_id and password every bind to the harness's SMSC must give (any, when
     /// absent); the harness's own ESME binds with them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +140,7 @@ impl Profile {
             Role::Server => &[id::S_007_O, id::S_009_O],
         };
         // WAP push (7.1) is claimed over either of its bearers.
-        let adapter_for_wap = if adapter == TransportProfile::Smpp {
+        let adapter_for_wap = if matches!(adapter, TransportProfile::Smpp | TransportProfile::Pap) {
             TransportProfile::Udp
         } else {
             adapter
@@ -179,6 +183,7 @@ impl Profile {
             sip: None,
             outbound_proxy: None,
             smsc: None,
+            ppg: None,
             smsc_system_id: None,
             smsc_password: None,
             trigger: None,
@@ -248,7 +253,10 @@ impl Profile {
             // defaults to the lab's +15550100.
             if self.role == Role::Client
                 && self.address.is_none()
-                && !matches!(self.adapter, TransportProfile::Sip | TransportProfile::Smpp)
+                && !matches!(
+                    self.adapter,
+                    TransportProfile::Sip | TransportProfile::Smpp | TransportProfile::Pap
+                )
             {
                 return Err((
                     "adapter".into(),
@@ -259,6 +267,20 @@ impl Profile {
                 return Err((
                     "adapter".into(),
                     "a network server without a control command needs a trigger".into(),
+                ));
+            }
+        }
+        if self.adapter == TransportProfile::Pap {
+            if self.role == Role::Server {
+                return Err((
+                    "adapter".into(),
+                    "adapter pap: the harness as a PPG for a DM server is not built yet; a server that submits over SMPP runs with adapter smpp".into(),
+                ));
+            }
+            if self.ppg.is_none() || self.smsc.is_none_or(|s| s.port() == 0) {
+                return Err((
+                    "adapter".into(),
+                    "adapter pap needs ppg (the gateway's PAP URL) and a fixed smsc (where the gateway binds)".into(),
                 ));
             }
         }

@@ -18,6 +18,9 @@ pub enum TransportProfile {
     Udp,
     /// 7.1: connectionless WAP push over SMS, through an SMSC over SMPP 3.4.
     Smpp,
+    /// 7.1: connectionless WAP push over SMS, handed to a Push Proxy Gateway over PAP, which
+    /// delivers it through an SMSC (the harness's) to the device.
+    Pap,
     /// 7.2: OBEX, a PUT over TCP.
     Obex,
     /// 7.3: SIP push (a MESSAGE in pager mode, over UDP or TCP).
@@ -32,6 +35,7 @@ impl TransportProfile {
             TransportProfile::Stdio => "stdio",
             TransportProfile::Udp => "udp",
             TransportProfile::Smpp => "smpp",
+            TransportProfile::Pap => "pap",
             TransportProfile::Obex => "obex",
             TransportProfile::Sip => "sip",
             TransportProfile::Http => "http",
@@ -45,6 +49,7 @@ impl TransportProfile {
             TransportProfile::Stdio
                 | TransportProfile::Udp
                 | TransportProfile::Smpp
+                | TransportProfile::Pap
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http
@@ -56,7 +61,10 @@ impl TransportProfile {
     /// Whether a case that needs `needs` runs over this link: each its own, and the WAP push
     /// cases of 7.1 (`udp`) over SMS as well, whose bearer is the other one 7.1 names.
     pub fn carries(self, needs: TransportProfile) -> bool {
-        self == needs || (self == TransportProfile::Smpp && needs == TransportProfile::Udp)
+        use TransportProfile::{Pap, Smpp, Udp};
+        self == needs
+            || (self == Smpp && needs == Udp)
+            || (self == Pap && matches!(needs, Udp | Smpp))
     }
 }
 

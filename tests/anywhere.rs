@@ -91,7 +91,7 @@ fn the_profile_examples_load() {
         .skip(1)
         .filter_map(|b| b.split("```").next())
         .collect();
-    assert_eq!(blocks.len(), 5, "{page}");
+    assert_eq!(blocks.len(), 6, "{page}");
     let catalog = dmnoti::scr::Catalog::builtin();
     for (i, block) in blocks.iter().enumerate() {
         let path = dir.join(format!("p{i}.yaml"));

@@ -97,6 +97,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                 TransportProfile::Stdio => crate::iut::serve_stdio(&mut { client }, c.variant)?,
                 TransportProfile::Udp
                 | TransportProfile::Smpp
+                | TransportProfile::Pap
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => {
@@ -118,6 +119,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                 // The requests name the device to send to.
                 TransportProfile::Udp
                 | TransportProfile::Smpp
+                | TransportProfile::Pap
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => crate::iut::serve_stdio(

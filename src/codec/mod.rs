@@ -11,6 +11,7 @@ pub mod mo;
 pub mod obex;
 pub mod options;
 pub mod ota_http;
+pub mod pap;
 pub mod reader;
 pub mod session_id;
 pub mod sip;

@@ -242,7 +242,7 @@ impl NetClient {
                 })
             }
             // The SMSC is given in provision; the address says the number it is reached at.
-            TransportProfile::Smpp => Ok(NetClient {
+            TransportProfile::Smpp | TransportProfile::Pap => Ok(NetClient {
                 client,
                 address: format!("sms:{}", crate::runner::link::net::SMS_NUMBER),
                 _http: None,
@@ -366,14 +366,23 @@ impl Testee for NetClient {
         } = &op
             && self.bound.as_deref() != Some(smsc.as_str())
         {
-            let to = smsc
-                .strip_prefix("smpp://")
-                .and_then(|a| a.parse::<SocketAddr>().ok());
-            let bound = to
-                .ok_or_else(|| format!("{smsc:?} is not smpp://HOST:PORT"))
+            // smpp://[SYSTEM_ID:PASSWORD@]HOST:PORT
+            let rest = smsc.strip_prefix("smpp://").unwrap_or_default();
+            let (credentials, at) = rest.rsplit_once('@').unwrap_or(("dmnoti:", rest));
+            let (system_id, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+            let bound = at
+                .parse::<SocketAddr>()
+                .map_err(|_| format!("{smsc:?} is not smpp://[ID:PASSWORD@]HOST:PORT"))
                 .and_then(|to| {
-                    Esme::bind(to, BindAs::Receiver, "dmnoti", "", POST_TIMEOUT, None)
-                        .map_err(|e| e.to_string())
+                    Esme::bind(
+                        to,
+                        BindAs::Receiver,
+                        system_id,
+                        password,
+                        POST_TIMEOUT,
+                        None,
+                    )
+                    .map_err(|e| e.to_string())
                 });
             match bound {
                 Ok(esme) => {

@@ -68,6 +68,22 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
             });
         }
     }
+    // Through a PPG the gateway frames the push: a framing of the case's own cannot be sent.
+    if have == TransportProfile::Pap
+        && case.steps.iter().any(|s| {
+            matches!(
+                &s.action,
+                Action::Deliver {
+                    framing: Some(_),
+                    ..
+                }
+            )
+        })
+    {
+        return Some(Skip::NotObservable {
+            field: "a push framing of the case's own (the PPG frames the push)".into(),
+        });
+    }
     if !link.shows_session_details() {
         let hidden = case.steps.iter().find_map(|s| match &s.action {
             Action::Deliver {
@@ -352,7 +368,10 @@ impl CaseRun<'_, '_> {
             TransportProfile::Http => id::S_015_O,
             TransportProfile::Sip => id::S_014_O,
             TransportProfile::Obex => id::S_013_O,
-            TransportProfile::Udp | TransportProfile::Smpp | TransportProfile::Stdio => id::S_012_O,
+            TransportProfile::Udp
+            | TransportProfile::Smpp
+            | TransportProfile::Pap
+            | TransportProfile::Stdio => id::S_012_O,
         }
     }
 

@@ -53,7 +53,12 @@ fn link(profile: &Profile, opts: &Options, timeout: Duration) -> Result<Box<dyn 
     let control = || ProcessControl::new(profile.command(), profile.role, timeout, opts.debug);
     Ok(match profile.adapter {
         Adapter::Stdio => Box::new(StdioLink::new(control())),
-        Adapter::Udp | Adapter::Smpp | Adapter::Obex | Adapter::Sip | Adapter::Http => {
+        Adapter::Udp
+        | Adapter::Smpp
+        | Adapter::Pap
+        | Adapter::Obex
+        | Adapter::Sip
+        | Adapter::Http => {
             let control = profile.command.as_ref().map(|_| control());
             let (profile_c, capture) = (profile.clone(), opts.capture.clone());
             Box::new(NetLink::new(

@@ -64,6 +64,8 @@ pub enum Answered {
         segments: usize,
         refused: Option<String>,
     },
+    /// The PPG's HTTP status and PAP response-result code.
+    Pap { status: u16, code: Option<u16> },
 }
 
 impl From<&Answer> for Answered {
@@ -109,6 +111,11 @@ impl fmt::Display for Answered {
                 segments,
                 refused: Some(why),
             } => write!(f, "of {segments} segment(s), the SMSC refused one: {why}"),
+            Answered::Pap { status, code } => write!(
+                f,
+                "the PPG answered HTTP {status}, PAP response-result {}",
+                code.map_or_else(|| "absent".to_owned(), |c| c.to_string())
+            ),
         }
     }
 }
@@ -186,6 +193,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             transport: match profile.adapter {
                 Adapter::Http => TransportProfile::Http,
                 Adapter::Smpp => TransportProfile::Smpp,
+                Adapter::Pap => TransportProfile::Pap,
                 Adapter::Obex => TransportProfile::Obex,
                 Adapter::Sip => TransportProfile::Sip,
                 _ => TransportProfile::Udp,
@@ -619,8 +627,12 @@ pub struct Sockets {
     esme: Option<Esme>,
     sms_number: String,
     smsc_credentials: (String, String),
+    /// The credentials the harness's SMSC requires, when the profile sets them.
+    smsc_required: Option<(String, String)>,
     sms_reference: u16,
     sms_pending: Vec<Vec<u8>>,
+    /// PAP: the Push Proxy Gateway's URL.
+    ppg: Option<String>,
 }
 
 /// The number of the device a client case pushes to over SMS, when the profile names none.
@@ -704,7 +716,10 @@ impl Sockets {
                 register_device(&element, proxy, target.as_deref(), timeout)?;
             }
             (Some(element), target, None)
-        } else if matches!(profile.adapter, Adapter::Obex | Adapter::Smpp) {
+        } else if matches!(
+            profile.adapter,
+            Adapter::Obex | Adapter::Smpp | Adapter::Pap
+        ) {
             (None, None, None)
         } else {
             let target = profile.address.as_deref().map(delivery).transpose()?;
@@ -717,7 +732,7 @@ impl Sockets {
                 .unwrap_or_else(|| "dmnoti".into()),
             profile.smsc_password.clone().unwrap_or_default(),
         );
-        let smsc = if profile.adapter == Adapter::Smpp {
+        let smsc = if matches!(profile.adapter, Adapter::Smpp | Adapter::Pap) {
             let at = profile.smsc.unwrap_or(loopback);
             let required = profile
                 .smsc_system_id
@@ -728,7 +743,9 @@ impl Sockets {
             None
         };
         let sms_number = match (profile.adapter, &profile.address) {
-            (Adapter::Smpp, Some(a)) => a.strip_prefix("sms:").unwrap_or(a).to_owned(),
+            (Adapter::Smpp | Adapter::Pap, Some(a)) => {
+                a.strip_prefix("sms:").unwrap_or(a).to_owned()
+            }
             _ => SMS_NUMBER.to_owned(),
         };
         let obex_target = match (profile.adapter, &profile.address) {
@@ -763,9 +780,14 @@ impl Sockets {
             smsc,
             esme: None,
             sms_number,
+            smsc_required: profile
+                .smsc_system_id
+                .is_some()
+                .then(|| smsc_credentials.clone()),
             smsc_credentials,
             sms_reference: 0,
             sms_pending: Vec::new(),
+            ppg: profile.ppg.clone(),
         })
     }
 }
@@ -941,6 +963,39 @@ impl Sockets {
         }))
     }
 
+    /// 7.1 through a PPG: the Package #0 in a PAP push-message for the device's number; the
+    /// gateway frames it and delivers it over SMS through the harness's SMSC.
+    fn push_pap(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+    ) -> Result<Option<Answered>, Broken> {
+        let url = self.ppg.clone().ok_or(SetupError::NoAddress)?;
+        self.sms_reference = self.sms_reference.wrapping_add(1);
+        let push_id = format!(
+            "dmnoti-{}-{}@harness",
+            std::process::id(),
+            self.sms_reference
+        );
+        let (ct, body) = crate::codec::pap::push_message(
+            &push_id,
+            &self.sms_number,
+            message.format,
+            content_type,
+            &message.bytes,
+        );
+        let answer =
+            adapter::http::post(&url, &ct, &[], &body, self.timeout).map_err(IutError::Push)?;
+        if let (Some(c), Some(local)) = (&self.capture, answer.local) {
+            c.tcp(local, answer.peer, &body);
+            c.tcp(answer.peer, local, &answer.wire());
+        }
+        Ok(Some(Answered::Pap {
+            status: answer.status,
+            code: crate::codec::pap::response_code(&answer.body),
+        }))
+    }
+
     /// 7.2: the Package #0 in an OBEX PUT to the device, and its answers.
     fn push_obex(
         &mut self,
@@ -1111,9 +1166,12 @@ impl Wire for Sockets {
     fn smsc(&self) -> Option<String> {
         // Only a client binds to receive.
         self.dm.as_ref()?;
-        self.smsc
-            .as_ref()
-            .map(|s| format!("smpp://{}", reachable(s.addr)))
+        let at = reachable(self.smsc.as_ref()?.addr);
+        // The credentials ride in the URI when the SMSC asks for them.
+        Some(match &self.smsc_required {
+            Some((id, pw)) => format!("smpp://{id}:{pw}@{at}"),
+            None => format!("smpp://{at}"),
+        })
     }
 
     fn problems(&mut self) -> Vec<Problem> {
@@ -1141,7 +1199,7 @@ impl Wire for Sockets {
             return Ok(());
         }
         // An SMS client is reached by its number, through the SMSC.
-        if self.adapter == Adapter::Smpp {
+        if matches!(self.adapter, Adapter::Smpp | Adapter::Pap) {
             return Ok(());
         }
         // A SIP client is reached at the contact it registers, as through a SIP/IP core.
@@ -1167,6 +1225,9 @@ impl Wire for Sockets {
         }
         if self.adapter == Adapter::Smpp {
             return self.push_sms(message, content_type, f);
+        }
+        if self.adapter == Adapter::Pap {
+            return self.push_pap(message, content_type);
         }
         let target = self.target.as_ref().ok_or(SetupError::NoAddress)?;
         let pdu = framing(message.format, f, content_type)?;
