@@ -189,6 +189,13 @@ fn every_suite_passes_over(
     "GSM 7-bit alphabet"
 )]
 #[case(
+    "pap",
+    "server",
+    "pap-no-app-id",
+    "server.7.1.wap-push",
+    "X-Wap-Application-Id absent"
+)]
+#[case(
     "obex",
     "server",
     "obex-ignore-max-packet",
@@ -215,7 +222,7 @@ fn a_faulty_peer_is_caught_on_its_transport(
         ("sip", "client") => "SCR-DM-NOTI-C-022-O",
         ("sip", _) => "SCR-DM-NOTI-S-014-O",
         ("smpp", "client") => "SCR-DM-NOTI-C-020-O",
-        ("smpp", _) => "SCR-DM-NOTI-S-012-O",
+        ("smpp" | "pap", _) => "SCR-DM-NOTI-S-012-O",
         (_, "client") => "SCR-DM-NOTI-C-021-O",
         _ => "SCR-DM-NOTI-S-013-O",
     };
@@ -230,6 +237,7 @@ fn a_faulty_peer_is_caught_on_its_transport(
     let section = match adapter {
         "sip" => "7.3",
         "smpp" => "7.1.sms",
+        "pap" => "server.7.1",
         _ => "7.2",
     };
     let out = dmnoti()
@@ -252,6 +260,38 @@ fn a_faulty_peer_is_caught_on_its_transport(
         .find(|l| l.starts_with(&format!("FAIL {case} [{item}]")))
         .unwrap_or_else(|| panic!("no failure of {case} on {item}: {stdout}"));
     assert!(line.contains(says), "{line}");
+}
+
+/// Through a PPG, the server role runs out of the box: the harness is the PPG, takes the
+/// reference server's PAP pushes, answers push-response 1001, and judges the Package #0 inside.
+#[test]
+fn the_reference_server_pushes_through_the_harness_ppg() {
+    let dir = tempdir("pap");
+    let out = dmnoti()
+        .args([
+            "run",
+            "--adapter",
+            "pap",
+            "--reports",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the reference server only"),
+        "the run says why the client did not run"
+    );
+    let coverage: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("coverage.json")).unwrap()).unwrap();
+    let item = coverage["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "SCR-DM-NOTI-S-012-O")
+        .unwrap();
+    assert_eq!(item["verdict"], "PASS");
 }
 
 #[test]

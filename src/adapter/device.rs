@@ -22,6 +22,9 @@ pub enum Arrival {
         body: Vec<u8>,
         headers: Vec<(String, String)>,
     },
+    /// A PAP push submission the harness's PPG received (7.1 through a PPG), or why it cannot be
+    /// read.
+    Pap(Result<crate::codec::pap::PapPush, String>),
     /// The SMS TPDUs of one push, as the harness's SMSC received them in submit_sm (7.1).
     Sms {
         tpdus: Vec<Vec<u8>>,

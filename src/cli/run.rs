@@ -80,10 +80,16 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         }
         None => {
             let adapter = args.adapter;
-            vec![
-                crate::profile::Profile::reference_over(Role::Client, &[], adapter),
-                crate::profile::Profile::reference_over(Role::Server, &[], adapter),
-            ]
+            let roles = crate::profile::Profile::reference_roles(adapter);
+            if !roles.contains(&Role::Client) {
+                eprintln!(
+                    "dmnoti run --adapter {adapter}: the reference server only; the client through a PPG needs a gateway (a profile with ppg and smsc, docs/profiles.md)"
+                );
+            }
+            roles
+                .iter()
+                .map(|role| crate::profile::Profile::reference_over(*role, &[], adapter))
+                .collect()
         }
     };
     // A listener at a fixed address can be bound once: one worker.

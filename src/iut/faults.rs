@@ -59,13 +59,15 @@ pub enum Fault {
     // Server faults of WAP push over SMS (7.1).
     SmsWrongPort,
     SmsSevenBit,
+    // Server faults of PAP (7.1 through a PPG).
+    PapNoAppId,
 }
 
 /// A Server-ID longer than this crashes a client with `crash-on-long-server-id`.
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 42] = [
+    pub const ALL: [Fault; 43] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -108,6 +110,7 @@ impl Fault {
         Fault::ObexWbxmlType,
         Fault::SmsWrongPort,
         Fault::SmsSevenBit,
+        Fault::PapNoAppId,
     ];
 
     pub fn name(self) -> &'static str {
@@ -154,6 +157,7 @@ impl Fault {
             Fault::ObexWbxmlType => "obex-wbxml-type",
             Fault::SmsWrongPort => "sms-wrong-port",
             Fault::SmsSevenBit => "sms-seven-bit",
+            Fault::PapNoAppId => "pap-no-app-id",
         }
     }
 
@@ -200,7 +204,7 @@ impl Fault {
             Fault::SipNoFeatureTag | Fault::SipDsContentType => &[id::S_014_O],
             Fault::ObexFirstPacketOnly => &[id::C_021_O],
             Fault::SmsFirstSegmentOnly => &[id::C_020_O],
-            Fault::SmsWrongPort | Fault::SmsSevenBit => &[id::S_012_O],
+            Fault::SmsWrongPort | Fault::SmsSevenBit | Fault::PapNoAppId => &[id::S_012_O],
             Fault::ObexNoTarget | Fault::ObexIgnoreMaxPacket | Fault::ObexWbxmlType => {
                 &[id::S_013_O]
             }
@@ -273,6 +277,7 @@ impl Fault {
             }
             Fault::SmsWrongPort => "sends the SMS to port 2949, not WAP push's 2948",
             Fault::SmsSevenBit => "marks the SMS as GSM 7-bit text (TP-DCS 0x00)",
+            Fault::PapNoAppId => "submits its PAP push without X-Wap-Application-Id",
         }
     }
 
@@ -295,6 +300,7 @@ impl Fault {
             Fault::SmsFirstSegmentOnly | Fault::SmsWrongPort | Fault::SmsSevenBit => {
                 adapter == T::Smpp
             }
+            Fault::PapNoAppId => adapter == T::Pap,
             _ => true,
         }
     }

@@ -495,6 +495,8 @@ pub struct NetServer {
     /// WAP push over SMS: its ESME, bound as a transmitter to an SMSC, on the first.
     esme: Option<(SocketAddr, Esme)>,
     sms_reference: u16,
+    /// PAP: push ids.
+    sms_counter: std::cell::Cell<u32>,
 }
 
 impl NetServer {
@@ -504,6 +506,34 @@ impl NetServer {
             sip: None,
             esme: None,
             sms_reference: 0,
+            sms_counter: std::cell::Cell::new(0),
+        }
+    }
+
+    /// 7.1 through a PPG: a PAP push-message to the gateway of `pap:NUMBER@URL` for the number.
+    fn send_pap(&self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
+        let (number, url) = device
+            .strip_prefix("pap:")
+            .and_then(|d| d.split_once('@'))
+            .ok_or_else(|| SendError::Address(device.to_owned()))?;
+        self.sms_counter.set(self.sms_counter.get().wrapping_add(1));
+        let push_id = format!(
+            "dmnoti-server-{}-{}",
+            std::process::id(),
+            self.sms_counter.get()
+        );
+        let (ct, mut body) =
+            crate::codec::pap::push_message(&push_id, number, format, None, message);
+        if self.server.faults.has(Fault::PapNoAppId) {
+            let line = format!("X-Wap-Application-Id: {}\r\n", crate::codec::pap::APP_ID);
+            if let Some(at) = body.windows(line.len()).position(|w| w == line.as_bytes()) {
+                body.drain(at..at + line.len());
+            }
+        }
+        let answer = http::post(url, &ct, &[], &body, POST_TIMEOUT)?;
+        match crate::codec::pap::response_code(&answer.body) {
+            Some(code) if crate::codec::pap::accepted(code) => Ok(()),
+            _ => Err(SendError::Status(answer.status)),
         }
     }
 
@@ -655,6 +685,8 @@ impl Testee for NetServer {
                     self.send_obex(&device, format, &message.0)
                 } else if device.starts_with("smpp://") {
                     self.send_sms(&device, format, &message.0)
+                } else if device.starts_with("pap:") {
+                    self.send_pap(&device, format, &message.0)
                 } else {
                     send(&device, format, &message.0)
                 };

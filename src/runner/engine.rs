@@ -403,6 +403,10 @@ impl CaseRun<'_, '_> {
                 transport_item,
                 format!("what reached the device's user agent is not SIP: {e}"),
             ),
+            Problem::NotPap(e) => (
+                transport_item,
+                format!("what reached the PPG is not a PAP push submission: {e}"),
+            ),
             Problem::Registration(e) => (
                 id::C_022_O,
                 format!("the device's REGISTER breaks 7.3: {e}"),

@@ -113,6 +113,8 @@ pub enum Problem {
     NotOtaHttp(String),
     /// Server role: what reached the device's user agent is not a SIP request.
     NotSip(String),
+    /// Server role: what reached the harness's PPG is not a PAP push submission.
+    NotPap(String),
     /// Client role: the device's REGISTER breaks a rule of 7.3.
     Registration(String),
 }

@@ -489,6 +489,26 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                     }
                 }
             }
+            Arrival::Pap(Err(e)) => Notified::Unreadable(Problem::NotPap(e)),
+            Arrival::Pap(Ok(push)) => Notified::Arrived {
+                // The content's rules (type, application id) are observations; the Package #0
+                // is judged.
+                problems: crate::codec::pap::content_rules(&push)
+                    .into_iter()
+                    .map(|e| Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section())))
+                    .collect(),
+                content_type: Some(
+                    Format::from_content_type(
+                        push.content_type.split(';').next().unwrap_or("").trim(),
+                    )
+                    .unwrap_or(Format::V13)
+                    .content_type()
+                    .to_owned(),
+                ),
+                message: push.content,
+                session_id: said,
+                response: arrived,
+            },
             Arrival::Obex(put) => Notified::Arrived {
                 // Each broken rule of 7.2 is an observation; the body is still judged.
                 problems: obex::sender_rules(&put)
@@ -631,8 +651,13 @@ pub struct Sockets {
     smsc_required: Option<(String, String)>,
     sms_reference: u16,
     sms_pending: Vec<Vec<u8>>,
-    /// PAP: the Push Proxy Gateway's URL.
+    /// PAP: the Push Proxy Gateway's URL (client role), or the harness's own PPG and what
+    /// reached it (server role).
     ppg: Option<String>,
+    ppg_server: Option<(
+        adapter::http::HttpServer,
+        std::sync::mpsc::Receiver<Result<crate::codec::pap::PapPush, String>>,
+    )>,
 }
 
 /// The number of the device a client case pushes to over SMS, when the profile names none.
@@ -732,7 +757,44 @@ impl Sockets {
                 .unwrap_or_else(|| "dmnoti".into()),
             profile.smsc_password.clone().unwrap_or_default(),
         );
-        let smsc = if matches!(profile.adapter, Adapter::Smpp | Adapter::Pap) {
+        // Server role through a PPG: the harness is the PPG the server submits to.
+        let ppg_server = if (profile.adapter, profile.role) == (Adapter::Pap, Role::Server) {
+            let at = profile.device.unwrap_or(loopback);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let tx = std::sync::Mutex::new(tx);
+            let server = adapter::http::serve(at, capture.clone(), move |r| {
+                let content_type = r.header("content-type").unwrap_or("").to_owned();
+                let parsed = crate::codec::pap::parse_push(&content_type, &r.body);
+                let reply = match &parsed {
+                    Ok(p) => adapter::http::Reply {
+                        status: 202,
+                        headers: vec![("Content-Type".into(), "application/xml".into())],
+                        body: crate::codec::pap::push_response(
+                            p.push_id.as_deref(),
+                            1001,
+                            "The request has been accepted for processing",
+                        ),
+                    },
+                    Err(e) => adapter::http::Reply {
+                        status: 400,
+                        headers: vec![("Content-Type".into(), "application/xml".into())],
+                        body: crate::codec::pap::push_response(None, 2000, &e.kind.to_string()),
+                    },
+                };
+                if let Ok(tx) = tx.lock() {
+                    let _ =
+                        tx.send(parsed.map_err(|e| format!("{} ({})", e.kind, e.kind.section())));
+                }
+                reply
+            })
+            .map_err(listener("PPG (PAP over HTTP)", at))?;
+            Some((server, rx))
+        } else {
+            None
+        };
+        let smsc = if profile.adapter == Adapter::Smpp
+            || (profile.adapter, profile.role) == (Adapter::Pap, Role::Client)
+        {
             let at = profile.smsc.unwrap_or(loopback);
             let required = profile
                 .smsc_system_id
@@ -788,6 +850,7 @@ impl Sockets {
             sms_reference: 0,
             sms_pending: Vec::new(),
             ppg: profile.ppg.clone(),
+            ppg_server,
         })
     }
 }
@@ -1276,6 +1339,14 @@ impl Wire for Sockets {
             server.drain();
             return Ok(format!("obex://{}", reachable(server.addr)));
         }
+        if let Some((server, rx)) = self.ppg_server.as_ref() {
+            while rx.try_recv().is_ok() {}
+            return Ok(format!(
+                "pap:{}@http://{}/wappush",
+                self.sms_number,
+                reachable(server.addr)
+            ));
+        }
         if let Some(smsc) = self.smsc.as_ref() {
             smsc.drain();
             self.sms_pending.clear();
@@ -1305,6 +1376,9 @@ impl Wire for Sockets {
         }
         if let Some(server) = self.obex_device.as_ref() {
             return server.next(wait).map(Arrival::Obex);
+        }
+        if let Some((_, rx)) = self.ppg_server.as_ref() {
+            return rx.recv_timeout(wait).ok().map(Arrival::Pap);
         }
         if let Some(smsc) = self.smsc.as_ref() {
             // Segments gather until one message is whole, or the wait ends with what came.
