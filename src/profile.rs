@@ -280,15 +280,14 @@ impl Profile {
                 ));
             }
         }
-        if self.adapter == TransportProfile::Pap {
-            if self.role == Role::Client
-                && (self.ppg.is_none() || self.smsc.is_none_or(|s| s.port() == 0))
-            {
-                return Err((
-                    "adapter".into(),
-                    "adapter pap needs ppg (the gateway's PAP URL) and a fixed smsc (where the gateway binds)".into(),
-                ));
-            }
+        if self.adapter == TransportProfile::Pap
+            && self.role == Role::Client
+            && (self.ppg.is_none() || self.smsc.is_none_or(|s| s.port() == 0))
+        {
+            return Err((
+                "adapter".into(),
+                "adapter pap needs ppg (the gateway's PAP URL) and a fixed smsc (where the gateway binds)".into(),
+            ));
         }
         if !self.adapter.has_link() {
             return Err((
