@@ -29,6 +29,8 @@ pub const CONNECTION_TIME: Duration = Duration::from_secs(20);
 pub struct Incoming1 {
     pub method: String,
     pub path: String,
+    /// The request target's query, without its `?` (empty when none).
+    pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub peer: SocketAddr,
@@ -182,6 +184,7 @@ where
                                     let request = Incoming1 {
                                         method: parts.method.to_string(),
                                         path: parts.uri.path().to_owned(),
+                                        query: parts.uri.query().unwrap_or("").to_owned(),
                                         headers: parts.headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
                                         body,
                                         peer,

@@ -207,8 +207,9 @@ pub struct Submitted {
 
 #[derive(Default)]
 struct Routes {
-    /// Bound receivers: where deliver_sm goes.
-    receivers: Vec<Sender<Segment>>,
+    /// Bound receivers, by session: where deliver_sm goes (never back to the session that
+    /// submitted it: a transceiver is not its own handset).
+    receivers: Vec<(u64, Sender<Segment>)>,
 }
 
 /// The harness's SMSC: binds (with the credentials when some are set), submit_sm recorded and
@@ -216,6 +217,7 @@ struct Routes {
 pub struct Smsc {
     pub addr: SocketAddr,
     submitted: Mutex<Receiver<Submitted>>,
+    routes: Arc<Mutex<Routes>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -299,6 +301,7 @@ impl SmscShared {
         let mut buf = Vec::new();
         let mut chunk = [0u8; 4096];
         let mut bound: Option<(Bound, String)> = None;
+        let session = self.next_message.fetch_add(1, Ordering::SeqCst).into();
         'session: while !stop.load(Ordering::SeqCst) {
             match stream.read(&mut chunk) {
                 Ok(0) => break,
@@ -312,7 +315,7 @@ impl SmscShared {
                     Ok(None) => break,
                     Err(_) => break 'session,
                 };
-                let (answer, close) = self.answer(&command, &mut bound, &tx);
+                let (answer, close) = self.answer(session, &command, &mut bound, &tx);
                 if let Some(answer) = answer
                     && !write(&frame(&answer))
                 {
@@ -329,6 +332,7 @@ impl SmscShared {
 
     fn answer(
         &self,
+        session: u64,
         command: &Command,
         bound: &mut Option<(Bound, String)>,
         tx: &Sender<Segment>,
@@ -354,7 +358,7 @@ impl SmscShared {
                 if status == CommandStatus::EsmeRok {
                     *bound = Some((Bound::Receiver, b.system_id.as_str().to_owned()));
                     if let Ok(mut r) = self.routes.lock() {
-                        r.receivers.push(tx.clone());
+                        r.receivers.push((session, tx.clone()));
                     }
                 }
                 let resp = BindReceiverResp::builder().system_id(system()).build();
@@ -365,7 +369,7 @@ impl SmscShared {
                 if status == CommandStatus::EsmeRok {
                     *bound = Some((Bound::Transceiver, b.system_id.as_str().to_owned()));
                     if let Ok(mut r) = self.routes.lock() {
-                        r.receivers.push(tx.clone());
+                        r.receivers.push((session, tx.clone()));
                     }
                 }
                 let resp = BindTransceiverResp::builder().system_id(system()).build();
@@ -390,7 +394,8 @@ impl SmscShared {
                     segment: segment.clone(),
                 });
                 if let Ok(mut r) = self.routes.lock() {
-                    r.receivers.retain(|rx| rx.send(segment.clone()).is_ok());
+                    r.receivers
+                        .retain(|(from, rx)| *from == session || rx.send(segment.clone()).is_ok());
                 }
                 let id = self.next_message.fetch_add(1, Ordering::SeqCst);
                 let resp = SubmitSmResp::builder()
@@ -420,8 +425,9 @@ impl Smsc {
         let addr = listener.local_addr()?;
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
+        let routes = Arc::new(Mutex::new(Routes::default()));
         let shared = SmscShared {
-            routes: Arc::new(Mutex::new(Routes::default())),
+            routes: Arc::clone(&routes),
             submitted: tx,
             credentials,
             capture,
@@ -450,9 +456,21 @@ impl Smsc {
         Ok(Smsc {
             addr,
             submitted: Mutex::new(rx),
+            routes,
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Sends `segment` as deliver_sm to every bound receiver (a mobile-originated SMS, from the
+    /// network to the ESMEs); how many took it.
+    pub fn deliver(&self, segment: &Segment) -> usize {
+        let Ok(mut r) = self.routes.lock() else {
+            return 0;
+        };
+        r.receivers
+            .retain(|(_, rx)| rx.send(segment.clone()).is_ok());
+        r.receivers.len()
     }
 
     /// The next submit_sm within `wait`.
