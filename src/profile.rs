@@ -66,6 +66,11 @@ pub struct Profile {
     /// one a DM server under test binds to and submits to. A fixed one needs `--jobs 1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smsc: Option<std::net::SocketAddr>,
+    /// smpp clients: a lab SMSC (`HOST:PORT`) the harness binds to as a transmitter and submits
+    /// each push to, for the device behind it, instead of its own SMSC; with `smsc_system_id` and
+    /// `smsc_password` as the harness's credentials there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_smsc: Option<std::net::SocketAddr>,
     /// pap clients: the Push Proxy Gateway's PAP URL (`http://HOST:PORT/PATH`) each push is
     /// handed to; it delivers through the harness's SMSC (`smsc`), where the device is bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +198,7 @@ impl Profile {
             sip: None,
             outbound_proxy: None,
             smsc: None,
+            lab_smsc: None,
             ppg: None,
             smsc_system_id: None,
             smsc_password: None,

@@ -294,6 +294,44 @@ fn the_reference_server_pushes_through_the_harness_ppg() {
     assert_eq!(item["verdict"], "PASS");
 }
 
+/// A device behind a lab SMSC: the harness binds there as a transmitter and submits each push;
+/// the device (the reference client, attached to the same SMSC) answers at the mock DM server.
+#[test]
+fn pushes_go_through_a_lab_smsc() {
+    let lab =
+        dmnoti::adapter::smpp::Smsc::start("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
+    let dir = tempdir("lab-smsc");
+    let profile = dir.join("p.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name: behind-a-lab-smsc\nrole: client\nadapter: smpp\nlab_smsc: {}\naddress: sms:+15550123\ncommand: {}\nargs: [iut, client, --adapter, smpp]\nclaims: {{SCR-DM-NOTI-C-020-O: true}}\nparameters:\n  digest_reading: literal-colons\n",
+            lab.addr,
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args([
+            "run",
+            "--assume-unclaimed",
+            "--jobs",
+            "1",
+            "--iut",
+            profile.to_str().unwrap(),
+        ])
+        .args(["--filter", "client.7.1", "--reports", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let submitted = lab
+        .next(std::time::Duration::from_secs(1))
+        .expect("the harness submitted to the lab SMSC");
+    assert_eq!(submitted.segment.destination, "+15550123");
+    assert_eq!(submitted.segment.esm_class & 0x40, 0x40);
+}
+
 #[test]
 fn a_faulty_client_is_caught_over_udp() {
     let dir = tempdir("faulty");
@@ -801,4 +839,52 @@ fn a_sip_push_reads_back_in_tshark() {
         assert_eq!(cols[2], message.len().to_string(), "{row}");
         assert_eq!(cols[3], call, "{row}");
     }
+}
+
+/// A run over SMPP with `--pcap`: Wireshark dissects the SMPP sessions on whatever ports the
+/// run took, the GSM SMS inside (reassembling the concatenated segments) and the WSP push they
+/// carry.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn an_smpp_run_capture_reads_back_in_tshark() {
+    require("tshark");
+    let dir = tempdir("smpp-pcap");
+    let pcap = dir.join("capture.pcap");
+    let out = dmnoti()
+        .args(["run", "--adapter", "smpp", "--jobs", "1"])
+        .args(["--filter", "client.7.1.sms-concatenated", "--pcap"])
+        .arg(&pcap)
+        .args(["--reports", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let tshark = |filter: &str, field: &str| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args(["-Y", filter, "-T", "fields", "-e", field])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let submits = tshark("smpp.command_id == 0x00000004", "smpp.destination_addr");
+    assert!(
+        submits.lines().filter(|l| l.trim() == "15550100").count() >= 2,
+        "submit_sm destinations: {submits:?}"
+    );
+    let binds = tshark("smpp.command_id == 0x00000001", "smpp.system_id");
+    assert!(binds.contains("dmnoti"), "bind_receiver: {binds:?}");
+    // The segments reassembled to WAP push PDUs of the DM content type.
+    let pushes = tshark("wsp.pdu_type == 0x06", "wsp.header.content_type");
+    assert!(!pushes.trim().is_empty(), "no WSP push in the SMS");
 }

@@ -305,7 +305,13 @@ impl SmscShared {
         'session: while !stop.load(Ordering::SeqCst) {
             match stream.read(&mut chunk) {
                 Ok(0) => break,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    // The SMSC records both directions of every session.
+                    if let Some(c) = &self.capture {
+                        c.tcp(peer, self.local, &chunk[..n]);
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
                 Err(e) if super::timed_out(&e) => continue,
                 Err(_) => break,
             }

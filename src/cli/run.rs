@@ -105,6 +105,12 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
                     p.name
                 );
             }
+            if let Some(lab) = p.lab_smsc {
+                bail!(
+                    "{}: every push goes to the one device behind the lab SMSC {lab}, which one worker can drive: run with --jobs 1",
+                    p.name
+                );
+            }
         }
     }
     if args.pcap.is_some()

@@ -647,6 +647,8 @@ pub struct Sockets {
     esme: Option<Esme>,
     sms_number: String,
     smsc_credentials: (String, String),
+    /// smpp clients: a lab SMSC to submit to instead of the harness's own.
+    lab_smsc: Option<SocketAddr>,
     /// The credentials the harness's SMSC requires, when the profile sets them.
     smsc_required: Option<(String, String)>,
     sms_reference: u16,
@@ -842,6 +844,7 @@ impl Sockets {
             smsc,
             esme: None,
             sms_number,
+            lab_smsc: profile.lab_smsc,
             smsc_required: profile
                 .smsc_system_id
                 .is_some()
@@ -986,17 +989,22 @@ impl Sockets {
         spec.reference = self.sms_reference % 256;
         let tpdus = sms::encode(&spec, &pdu);
         if self.esme.is_none() {
-            let smsc = self.smsc.as_ref().ok_or(SetupError::NotRunning("SMSC"))?;
+            // A lab SMSC the device is behind, else the harness's own.
+            let to = match self.lab_smsc {
+                Some(lab) => lab,
+                None => {
+                    self.smsc
+                        .as_ref()
+                        .ok_or(SetupError::NotRunning("SMSC"))?
+                        .addr
+                }
+            };
             let (id, pw) = &self.smsc_credentials;
-            let esme = Esme::bind(
-                smsc.addr,
-                BindAs::Transmitter,
-                id,
-                pw,
-                self.timeout,
-                self.capture.clone(),
-            )
-            .map_err(|e| SetupError::Smsc(e.to_string()))?;
+            // Towards its own SMSC the harness's SMSC records the session; towards a lab's, the
+            // ESME does.
+            let capture = self.lab_smsc.and(self.capture.clone());
+            let esme = Esme::bind(to, BindAs::Transmitter, id, pw, self.timeout, capture)
+                .map_err(|e| SetupError::Smsc(e.to_string()))?;
             self.esme = Some(esme);
         }
         let esme = self.esme.as_mut().ok_or(SetupError::NotRunning("ESME"))?;
@@ -1229,6 +1237,10 @@ impl Wire for Sockets {
     fn smsc(&self) -> Option<String> {
         // Only a client binds to receive.
         self.dm.as_ref()?;
+        // The device attaches where the pushes go: a lab SMSC, else the harness's.
+        if let Some(lab) = self.lab_smsc {
+            return Some(format!("smpp://{lab}"));
+        }
         let at = reachable(self.smsc.as_ref()?.addr);
         // The credentials ride in the URI when the SMSC asks for them.
         Some(match &self.smsc_required {
