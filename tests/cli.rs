@@ -277,6 +277,15 @@ fn sms_tpdus_encode_and_decode(#[case] extra: &[&str], #[case] code: i32, #[case
         .assert()
         .code(code)
         .stdout(contains(says));
+    // Whole, the TPDUs are recognised without --as.
+    if code == 0 {
+        dmnoti()
+            .args(["decode", "--secret", "k"])
+            .arg(&file)
+            .assert()
+            .code(0)
+            .stdout(contains("framing: sms"));
+    }
     // Raw output takes one TPDU only.
     dmnoti()
         .arg("encode")

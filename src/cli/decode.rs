@@ -26,10 +26,23 @@ pub struct DecodeArgs {
 }
 
 pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
-    let segments = if args.input_kind == InputKind::Sms {
-        input::read_segments(&args.input)?
-    } else {
-        vec![input::read_input(&args.input)?]
+    let mut input_kind = args.input_kind;
+    let segments = match input_kind {
+        InputKind::Sms => input::read_segments(&args.input)?,
+        // SMS TPDUs are taken for what they are when they read as the WAP push of one message
+        // (a single TPDU, or several, one per line); anything else as before.
+        InputKind::Auto => match input::read_segments(&args.input) {
+            Ok(segs) if {
+                let refs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
+                crate::codec::sms::decode_push(&refs, None).is_ok()
+            } =>
+            {
+                input_kind = InputKind::Sms;
+                segs
+            }
+            _ => vec![input::read_input(&args.input)?],
+        },
+        _ => vec![input::read_input(&args.input)?],
     };
     let bytes = segments.concat();
     if args.keys.password()?.is_some() && args.keys.nonce()?.is_none() {
@@ -37,7 +50,7 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
             "--password needs --nonce: the 1.2 digest is keyed with the server nonce (SRVCRED AAuthData, hex)"
         );
     }
-    let v12 = match args.input_kind {
+    let v12 = match input_kind {
         InputKind::V12 => true,
         InputKind::Auto => crate::codec::detect(&bytes) == crate::codec::Detected::V12,
         _ => false,
@@ -55,7 +68,7 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
             .as_ref()
             .map(|s| s.as_bytes().to_vec()),
     };
-    let input = match args.input_kind {
+    let input = match input_kind {
         InputKind::Auto => Input::Auto,
         InputKind::V13 => Input::V13,
         InputKind::V12 => Input::V12,
@@ -64,7 +77,7 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         InputKind::Sip => Input::Sip,
         InputKind::Sms => Input::Wsp,
     };
-    let e = match args.input_kind {
+    let e = match input_kind {
         InputKind::Sms => explain::explain_sms(&segments, &keys),
         _ => explain::explain(&bytes, input, &keys),
     };
