@@ -71,6 +71,11 @@ pub struct Profile {
     /// `smsc_password` as the harness's credentials there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lab_smsc: Option<std::net::SocketAddr>,
+    /// smpp clients: submit each push whole, in the message_payload parameter (SMPP 3.4
+    /// 5.3.2.32), for the SMSC to segment, as some SMSCs want; by default the harness sends the
+    /// concatenated segments itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub smsc_message_payload: bool,
     /// pap clients: the Push Proxy Gateway's PAP URL (`http://HOST:PORT/PATH`) each push is
     /// handed to; it delivers through the harness's SMSC (`smsc`), where the device is bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +204,7 @@ impl Profile {
             outbound_proxy: None,
             smsc: None,
             lab_smsc: None,
+            smsc_message_payload: false,
             ppg: None,
             smsc_system_id: None,
             smsc_password: None,

@@ -888,3 +888,38 @@ fn an_smpp_run_capture_reads_back_in_tshark() {
     let pushes = tshark("wsp.pdu_type == 0x06", "wsp.header.content_type");
     assert!(!pushes.trim().is_empty(), "no WSP push in the SMS");
 }
+
+/// An SMSC that wants each push whole, in message_payload: the harness submits it so, the
+/// harness's SMSC cuts it into concatenated SMS, and the client joins them again.
+#[test]
+fn a_push_in_message_payload_is_cut_by_the_smsc() {
+    let dir = tempdir("message-payload");
+    let profile = dir.join("p.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name: payload\nrole: client\nadapter: smpp\nsmsc_message_payload: true\ncommand: {}\nargs: [iut, client, --adapter, smpp]\nclaims: {{SCR-DM-NOTI-C-020-O: true}}\nparameters:\n  digest_reading: literal-colons\n",
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let out = dmnoti()
+        .args(["run", "--assume-unclaimed", "--iut"])
+        .arg(&profile)
+        .args(["--filter", "client.7.1", "--pcap"])
+        .arg(dir.join("c.pcap"))
+        .args(["--reports", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("0 failed"), "{stdout}");
+    // The long push went in one submit_sm with the message_payload TLV (tag 0x0424).
+    let pcap = std::fs::read(dir.join("c.pcap")).unwrap();
+    assert!(
+        pcap.windows(4).any(|w| w[..2] == [0x04, 0x24]
+            && u16::from_be_bytes([w[2], w[3]]) > 140
+            && u16::from_be_bytes([w[2], w[3]]) < 1000),
+        "no message_payload of more than one SMS in the capture"
+    );
+}

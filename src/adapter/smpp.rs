@@ -17,7 +17,9 @@ use rusmpp::pdus::{
     BindReceiver, BindReceiverResp, BindTransceiverResp, BindTransmitter, BindTransmitterResp,
     DeliverSm, DeliverSmResp, SubmitSm, SubmitSmResp,
 };
-use rusmpp::types::{COctetString, OctetString};
+use rusmpp::tlvs::{MessageDeliveryRequestTlvValue, MessageSubmissionRequestTlvValue, TlvValue};
+use rusmpp::types::{AnyOctetString, COctetString, OctetString};
+use rusmpp::values::MessagePayload;
 use rusmpp::values::{DataCoding, EsmClass, InterfaceVersion, Npi, Ton};
 use rusmpp::{Command, CommandStatus, Pdu};
 use std::io::{Read, Write};
@@ -131,10 +133,21 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// Whether the user data goes in the message_payload TLV (SMPP 3.4 5.3.2.32): longer than one
+    /// SMS, for the SMSC to segment (short_message then always holds one SMS's worth).
+    fn in_payload(&self) -> bool {
+        self.user_data.len() > crate::codec::sms::MAX_UD
+    }
+
     fn submit(&self) -> Result<SubmitSm, SmppError> {
         let (sto, snp, src) = address(&self.source);
         let (dto, dnp, dst) = address(&self.destination);
-        Ok(SubmitSm::builder()
+        let (short, payload) = if self.in_payload() {
+            (Vec::new(), Some(self.user_data.clone()))
+        } else {
+            (self.user_data.clone(), None)
+        };
+        let mut pdu = SubmitSm::builder()
             .source_addr_ton(sto)
             .source_addr_npi(snp)
             .source_addr(c_octets(src, "source_addr")?)
@@ -144,16 +157,21 @@ impl Segment {
             .esm_class(EsmClass::from(self.esm_class))
             .data_coding(DataCoding::from(self.data_coding))
             .short_message(
-                OctetString::from_vec(self.user_data.clone())
-                    .map_err(|_| SmppError::Field("short_message"))?,
+                OctetString::from_vec(short).map_err(|_| SmppError::Field("short_message"))?,
             )
-            .build())
+            .build();
+        if let Some(p) = payload {
+            pdu.push_tlv(MessageSubmissionRequestTlvValue::MessagePayload(
+                MessagePayload::new(AnyOctetString::from_vec(p)),
+            ));
+        }
+        Ok(pdu)
     }
 
     fn deliver(&self) -> Result<DeliverSm, SmppError> {
         let (sto, snp, src) = address(&self.source);
         let (dto, dnp, dst) = address(&self.destination);
-        Ok(DeliverSm::builder()
+        let pdu = DeliverSm::builder()
             .source_addr_ton(sto)
             .source_addr_npi(snp)
             .source_addr(c_octets(src, "source_addr")?)
@@ -163,10 +181,21 @@ impl Segment {
             .esm_class(EsmClass::from(self.esm_class))
             .data_coding(DataCoding::from(self.data_coding))
             .short_message(
-                OctetString::from_vec(self.user_data.clone())
-                    .map_err(|_| SmppError::Field("short_message"))?,
+                OctetString::from_vec(if self.in_payload() {
+                    Vec::new()
+                } else {
+                    self.user_data.clone()
+                })
+                .map_err(|_| SmppError::Field("short_message"))?,
             )
-            .build())
+            .build();
+        let mut pdu = pdu;
+        if self.in_payload() {
+            pdu.push_tlv(MessageDeliveryRequestTlvValue::MessagePayload(
+                MessagePayload::new(AnyOctetString::from_vec(self.user_data.clone())),
+            ));
+        }
+        Ok(pdu)
     }
 
     fn number(ton: Ton, digits: &str) -> String {
@@ -183,7 +212,7 @@ impl Segment {
             destination: Segment::number(s.dest_addr_ton, s.destination_addr.as_str()),
             esm_class: u8::from(s.esm_class),
             data_coding: u8::from(s.data_coding),
-            user_data: s.short_message().as_ref().to_vec(),
+            user_data: with_payload(s.short_message().as_ref(), s.tlvs()),
         }
     }
 
@@ -193,9 +222,76 @@ impl Segment {
             destination: Segment::number(d.dest_addr_ton, d.destination_addr.as_str()),
             esm_class: u8::from(d.esm_class),
             data_coding: u8::from(d.data_coding),
-            user_data: d.short_message().as_ref().to_vec(),
+            user_data: with_payload(d.short_message().as_ref(), d.tlvs()),
         }
     }
+}
+
+/// The user data: short_message, or the message_payload TLV when short_message is empty.
+fn with_payload(short: &[u8], tlvs: &[rusmpp::tlvs::Tlv]) -> Vec<u8> {
+    if !short.is_empty() {
+        return short.to_vec();
+    }
+    tlvs.iter()
+        .find_map(|t| match t.value() {
+            Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// What an SMSC does with a message longer than one SMS: the SMS segments it sends, each with
+/// the message's port element and a concatenation element (TS 23.040 9.2.3.24.1).
+pub fn into_sms_segments(segment: Segment, reference: u16) -> Vec<Segment> {
+    use crate::codec::sms;
+    if segment.user_data.len() <= sms::MAX_UD {
+        return vec![segment];
+    }
+    let udhi = segment.esm_class & ESM_UDHI != 0;
+    // The header's ports carry over; the data is cut anew.
+    let (ports, data) = match segment.user_data.split_first() {
+        Some((&udhl, rest)) if udhi && usize::from(udhl) <= rest.len() => {
+            let (udh, data) = rest.split_at(usize::from(udhl));
+            let mut ports = None;
+            let mut i = 0;
+            while i + 1 < udh.len() {
+                let (iei, len) = (udh[i], usize::from(udh[i + 1]));
+                if iei == 0x05 && len == 4 && i + 6 <= udh.len() {
+                    ports = Some((
+                        u16::from_be_bytes([udh[i + 2], udh[i + 3]]),
+                        u16::from_be_bytes([udh[i + 4], udh[i + 5]]),
+                    ));
+                }
+                i += 2 + len;
+            }
+            (ports, data)
+        }
+        _ => (None, segment.user_data.as_slice()),
+    };
+    let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
+    spec.address = sms::Address::number(&segment.destination);
+    spec.dcs = segment.data_coding;
+    spec.reference = reference;
+    match ports {
+        Some((d, s)) => {
+            spec.destination_port = d;
+            spec.source_port = s;
+        }
+        None => spec.no_ports = true,
+    }
+    sms::user_data(&sms::encode(&spec, data))
+        .into_iter()
+        .map(|(udhi, dcs, ud)| Segment {
+            esm_class: if udhi {
+                segment.esm_class | ESM_UDHI
+            } else {
+                segment.esm_class
+            },
+            data_coding: dcs,
+            user_data: ud,
+            ..segment.clone()
+        })
+        .collect()
 }
 
 /// A `submit_sm` that reached the harness's SMSC, and who bound to submit it.
@@ -394,16 +490,19 @@ impl SmscShared {
                         false,
                     );
                 }
-                let segment = Segment::of_submit(s);
-                let _ = self.submitted.send(Submitted {
-                    system_id: system_id.clone(),
-                    segment: segment.clone(),
-                });
-                if let Ok(mut r) = self.routes.lock() {
-                    r.receivers
-                        .retain(|(from, rx)| *from == session || rx.send(segment.clone()).is_ok());
-                }
                 let id = self.next_message.fetch_add(1, Ordering::SeqCst);
+                // A message_payload longer than one SMS goes on as the SMS segments of it.
+                for segment in into_sms_segments(Segment::of_submit(s), (id % 256) as u16) {
+                    let _ = self.submitted.send(Submitted {
+                        system_id: system_id.clone(),
+                        segment: segment.clone(),
+                    });
+                    if let Ok(mut r) = self.routes.lock() {
+                        r.receivers.retain(|(from, rx)| {
+                            *from == session || rx.send(segment.clone()).is_ok()
+                        });
+                    }
+                }
                 let resp = SubmitSmResp::builder()
                     .message_id(
                         c_octets::<1, 65>(&format!("{id:08X}"), "message_id").unwrap_or_default(),

@@ -32,10 +32,11 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         // SMS TPDUs are taken for what they are when they read as the WAP push of one message
         // (a single TPDU, or several, one per line); anything else as before.
         InputKind::Auto => match input::read_segments(&args.input) {
-            Ok(segs) if {
-                let refs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
-                crate::codec::sms::decode_push(&refs, None).is_ok()
-            } =>
+            Ok(segs)
+                if {
+                    let refs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
+                    crate::codec::sms::decode_push(&refs, None).is_ok()
+                } =>
             {
                 input_kind = InputKind::Sms;
                 segs

@@ -649,6 +649,8 @@ pub struct Sockets {
     smsc_credentials: (String, String),
     /// smpp clients: a lab SMSC to submit to instead of the harness's own.
     lab_smsc: Option<SocketAddr>,
+    /// smpp clients: each push whole in message_payload.
+    message_payload: bool,
     /// The credentials the harness's SMSC requires, when the profile sets them.
     smsc_required: Option<(String, String)>,
     sms_reference: u16,
@@ -845,6 +847,7 @@ impl Sockets {
             esme: None,
             sms_number,
             lab_smsc: profile.lab_smsc,
+            message_payload: profile.smsc_message_payload,
             smsc_required: profile
                 .smsc_system_id
                 .is_some()
@@ -988,6 +991,15 @@ impl Sockets {
         self.sms_reference = self.sms_reference.wrapping_add(1);
         spec.reference = self.sms_reference % 256;
         let tpdus = sms::encode(&spec, &pdu);
+        let mut user_data = sms::user_data(&tpdus);
+        if self.message_payload && user_data.len() > 1 {
+            // Whole, for the SMSC to cut: the port element, then all of the push.
+            let mut ud = vec![6, 0x05, 0x04];
+            ud.extend_from_slice(&spec.destination_port.to_be_bytes());
+            ud.extend_from_slice(&spec.source_port.to_be_bytes());
+            ud.extend_from_slice(&pdu);
+            user_data = vec![(true, spec.dcs, ud)];
+        }
         if self.esme.is_none() {
             // A lab SMSC the device is behind, else the harness's own.
             let to = match self.lab_smsc {
@@ -1009,7 +1021,6 @@ impl Sockets {
         }
         let esme = self.esme.as_mut().ok_or(SetupError::NotRunning("ESME"))?;
         let mut refused = None;
-        let user_data = sms::user_data(&tpdus);
         for (udhi, dcs, ud) in &user_data {
             let segment = Segment {
                 source: HARNESS_NUMBER.into(),
