@@ -31,8 +31,9 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         InputKind::Sms => input::read_segments(&args.input)?,
         // SMS TPDUs are taken for what they are when they read as the WAP push of one message
         // (a single TPDU, or several, one per line); anything else as before.
-        InputKind::Auto => match input::read_segments(&args.input) {
-            Ok(segs)
+        // Read once (stdin cannot be read twice), then taken as what it reads as.
+        InputKind::Auto => match input::read_both(&args.input)? {
+            (_, Some(segs))
                 if {
                     let refs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
                     crate::codec::sms::decode_push(&refs, None).is_ok()
@@ -41,7 +42,7 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
                 input_kind = InputKind::Sms;
                 segs
             }
-            _ => vec![input::read_input(&args.input)?],
+            (whole, _) => vec![whole],
         },
         _ => vec![input::read_input(&args.input)?],
     };

@@ -62,6 +62,46 @@ pub fn read_input(arg: &str) -> Result<Vec<u8>, InputError> {
 }
 
 /// All of `input`, refusing more than [`MAX_INPUT`] bytes (never cut silently).
+/// An input read both ways: as one message, and as the lines of several (`None` when its lines
+/// are not each hex).
+pub type BothReadings = (Vec<u8>, Option<Vec<Vec<u8>>>);
+
+/// An input read once, both ways ([`BothReadings`]), for a caller that decides by what it reads
+/// (stdin cannot be read twice).
+pub fn read_both(arg: &str) -> Result<BothReadings, InputError> {
+    let path = Path::new(arg);
+    if arg != "-" && !path.is_file() {
+        let segments = read_segments(arg).ok();
+        return Ok((read_input(arg)?, segments));
+    }
+    let raw = if arg == "-" {
+        bounded(std::io::stdin(), "stdin")?
+    } else {
+        let file = std::fs::File::open(path).map_err(|error| InputError::Read {
+            what: arg.to_owned(),
+            error,
+        })?;
+        bounded(file, arg)?
+    };
+    let what = if arg == "-" { "stdin" } else { arg };
+    if !looks_like_hex(&raw) {
+        return Ok((non_empty(raw.clone())?, Some(vec![raw])));
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let whole = codec::parse_hex(&text)
+        .map_err(|error| InputError::Hex {
+            what: what.to_owned(),
+            error,
+        })
+        .and_then(non_empty)?;
+    let segments: Option<Vec<Vec<u8>>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| codec::parse_hex(l).ok())
+        .collect();
+    Ok((whole, segments))
+}
+
 /// Several messages of one input: SMS TPDUs, one per line (or separated by commas on the command
 /// line); a binary file is one.
 pub fn read_segments(arg: &str) -> Result<Vec<Vec<u8>>, InputError> {
