@@ -44,10 +44,21 @@ fn suites(adapter: &str) -> Duration {
     started.elapsed()
 }
 
-/// Round trips per second: notifications pushed to one reference client over
-/// `adapter`, each answered by a Package #1 at the mock DM server.
-fn round_trips(adapter: &str, total: u16) -> f64 {
-    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+/// The reference client over `adapter`, provisioned with the default account (its DM server the
+/// mock one) and told `registrar` or `smsc` when its transport attaches to one; and its hello's
+/// address. The testee lives as long as this does.
+struct Client {
+    _iut: TesteeProcess,
+    address: String,
+    account: AccountSpec,
+}
+
+fn reference_client(
+    adapter: &str,
+    dm: &DmServer,
+    registrar: Option<String>,
+    smsc: Option<String>,
+) -> Client {
     let spec = CommandSpec {
         command: BIN.into(),
         args: vec![
@@ -60,7 +71,49 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
     };
     let mut iut = TesteeProcess::spawn(&spec).expect("testee");
     let hello = iut.hello(Duration::from_secs(2)).expect("hello");
-    let to = match hello.address.as_deref().unwrap_or("") {
+    let mut account = AccountSpec::default_account();
+    account.server_uri = Some(dm.uri_for(&account.server_id));
+    iut.call(
+        Op::Provision {
+            accounts: vec![account.to_account().expect("account")],
+            now: Some(1_700_000_000),
+            registrar,
+            smsc,
+        },
+        Duration::from_secs(2),
+    )
+    .expect("provision");
+    iut.call(Op::Clock { now: 1_700_000_000 }, Duration::from_secs(2))
+        .expect("clock");
+    Client {
+        _iut: iut,
+        address: hello.address.unwrap_or_default(),
+        account,
+    }
+}
+
+/// `total` notifications for `account`, session ids 1 to `total`.
+fn messages(account: &AccountSpec, total: u16) -> Vec<Vec<u8>> {
+    (1..=total)
+        .map(|id| {
+            let ctx = BuildContext {
+                account,
+                now: 1_700_000_000,
+                reading: Default::default(),
+                fresh_session_id: id,
+                timeout_unit_seconds: 60,
+            };
+            MessageSpec::default().build(&ctx).expect("message").bytes
+        })
+        .collect()
+}
+
+/// Round trips per second: notifications pushed to one reference client over
+/// `adapter`, each answered by a Package #1 at the mock DM server.
+fn round_trips(adapter: &str, total: u16) -> f64 {
+    let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
+    let client = reference_client(adapter, &dm, None, None);
+    let to = match client.address.as_str() {
         a if a.starts_with("udp://") => {
             Delivery::Udp(a.trim_start_matches("udp://").parse().expect("udp address"))
         }
@@ -69,32 +122,7 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
             plain: false,
         },
     };
-    let mut account = AccountSpec::default_account();
-    account.server_uri = Some(dm.uri_for(&account.server_id));
-    iut.call(
-        Op::Provision {
-            accounts: vec![account.to_account().expect("account")],
-            now: Some(1_700_000_000),
-            registrar: None,
-            smsc: None,
-        },
-        Duration::from_secs(2),
-    )
-    .expect("provision");
-    iut.call(Op::Clock { now: 1_700_000_000 }, Duration::from_secs(2))
-        .expect("clock");
-    let messages: Vec<Vec<u8>> = (1..=total)
-        .map(|id| {
-            let ctx = BuildContext {
-                account: &account,
-                now: 1_700_000_000,
-                reading: Default::default(),
-                fresh_session_id: id,
-                timeout_unit_seconds: 60,
-            };
-            MessageSpec::default().build(&ctx).expect("message").bytes
-        })
-        .collect();
+    let messages = messages(&client.account, total);
     // A closed loop: at most WINDOW notifications outstanding, as a DM server paces a campaign;
     // an unpaced burst only measures the socket buffer.
     const WINDOW: u16 = 32;
@@ -136,45 +164,11 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
     let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
     let element =
         Arc::new(SipElement::start("127.0.0.1:0".parse().expect("addr"), None).expect("element"));
-    let spec = CommandSpec {
-        command: BIN.into(),
-        args: vec![
-            "iut".into(),
-            "client".into(),
-            "--adapter".into(),
-            "sip".into(),
-        ],
-        ..CommandSpec::default()
-    };
-    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
-    iut.hello(Duration::from_secs(2)).expect("hello");
-    let mut account = AccountSpec::default_account();
-    account.server_uri = Some(dm.uri_for(&account.server_id));
-    iut.call(
-        Op::Provision {
-            accounts: vec![account.to_account().expect("account")],
-            now: Some(1_700_000_000),
-            registrar: Some(format!("sip:{}", element.addr)),
-            smsc: None,
-        },
-        Duration::from_secs(2),
-    )
-    .expect("provision");
+    let client = reference_client("sip", &dm, Some(format!("sip:{}", element.addr)), None);
     let contact = element.binding(None).expect("registered").contact;
     let (host, port, _) = sip::uri_target(&contact).expect("contact");
     let to: std::net::SocketAddr = format!("{host}:{port}").parse().expect("contact address");
-    let messages: Vec<Vec<u8>> = (1..=total)
-        .map(|id| {
-            let ctx = BuildContext {
-                account: &account,
-                now: 1_700_000_000,
-                reading: Default::default(),
-                fresh_session_id: id,
-                timeout_unit_seconds: 60,
-            };
-            MessageSpec::default().build(&ctx).expect("message").bytes
-        })
-        .collect();
+    let messages = messages(&client.account, total);
     let messages = Arc::new(messages);
     let started = Instant::now();
     let senders: Vec<_> = (0..WINDOW)
@@ -223,48 +217,13 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
 fn obex_round_trips(total: u16) -> f64 {
     const WINDOW: u16 = 32;
     let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
-    let spec = CommandSpec {
-        command: BIN.into(),
-        args: vec![
-            "iut".into(),
-            "client".into(),
-            "--adapter".into(),
-            "obex".into(),
-        ],
-        ..CommandSpec::default()
-    };
-    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
-    let hello = iut.hello(Duration::from_secs(2)).expect("hello");
-    let to: std::net::SocketAddr = hello
+    let client = reference_client("obex", &dm, None, None);
+    let to: std::net::SocketAddr = client
         .address
-        .as_deref()
-        .and_then(|a| a.strip_prefix("obex://"))
+        .strip_prefix("obex://")
         .and_then(|a| a.parse().ok())
         .expect("obex address");
-    let mut account = AccountSpec::default_account();
-    account.server_uri = Some(dm.uri_for(&account.server_id));
-    iut.call(
-        Op::Provision {
-            accounts: vec![account.to_account().expect("account")],
-            now: Some(1_700_000_000),
-            registrar: None,
-            smsc: None,
-        },
-        Duration::from_secs(2),
-    )
-    .expect("provision");
-    let messages: Vec<Vec<u8>> = (1..=total)
-        .map(|id| {
-            let ctx = BuildContext {
-                account: &account,
-                now: 1_700_000_000,
-                reading: Default::default(),
-                fresh_session_id: id,
-                timeout_unit_seconds: 60,
-            };
-            MessageSpec::default().build(&ctx).expect("message").bytes
-        })
-        .collect();
+    let messages = messages(&client.account, total);
     let messages = Arc::new(messages);
     let started = Instant::now();
     let senders: Vec<_> = (0..WINDOW)
@@ -349,30 +308,7 @@ fn sms_round_trips(total: u16) -> f64 {
     use dmnoti::codec::sms;
     let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
     let smsc = Smsc::start("127.0.0.1:0".parse().expect("addr"), None, None).expect("smsc");
-    let spec = CommandSpec {
-        command: BIN.into(),
-        args: vec![
-            "iut".into(),
-            "client".into(),
-            "--adapter".into(),
-            "smpp".into(),
-        ],
-        ..CommandSpec::default()
-    };
-    let mut iut = TesteeProcess::spawn(&spec).expect("testee");
-    iut.hello(Duration::from_secs(2)).expect("hello");
-    let mut account = AccountSpec::default_account();
-    account.server_uri = Some(dm.uri_for(&account.server_id));
-    iut.call(
-        Op::Provision {
-            accounts: vec![account.to_account().expect("account")],
-            now: Some(1_700_000_000),
-            registrar: None,
-            smsc: Some(format!("smpp://{}", smsc.addr)),
-        },
-        Duration::from_secs(2),
-    )
-    .expect("provision");
+    let client = reference_client("smpp", &dm, None, Some(format!("smpp://{}", smsc.addr)));
     let mut tx = Esme::bind(
         smsc.addr,
         BindAs::Transmitter,
@@ -382,16 +318,9 @@ fn sms_round_trips(total: u16) -> f64 {
         None,
     )
     .expect("transmitter");
-    let segments: Vec<Segment> = (1..=total)
-        .map(|id| {
-            let ctx = BuildContext {
-                account: &account,
-                now: 1_700_000_000,
-                reading: Default::default(),
-                fresh_session_id: id,
-                timeout_unit_seconds: 60,
-            };
-            let message = MessageSpec::default().build(&ctx).expect("message").bytes;
+    let segments: Vec<Segment> = messages(&client.account, total)
+        .into_iter()
+        .map(|message| {
             let pdu = PushBuilder::new(Format::V13).encode(&message);
             let tpdus = sms::encode(&sms::SmsSpec::new(sms::Direction::Submit), &pdu);
             let (_, dcs, ud) = sms::user_data(&tpdus).remove(0);

@@ -9,28 +9,9 @@
 //!   its SMS service, which must get WAP-259's ports and the WSP push byte for byte.
 
 mod common;
-use common::require;
-use std::net::TcpListener;
+use common::{Killed, free_port, require};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Kills the child when dropped, so that a failed assertion leaves no box behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::{Command, Stdio};
 
 fn start(program: &str, conf: &Path, dir: &Path) -> Killed {
     Killed(

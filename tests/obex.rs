@@ -5,31 +5,13 @@
 //! say what obexftp's push lacks for DM; tshark must read a captured push back byte for byte.
 
 mod common;
-use common::require;
+use common::{Killed, free_port, require};
 use dmnoti::adapter::obex::{self, ObexServer, PushSpec};
 use dmnoti::codec::Format;
 use dmnoti::codec::obex::{self as codec, rsp};
-use std::net::TcpListener;
-use std::process::{Child, Command};
+
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Kills the child when dropped, so that a failed assertion leaves no server behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A Package #0 made by `dmnoti encode`.
 fn package0(session: &str) -> Vec<u8> {

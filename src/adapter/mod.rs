@@ -61,6 +61,48 @@ pub fn timed_out(e: &std::io::Error) -> bool {
     )
 }
 
+/// Serves each connection `listener` accepts, on a thread of its own, until `stop` is set; then
+/// joins them. The accepts block, so that a connection is served at once: the owner wakes the
+/// loop with [`wake`] after setting `stop`.
+pub fn accept_loop<F>(
+    listener: std::net::TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    serve: F,
+) where
+    F: Fn(std::net::TcpStream, &std::sync::atomic::AtomicBool) + Clone + Send + 'static,
+{
+    use std::sync::atomic::Ordering;
+    let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
+    for stream in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else {
+            // Out of descriptors, or a connection reset before it was taken: try again soon.
+            std::thread::sleep(Duration::from_millis(2));
+            continue;
+        };
+        let (serve, stop) = (serve.clone(), std::sync::Arc::clone(&stop));
+        conns.push(std::thread::spawn(move || serve(stream, &stop)));
+        conns.retain(|c| !c.is_finished());
+    }
+    for c in conns {
+        let _ = c.join();
+    }
+}
+
+/// Wakes an [`accept_loop`] listening at `at` (the unspecified address by loopback).
+pub fn wake(mut at: SocketAddr) {
+    if at.ip().is_unspecified() {
+        at.set_ip(if at.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let _ = std::net::TcpStream::connect_timeout(&at, Duration::from_secs(1));
+}
+
 /// How a Package #0 travels to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {

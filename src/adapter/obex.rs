@@ -42,24 +42,11 @@ pub struct ObexServer {
 impl Drop for ObexServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // The accept loop blocks: a connection of our own wakes it to see the flag.
-        let _ = TcpStream::connect_timeout(&wakeable(self.addr), Duration::from_secs(1));
+        super::wake(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
-}
-
-/// An address that reaches a listener bound to `at` (the unspecified address by loopback).
-fn wakeable(mut at: SocketAddr) -> SocketAddr {
-    if at.ip().is_unspecified() {
-        at.set_ip(if at.is_ipv4() {
-            std::net::Ipv4Addr::LOCALHOST.into()
-        } else {
-            std::net::Ipv6Addr::LOCALHOST.into()
-        });
-    }
-    at
 }
 
 #[derive(Clone)]
@@ -207,25 +194,11 @@ impl ObexServer {
         };
         let st = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
-            // Blocking accepts: a connection is served at once (Drop wakes the loop to stop).
-            for stream in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                };
+            super::accept_loop(listener, st, move |stream, stop| {
                 // Each response is one small write the sender waits for.
                 let _ = stream.set_nodelay(true);
-                let (s, st2) = (session.clone(), Arc::clone(&st));
-                conns.push(std::thread::spawn(move || s.serve(stream, &st2)));
-                conns.retain(|c| !c.is_finished());
-            }
-            for c in conns {
-                let _ = c.join();
-            }
+                session.serve(stream, stop)
+            })
         });
         Ok(ObexServer {
             addr,

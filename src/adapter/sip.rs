@@ -67,15 +67,7 @@ impl Drop for SipElement {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // The TCP accept loop blocks: a connection of our own wakes it to see the flag.
-        let mut at = self.addr;
-        if at.ip().is_unspecified() {
-            at.set_ip(if at.is_ipv4() {
-                std::net::Ipv4Addr::LOCALHOST.into()
-            } else {
-                std::net::Ipv6Addr::LOCALHOST.into()
-            });
-        }
-        let _ = TcpStream::connect_timeout(&at, Duration::from_secs(1));
+        super::wake(self.addr);
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -195,7 +187,7 @@ impl Sink {
     }
 }
 
-fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: Arc<AtomicBool>) {
+fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: &AtomicBool) {
     let Ok(from) = stream.peer_addr() else { return };
     let _ = stream.set_read_timeout(Some(POLL));
     let mut buf: Vec<u8> = Vec::new();
@@ -282,23 +274,9 @@ impl SipElement {
         }));
         let st = Arc::clone(&stop);
         threads.push(std::thread::spawn(move || {
-            let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
-            // Blocking accepts: a connection is served at once (Drop wakes the loop to stop).
-            for stream in tcp.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                };
-                let (s, st2) = (sink.clone(), Arc::clone(&st));
-                conns.push(std::thread::spawn(move || serve_tcp(stream, s, st2)));
-                conns.retain(|c| !c.is_finished());
-            }
-            for c in conns {
-                let _ = c.join();
-            }
+            super::accept_loop(tcp, st, move |stream, stop| {
+                serve_tcp(stream, sink.clone(), stop)
+            })
         }));
         Ok(SipElement {
             addr,

@@ -321,11 +321,7 @@ pub struct Smsc {
 impl Drop for Smsc {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let mut at = self.addr;
-        if at.ip().is_unspecified() {
-            at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        let _ = TcpStream::connect_timeout(&at, Duration::from_secs(1));
+        super::wake(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -432,6 +428,28 @@ impl SmscShared {
         let _ = deliverer.join();
     }
 
+    /// A bind that `status` accepts: the session is bound so, and takes deliveries unless it
+    /// only transmits.
+    fn bind(
+        &self,
+        session: u64,
+        status: CommandStatus,
+        how: Bound,
+        system_id: &str,
+        bound: &mut Option<(Bound, String)>,
+        tx: &Sender<Segment>,
+    ) {
+        if status != CommandStatus::EsmeRok {
+            return;
+        }
+        *bound = Some((how, system_id.to_owned()));
+        if how != Bound::Transmitter
+            && let Ok(mut r) = self.routes.lock()
+        {
+            r.receivers.push((session, tx.clone()));
+        }
+    }
+
     fn answer(
         &self,
         session: u64,
@@ -449,32 +467,41 @@ impl SmscShared {
         match command.pdu() {
             Some(Pdu::BindTransmitter(b)) => {
                 let status = check(b.system_id.as_str(), b.password.as_str());
-                if status == CommandStatus::EsmeRok {
-                    *bound = Some((Bound::Transmitter, b.system_id.as_str().to_owned()));
-                }
                 let resp = BindTransmitterResp::builder().system_id(system()).build();
+                self.bind(
+                    session,
+                    status,
+                    Bound::Transmitter,
+                    b.system_id.as_str(),
+                    bound,
+                    tx,
+                );
                 (reply(status, resp.into()), false)
             }
             Some(Pdu::BindReceiver(b)) => {
                 let status = check(b.system_id.as_str(), b.password.as_str());
-                if status == CommandStatus::EsmeRok {
-                    *bound = Some((Bound::Receiver, b.system_id.as_str().to_owned()));
-                    if let Ok(mut r) = self.routes.lock() {
-                        r.receivers.push((session, tx.clone()));
-                    }
-                }
                 let resp = BindReceiverResp::builder().system_id(system()).build();
+                self.bind(
+                    session,
+                    status,
+                    Bound::Receiver,
+                    b.system_id.as_str(),
+                    bound,
+                    tx,
+                );
                 (reply(status, resp.into()), false)
             }
             Some(Pdu::BindTransceiver(b)) => {
                 let status = check(b.system_id.as_str(), b.password.as_str());
-                if status == CommandStatus::EsmeRok {
-                    *bound = Some((Bound::Transceiver, b.system_id.as_str().to_owned()));
-                    if let Ok(mut r) = self.routes.lock() {
-                        r.receivers.push((session, tx.clone()));
-                    }
-                }
                 let resp = BindTransceiverResp::builder().system_id(system()).build();
+                self.bind(
+                    session,
+                    status,
+                    Bound::Transceiver,
+                    b.system_id.as_str(),
+                    bound,
+                    tx,
+                );
                 (reply(status, resp.into()), false)
             }
             Some(Pdu::SubmitSm(s)) => {
@@ -541,22 +568,7 @@ impl Smsc {
         };
         let st = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
-            for stream in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                };
-                let (s, st2) = (shared.clone(), Arc::clone(&st));
-                conns.push(std::thread::spawn(move || s.serve(stream, &st2)));
-                conns.retain(|c| !c.is_finished());
-            }
-            for c in conns {
-                let _ = c.join();
-            }
+            super::accept_loop(listener, st, move |stream, stop| shared.serve(stream, stop))
         });
         Ok(Smsc {
             addr,

@@ -96,3 +96,22 @@ pub fn run_iut(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A TCP port free on loopback now (for a peer that must be told one before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An outside program that is killed when dropped, so that a failed assertion leaves none behind.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -413,24 +413,7 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
             ..Response::default()
         };
         Ok(match arrival {
-            Arrival::Datagram { bytes, .. } => match wsp::decode(&bytes) {
-                Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
-                Ok(push) => Notified::Arrived {
-                    problems: wsp::sender_rules(&push)
-                        .into_iter()
-                        .map(|e| Problem::SenderRule(e.to_string()))
-                        .collect(),
-                    content_type: Some(
-                        wsp::route(&push)
-                            .unwrap_or(Format::V13)
-                            .content_type()
-                            .to_owned(),
-                    ),
-                    message: push.body.to_vec(),
-                    session_id: said,
-                    response: arrived,
-                },
-            },
+            Arrival::Datagram { bytes, .. } => wap_push_arrived(&bytes, Vec::new(), said, arrived),
             Arrival::Push {
                 content_type, body, ..
             } => match ota_http::decode_entity(&content_type, &body, 0) {
@@ -454,39 +437,20 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
                         e.kind,
                         e.kind.section()
                     ))),
-                    Ok(datagram) => {
-                        // The SMS framing's rules (port, coding) are observations; the WSP push
-                        // inside is read as over UDP.
-                        let mut problems: Vec<Problem> = sms::route(&datagram)
+                    // The SMS framing's rules (port, coding) are observations; the WSP push
+                    // inside is read as over UDP.
+                    Ok(datagram) => wap_push_arrived(
+                        &datagram.payload,
+                        sms::route(&datagram)
                             .err()
                             .map(|e| {
                                 Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section()))
                             })
                             .into_iter()
-                            .collect();
-                        match wsp::decode(&datagram.payload) {
-                            Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
-                            Ok(push) => {
-                                problems.extend(
-                                    wsp::sender_rules(&push)
-                                        .into_iter()
-                                        .map(|e| Problem::SenderRule(e.to_string())),
-                                );
-                                Notified::Arrived {
-                                    problems,
-                                    content_type: Some(
-                                        wsp::route(&push)
-                                            .unwrap_or(Format::V13)
-                                            .content_type()
-                                            .to_owned(),
-                                    ),
-                                    message: push.body.to_vec(),
-                                    session_id: said,
-                                    response: arrived,
-                                }
-                            }
-                        }
-                    }
+                            .collect(),
+                        said,
+                        arrived,
+                    ),
                 }
             }
             Arrival::Pap(Err(e)) => Notified::Unreadable(Problem::NotPap(e)),
@@ -568,6 +532,38 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
     fn reset(&mut self) {
         if let Some(c) = self.control.as_mut() {
             c.reset();
+        }
+    }
+}
+
+/// A WSP push PDU that reached the device (over UDP, or reassembled from SMS): its sender rules
+/// (7.1) join `problems`, and its body is the notification to judge.
+fn wap_push_arrived(
+    pdu: &[u8],
+    mut problems: Vec<Problem>,
+    session_id: Option<String>,
+    response: Response,
+) -> Notified {
+    match wsp::decode(pdu) {
+        Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
+        Ok(push) => {
+            problems.extend(
+                wsp::sender_rules(&push)
+                    .into_iter()
+                    .map(|e| Problem::SenderRule(e.to_string())),
+            );
+            Notified::Arrived {
+                problems,
+                content_type: Some(
+                    wsp::route(&push)
+                        .unwrap_or(Format::V13)
+                        .content_type()
+                        .to_owned(),
+                ),
+                message: push.body.to_vec(),
+                session_id,
+                response,
+            }
         }
     }
 }
