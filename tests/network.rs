@@ -923,3 +923,58 @@ fn a_push_in_message_payload_is_cut_by_the_smsc() {
         "no message_payload of more than one SMS in the capture"
     );
 }
+
+/// A server-role run through the harness's PPG with `--pcap`: Wireshark reads each PAP
+/// submission as an HTTP POST of multipart/related, the PAP control entity and the push content
+/// inside, and the PPG's push-response.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn a_pap_run_capture_reads_back_in_tshark() {
+    require("tshark");
+    let dir = tempdir("pap-pcap");
+    let pcap = dir.join("capture.pcap");
+    let out = dmnoti()
+        .args(["run", "--adapter", "pap", "--jobs", "1"])
+        .args(["--filter", "server.7.1.wap-push", "--pcap"])
+        .arg(&pcap)
+        .args(["--reports", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let tshark = |filter: &str, field: &str| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args(["--enable-heuristic", "http_tcp"])
+            .args(["-Y", filter, "-T", "fields", "-e", field])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let posts = tshark("http.request.method == \"POST\"", "http.content_type");
+    assert!(
+        posts.contains("multipart/related"),
+        "PAP submissions: {posts:?}"
+    );
+    let parts = tshark("mime_multipart", "mime_multipart.header.content-type");
+    assert!(
+        parts.contains("application/xml")
+            && parts.contains("application/vnd.syncml.dm.notification"),
+        "multipart parts: {parts:?}"
+    );
+    let answers = tshark("http.response.code == 202", "http.content_type");
+    assert!(
+        answers.contains("application/xml"),
+        "push-responses: {answers:?}"
+    );
+}
