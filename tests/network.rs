@@ -722,20 +722,7 @@ fn a_sip_run_capture_reads_back_in_tshark() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let tshark = |filter: &str, field: &str| {
-        let out = std::process::Command::new("tshark")
-            .arg("-r")
-            .arg(&pcap)
-            .args(["-Y", filter, "-T", "fields", "-e", field])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let tshark = |filter: &str, field: &str| tshark_fields(&pcap, &[], filter, field);
     let registers = tshark("sip.Method == \"REGISTER\"", "sip.Contact");
     assert!(
         registers.contains("+g.oma.eventappid"),
@@ -863,20 +850,7 @@ fn an_smpp_run_capture_reads_back_in_tshark() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let tshark = |filter: &str, field: &str| {
-        let out = std::process::Command::new("tshark")
-            .arg("-r")
-            .arg(&pcap)
-            .args(["-Y", filter, "-T", "fields", "-e", field])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let tshark = |filter: &str, field: &str| tshark_fields(&pcap, &[], filter, field);
     let submits = tshark("smpp.command_id == 0x00000004", "smpp.destination_addr");
     assert!(
         submits.lines().filter(|l| l.trim() == "15550100").count() >= 2,
@@ -947,19 +921,7 @@ fn a_pap_run_capture_reads_back_in_tshark() {
         String::from_utf8_lossy(&out.stdout)
     );
     let tshark = |filter: &str, field: &str| {
-        let out = std::process::Command::new("tshark")
-            .arg("-r")
-            .arg(&pcap)
-            .args(["--enable-heuristic", "http_tcp"])
-            .args(["-Y", filter, "-T", "fields", "-e", field])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        tshark_fields(&pcap, &["--enable-heuristic", "http_tcp"], filter, field)
     };
     let posts = tshark("http.request.method == \"POST\"", "http.content_type");
     assert!(
@@ -977,4 +939,21 @@ fn a_pap_run_capture_reads_back_in_tshark() {
         answers.contains("application/xml"),
         "push-responses: {answers:?}"
     );
+}
+
+/// One field of the frames of `pcap` that match `filter`, as tshark prints them, one per line.
+fn tshark_fields(pcap: &std::path::Path, extra: &[&str], filter: &str, field: &str) -> String {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args(extra)
+        .args(["-Y", filter, "-T", "fields", "-e", field])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -144,12 +144,13 @@ impl fmt::Display for ErrorKind {
                 f,
                 "TP-DCS 0x{dcs:02X} is the GSM 7-bit alphabet; a WAP push is 8-bit data"
             ),
-            ErrorKind::NoPorts => f.write_str(
-                "no application port addressing element: a WDP datagram names its ports",
+            ErrorKind::NoPorts => write!(
+                f,
+                "no application port addressing element: a WDP datagram names its ports; {ROUTING}"
             ),
             ErrorKind::WrongPort { destination } => write!(
                 f,
-                "destination port {destination}, not the WAP push port {WAP_PUSH_PORT}"
+                "destination port {destination}, not the WAP push port {WAP_PUSH_PORT}; {ROUTING}"
             ),
             ErrorKind::MissingSegment {
                 reference,
@@ -174,6 +175,9 @@ impl fmt::Display for ErrorKind {
         }
     }
 }
+
+/// 7.1.1's sentence that a push to another port, or without one, is not for the DM client.
+const ROUTING: &str = "\"the device MUST examine if the message has been sent to the default WAP push port (2948) and if the Application-ID and the MIME type are one assigned to the OMA DM Notification Initiation Package.\"";
 
 /// Which TPDU (TS 23.040 9.2.2), by its TP-MTI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
