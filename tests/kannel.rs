@@ -49,6 +49,15 @@ fn every_client_case_passes_through_kannel() {
     // wapbox connects to bearerbox when it listens; it retries until then.
     std::thread::sleep(std::time::Duration::from_millis(500));
     let _wapbox = start("wapbox", &conf_path, &dir);
+    // The PPG listens once wapbox is connected to bearerbox; a busy machine takes a while.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", ppg)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Kannel's PPG did not listen on {ppg}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let profile = dir.join("p.yaml");
     std::fs::write(
         &profile,
