@@ -91,6 +91,41 @@ pub fn accept_loop<F>(
     }
 }
 
+/// A TCP server on its own thread, each connection served by `serve` ([`accept_loop`]);
+/// stopped (every connection's thread told, and joined) when dropped.
+pub struct TcpService {
+    pub addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TcpService {
+    pub fn start<F>(listener: std::net::TcpListener, serve: F) -> std::io::Result<TcpService>
+    where
+        F: Fn(std::net::TcpStream, &std::sync::atomic::AtomicBool) + Clone + Send + 'static,
+    {
+        let addr = listener.local_addr()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let st = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || accept_loop(listener, st, serve));
+        Ok(TcpService {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for TcpService {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        wake(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Wakes an [`accept_loop`] listening at `at` (the unspecified address by loopback).
 pub fn wake(mut at: SocketAddr) {
     if at.ip().is_unspecified() {

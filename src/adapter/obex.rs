@@ -35,18 +35,7 @@ pub type Judge = Arc<dyn Fn(&ObexPut) -> u8 + Send + Sync>;
 pub struct ObexServer {
     pub addr: SocketAddr,
     puts: Mutex<Receiver<ObexPut>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for ObexServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        super::wake(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _service: super::TcpService,
 }
 
 #[derive(Clone)]
@@ -183,7 +172,6 @@ impl ObexServer {
         let listener = TcpListener::bind(bind)?;
         let addr = listener.local_addr()?;
         let (tx, rx) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
         let session = Session {
             tx,
             judge,
@@ -192,19 +180,15 @@ impl ObexServer {
             local: addr,
             next_connection: Arc::new(AtomicU32::new(1)),
         };
-        let st = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            super::accept_loop(listener, st, move |stream, stop| {
-                // Each response is one small write the sender waits for.
-                let _ = stream.set_nodelay(true);
-                session.serve(stream, stop)
-            })
-        });
+        let service = super::TcpService::start(listener, move |stream, stop| {
+            // Each response is one small write the sender waits for.
+            let _ = stream.set_nodelay(true);
+            session.serve(stream, stop)
+        })?;
         Ok(ObexServer {
             addr,
             puts: Mutex::new(rx),
-            stop,
-            thread: Some(thread),
+            _service: service,
         })
     }
 

@@ -314,18 +314,7 @@ pub struct Smsc {
     pub addr: SocketAddr,
     submitted: Mutex<Receiver<Submitted>>,
     routes: Arc<Mutex<Routes>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Smsc {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        super::wake(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _service: super::TcpService,
 }
 
 #[derive(Clone)]
@@ -556,7 +545,6 @@ impl Smsc {
         let listener = TcpListener::bind(bind)?;
         let addr = listener.local_addr()?;
         let (tx, rx) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
         let routes = Arc::new(Mutex::new(Routes::default()));
         let shared = SmscShared {
             routes: Arc::clone(&routes),
@@ -566,16 +554,13 @@ impl Smsc {
             local: addr,
             next_message: Arc::new(AtomicU32::new(1)),
         };
-        let st = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            super::accept_loop(listener, st, move |stream, stop| shared.serve(stream, stop))
-        });
+        let service =
+            super::TcpService::start(listener, move |stream, stop| shared.serve(stream, stop))?;
         Ok(Smsc {
             addr,
             submitted: Mutex::new(rx),
             routes,
-            stop,
-            thread: Some(thread),
+            _service: service,
         })
     }
 
