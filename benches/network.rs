@@ -155,12 +155,46 @@ fn round_trips(adapter: &str, total: u16) -> f64 {
     f64::from(arrived) / took.as_secs_f64()
 }
 
+/// Round trips per second with `WINDOW` senders, each calling `send` (which waits for the
+/// transport's answer) on its share of `messages`, while the Package #1 documents are counted at
+/// the mock DM server: a closed loop, as a DM server paces a campaign.
+fn closed_loop<F>(name: &str, dm: &DmServer, messages: Vec<Vec<u8>>, send: F) -> f64
+where
+    F: Fn(&[u8]) + Clone + Send + 'static,
+{
+    const WINDOW: usize = 32;
+    let total = messages.len();
+    let messages = Arc::new(messages);
+    let started = Instant::now();
+    let senders: Vec<_> = (0..WINDOW)
+        .map(|w| {
+            let (messages, send) = (Arc::clone(&messages), send.clone());
+            std::thread::spawn(move || {
+                for m in messages.iter().skip(w).step_by(WINDOW) {
+                    send(m);
+                }
+            })
+        })
+        .collect();
+    let mut arrived = 0usize;
+    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
+        arrived += 1;
+    }
+    let took = started.elapsed();
+    for s in senders {
+        let _ = s.join();
+    }
+    if arrived < total {
+        eprintln!("{name}: {arrived} of {total} Package #1 arrived");
+    }
+    arrived as f64 / took.as_secs_f64()
+}
+
 /// Round trips per second over SIP push: the reference client registers with the harness's
 /// registrar, and each notification goes in a MESSAGE over `transport` to the contact it
 /// registered, answered 200, then by a Package #1 at the mock DM server. `WINDOW` senders keep
 /// that many MESSAGEs outstanding.
 fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
-    const WINDOW: u16 = 32;
     let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
     let element =
         Arc::new(SipElement::start("127.0.0.1:0".parse().expect("addr"), None).expect("element"));
@@ -168,54 +202,30 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
     let contact = element.binding(None).expect("registered").contact;
     let (host, port, _) = sip::uri_target(&contact).expect("contact");
     let to: std::net::SocketAddr = format!("{host}:{port}").parse().expect("contact address");
-    let messages = messages(&client.account, total);
-    let messages = Arc::new(messages);
-    let started = Instant::now();
-    let senders: Vec<_> = (0..WINDOW)
-        .map(|w| {
-            let (element, messages, contact) =
-                (Arc::clone(&element), Arc::clone(&messages), contact.clone());
-            std::thread::spawn(move || {
-                let via = element.addr.to_string();
-                for m in messages
-                    .iter()
-                    .skip(usize::from(w))
-                    .step_by(usize::from(WINDOW))
-                {
-                    let (call_id, branch) = element.next_ids();
-                    let mut spec = sip::MessageSpec::new(&contact, "sip:dm@127.0.0.1", &via);
-                    spec.call_id = &call_id;
-                    spec.branch = &branch;
-                    spec.transport = transport;
-                    let request = sip::message_request(&spec, m);
-                    if let Err(e) =
-                        element.send(to, transport, &call_id, &request, Duration::from_secs(2))
-                    {
-                        eprintln!("MESSAGE: {e}");
-                    }
-                }
-            })
-        })
-        .collect();
-    let mut arrived = 0u16;
-    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
-        arrived += 1;
-    }
-    let took = started.elapsed();
-    for s in senders {
-        let _ = s.join();
-    }
-    if arrived < total {
-        eprintln!("sip/{transport:?}: {arrived} of {total} Package #1 arrived");
-    }
-    f64::from(arrived) / took.as_secs_f64()
+    let send = move |m: &[u8]| {
+        let via = element.addr.to_string();
+        let (call_id, branch) = element.next_ids();
+        let mut spec = sip::MessageSpec::new(&contact, "sip:dm@127.0.0.1", &via);
+        spec.call_id = &call_id;
+        spec.branch = &branch;
+        spec.transport = transport;
+        let request = sip::message_request(&spec, m);
+        if let Err(e) = element.send(to, transport, &call_id, &request, Duration::from_secs(2)) {
+            eprintln!("MESSAGE: {e}");
+        }
+    };
+    closed_loop(
+        &format!("sip/{transport:?}"),
+        &dm,
+        messages(&client.account, total),
+        send,
+    )
 }
 
 /// Round trips per second over OBEX: `WINDOW` senders each push to the reference client's OBEX
 /// server (a TCP connection, CONNECT, PUT, DISCONNECT per notification), each answered by a
 /// Package #1 at the mock DM server.
 fn obex_round_trips(total: u16) -> f64 {
-    const WINDOW: u16 = 32;
     let dm = DmServer::start("127.0.0.1:0".parse().expect("addr"), None).expect("dm server");
     let client = reference_client("obex", &dm, None, None);
     let to: std::net::SocketAddr = client
@@ -223,44 +233,15 @@ fn obex_round_trips(total: u16) -> f64 {
         .strip_prefix("obex://")
         .and_then(|a| a.parse().ok())
         .expect("obex address");
-    let messages = messages(&client.account, total);
-    let messages = Arc::new(messages);
-    let started = Instant::now();
-    let senders: Vec<_> = (0..WINDOW)
-        .map(|w| {
-            let messages = Arc::clone(&messages);
-            std::thread::spawn(move || {
-                for m in messages
-                    .iter()
-                    .skip(usize::from(w))
-                    .step_by(usize::from(WINDOW))
-                {
-                    if let Err(e) = dmnoti::adapter::obex::push(
-                        to,
-                        &dmnoti::adapter::obex::PushSpec::default(),
-                        Format::V13,
-                        m,
-                        Duration::from_secs(2),
-                        None,
-                    ) {
-                        eprintln!("OBEX push: {e}");
-                    }
-                }
-            })
-        })
-        .collect();
-    let mut arrived = 0u16;
-    while arrived < total && dm.next(Duration::from_secs(2)).is_some() {
-        arrived += 1;
-    }
-    let took = started.elapsed();
-    for s in senders {
-        let _ = s.join();
-    }
-    if arrived < total {
-        eprintln!("obex: {arrived} of {total} Package #1 arrived");
-    }
-    f64::from(arrived) / took.as_secs_f64()
+    let send = move |m: &[u8]| {
+        let spec = dmnoti::adapter::obex::PushSpec::default();
+        if let Err(e) =
+            dmnoti::adapter::obex::push(to, &spec, Format::V13, m, Duration::from_secs(2), None)
+        {
+            eprintln!("OBEX push: {e}");
+        }
+    };
+    closed_loop("obex", &dm, messages(&client.account, total), send)
 }
 
 /// Segments per second through the harness's SMSC: one transmitter submits the SMS user data of
