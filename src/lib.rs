@@ -22,6 +22,7 @@ pub mod report;
 pub mod runner;
 pub mod scr;
 pub mod selftest;
+pub mod settle;
 pub mod suite;
 pub mod testee;
 

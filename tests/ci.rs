@@ -532,3 +532,173 @@ fn a_partitioned_run_merged_equals_the_whole_run() {
         Some(1)
     );
 }
+
+/// The reports of `dmnoti run` (or merge) into `dir/name`, with `extra` arguments: the exit code.
+fn run_into(dir: &Path, name: &str, profile: &Path, extra: &[&str]) -> Option<i32> {
+    let reports = dir.join(name);
+    let mut args = vec![
+        "run",
+        "--iut",
+        profile.to_str().unwrap(),
+        "--assume-unclaimed",
+        "--reports",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    dmnoti().args(&args).output().unwrap().status.code()
+}
+
+fn merge_into(dir: &Path, parts: &[&str], extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<String> = vec!["merge".into()];
+    args.extend(
+        parts
+            .iter()
+            .map(|p| dir.join(p).to_str().unwrap().to_owned()),
+    );
+    args.extend([
+        "--reports".into(),
+        dir.join("merged").to_str().unwrap().to_owned(),
+    ]);
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    dmnoti().args(&args).output().unwrap()
+}
+
+/// (id, verdict) pairs, as a report writes them.
+type Verdicts = Vec<(String, String)>;
+
+/// Every case's verdict and every item's, and whether the run passed, as the reports of `d` say.
+fn settled(d: &Path) -> (Verdicts, Verdicts, bool) {
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join(f)).unwrap()).unwrap()
+    };
+    let results = read("results.json");
+    let cases = results["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].to_string(), r["verdict"].to_string()))
+        .collect();
+    let cov = read("coverage.json");
+    let items = cov["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].to_string(), i["verdict"].to_string()))
+        .collect();
+    (cases, items, cov["ok"].as_bool().unwrap())
+}
+
+/// A merge with a part lost (a CI job whose artifact upload failed) does not pass: it fails,
+/// naming the partition and its cases, and still writes the merged reports, which say so. Case
+/// ids the suites do not have are refused.
+#[test]
+fn a_merge_missing_a_partition_fails_naming_it() {
+    let dir = tempdir("merge-missing");
+    let p = profile(&dir, "ref", "client", &[], "");
+    for k in 1..=4 {
+        let part = format!("{k}/4");
+        assert_eq!(
+            run_into(&dir, &format!("p{k}"), &p, &["--partition", &part]),
+            Some(0)
+        );
+    }
+    let out = merge_into(&dir, &["p1", "p2", "p4"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("INCOMPLETE: ref: partition 3/4 is missing: its "),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(dir.join("merged/coverage.md")).unwrap();
+    assert!(md.contains("partition 3/4 is missing"), "{md}");
+    assert!(md.contains("## dmnoti conformance: FAIL"), "{md}");
+    // A partition twice is not the whole run either.
+    let out = merge_into(&dir, &["p1", "p2", "p3", "p4", "p4"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("partition 4/4 is given 2 times"));
+    // All four: the whole run.
+    let out = merge_into(&dir, &["p1", "p2", "p3", "p4"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Invented case ids: refused, naming the file and the first one.
+    let path = dir.join("p2/results.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let results = v["runs"][0]["results"].as_array_mut().unwrap();
+    let template = results[0].clone();
+    for i in 0..300 {
+        let mut r = template.clone();
+        r["id"] = format!("client.invented-{i}").into();
+        results.push(r);
+    }
+    std::fs::write(&path, v.to_string()).unwrap();
+    let out = merge_into(&dir, &["p1", "p2", "p3", "p4"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("300 case id(s) not among the client cases of the built-in suites, the first \"client.invented-0\""),
+        "{stderr}"
+    );
+}
+
+/// The merged verdict is settled as the whole run's is, under the same policy: parts run with
+/// --strict and a known-failure list merge to the whole run's verdicts, and so do parts run
+/// without them when merge is given them.
+#[test]
+fn a_merged_verdict_equals_the_whole_runs_under_strict_and_known_failures() {
+    let dir = tempdir("merge-policy");
+    // Its out-of-order acceptance is a robustness warning: a failure only under --strict.
+    let p = profile(&dir, "ooo", "client", &["accept-out-of-order-options"], "");
+    let known = dir.join("known.yaml");
+    std::fs::write(
+        &known,
+        "- case: client.6.2.out-of-order\n  expect: \"step 1: the client started session\"\n  reason: ticket 7\n",
+    )
+    .unwrap();
+    let k = known.to_str().unwrap();
+    let policy = ["--strict", "--known-failures", k];
+    // The whole run: one strict failure listed, the other not.
+    assert_eq!(run_into(&dir, "whole", &p, &policy), Some(1));
+    let whole = settled(&dir.join("whole"));
+    assert!(whole.0.contains(&(
+        "\"client.6.2.out-of-order\"".into(),
+        "\"expectedfailure\"".into()
+    )));
+    assert!(whole.0.contains(&(
+        "\"client.6.2.out-of-order-targeted\"".into(),
+        "\"fail\"".into()
+    )));
+    assert!(!whole.2);
+    for k in 1..=3 {
+        let part = format!("{k}/3");
+        let mut args = vec!["--partition", &part];
+        args.extend_from_slice(&policy);
+        run_into(&dir, &format!("s{k}"), &p, &args);
+        run_into(&dir, &format!("l{k}"), &p, &["--partition", &part]);
+    }
+    // Parts run under the policy: merged under it.
+    let out = merge_into(&dir, &["s1", "s2", "s3"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(settled(&dir.join("merged")), whole);
+    // Lenient parts, merged under the policy: the same.
+    let out = merge_into(&dir, &["l1", "l2", "l3"], &policy);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(settled(&dir.join("merged")), whole);
+    // Lenient parts merged leniently: the lenient whole run.
+    assert_eq!(run_into(&dir, "lenient", &p, &[]), Some(0));
+    let out = merge_into(&dir, &["l1", "l2", "l3"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(settled(&dir.join("merged")), settled(&dir.join("lenient")));
+    // Parts settled under different policies are not merged silently.
+    let out = merge_into(&dir, &["s1", "l2", "l3"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("were run with different strictness"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,9 +1,14 @@
 //! `dmnoti merge DIR...`: the reports of a run split across CI jobs (`--partition K/N`), or of runs
 //! of one IUT over several adapters, merged into one set: one junit.xml and one coverage, with the
 //! item verdicts over all the cases. It reads each directory's `results.json`.
+//!
+//! A merge cannot pass on less than the whole run: the parts must cover every partition exactly
+//! once and every case of the suites (a part whose artifact was lost is named, and fails the
+//! merge), case ids the suites do not have are refused, and the merged verdict is settled by the
+//! code and the policy a whole run is settled by (`--strict`, `--strict-claims`, known failures).
 
 use super::*;
-use crate::report::result::{CaseResult, Results, Run};
+use crate::report::result::{CaseResult, Policy, Results, Run, Selection};
 use anyhow::Context;
 use clap::Args;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -24,6 +29,15 @@ pub struct MergeArgs {
     /// Merge runs of different suite sets, or of different IUTs, all the same.
     #[arg(long)]
     pub force: bool,
+    /// Settle the merged verdicts under --strict (else as the parts were run).
+    #[arg(long)]
+    pub strict: bool,
+    /// Settle under --strict-claims (else as the parts were run).
+    #[arg(long)]
+    pub strict_claims: bool,
+    /// Settle with this known-failure list (else the parts' own list).
+    #[arg(long)]
+    pub known_failures: Option<PathBuf>,
 }
 
 pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
@@ -68,6 +82,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
             );
         }
     }
+    let policy = policy(args, &read)?;
     // The cases in suite order, to put the merged results in it.
     let order: HashMap<&str, usize> = suites
         .iter()
@@ -75,18 +90,49 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
-    let mut merged: BTreeMap<String, (Run, BTreeMap<String, CaseResult>)> = BTreeMap::new();
+    let mut merged: BTreeMap<String, Merging> = BTreeMap::new();
     for (dir, results) in read {
         for record in results.runs {
             let name = record.profile.name.clone();
-            let run = record.into_run();
-            let entry = merged
-                .entry(name)
-                .or_insert_with(|| (run.clone(), BTreeMap::new()));
-            entry.0.wall += run.wall;
-            entry.0.interrupted = entry.0.interrupted.or(run.interrupted);
+            let mut run = record.into_run();
+            crate::settle::unsettle(std::slice::from_mut(&mut run));
+            // A case the suites do not have, or not for this role, is not a result of them.
+            let role_cases: BTreeSet<&str> =
+                crate::runner::select(&suites, run.profile.role, &Default::default())
+                    .iter()
+                    .map(|(_, c)| c.id.as_str())
+                    .collect();
+            let strangers: Vec<&str> = run
+                .results
+                .iter()
+                .map(|r| r.id.as_str())
+                .filter(|id| !role_cases.contains(id))
+                .collect();
+            if let Some(first) = strangers.first() {
+                bail!(
+                    "{}: {} case id(s) not among the {} cases of {}, the first {first:?}: not results of these suites",
+                    dir.join("results.json").display(),
+                    strangers.len(),
+                    run.profile.role,
+                    suites_origin(args.suites.as_deref())
+                );
+            }
+            let entry = merged.entry(name).or_insert_with(|| Merging {
+                run: Run {
+                    results: Vec::new(),
+                    wall: std::time::Duration::ZERO,
+                    ..run.clone()
+                },
+                results: BTreeMap::new(),
+                parts: Vec::new(),
+            });
+            entry.run.wall = entry.run.wall.saturating_add(run.wall);
+            entry.run.interrupted = entry.run.interrupted.or(run.interrupted);
+            entry
+                .parts
+                .push((dir.display().to_string(), run.selection.clone()));
             for r in run.results {
-                match entry.1.get(&r.id) {
+                match entry.results.get(&r.id) {
                     Some(seen) if seen.verdict != r.verdict => bail!(
                         "case {} is in two of the runs with different verdicts ({} and {}, the second in {})",
                         r.id,
@@ -96,33 +142,176 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
                     ),
                     Some(_) => {}
                     None => {
-                        entry.1.insert(r.id.clone(), r);
+                        entry.results.insert(r.id.clone(), r);
                     }
                 }
             }
         }
     }
     let mut runs = Vec::new();
-    for (_, (mut run, results)) in merged {
+    let mut problems = Vec::new();
+    for (name, m) in merged {
+        let Merging {
+            mut run,
+            results,
+            parts,
+        } = m;
         let mut results: Vec<CaseResult> = results.into_values().collect();
         results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-        // Complete when every case of the role is here.
-        let all = crate::runner::select(&suites, run.profile.role, &Default::default()).len();
-        run.partial = results.len() < all || run.interrupted.is_some();
+        let (complete, found) = completeness(&suites, &run, &parts, &results);
+        problems.extend(found.into_iter().map(|p| format!("{name}: {p}")));
+        run.partial = !complete || run.interrupted.is_some();
+        run.selection = Default::default();
         run.results = results;
         runs.push(run);
     }
-    let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
+    let mut coverage =
+        crate::settle::settle(&mut runs, &suites, &catalog, &policy, problems, false);
     coverage.suites_hash = hashes.into_iter().collect::<Vec<_>>().join("+");
-    coverage.seeds = crate::suite::seeds(&suites);
-    coverage.claims_contradicted = crate::claims::contradicted(&runs, &catalog);
     coverage.generated = now_utc();
-    coverage.settle(false);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
     print!(
         "{}",
-        crate::report::summary::text(&runs, &coverage, false, &written)
+        crate::report::summary::text(&runs, &coverage, policy.strict_claims, &written)
     );
     Ok(if coverage.ok { EXIT_OK } else { EXIT_FAIL })
+}
+
+/// One IUT's runs being merged: the run's profile, the results by case id, and each part's
+/// directory and selection.
+struct Merging {
+    run: Run,
+    results: BTreeMap<String, CaseResult>,
+    parts: Vec<(String, Selection)>,
+}
+
+/// The policy to settle the merged verdicts under: the flags given to merge, else the parts' own,
+/// which must then agree.
+fn policy(args: &MergeArgs, read: &[(&PathBuf, Results)]) -> Result<Policy> {
+    fn agreed<T: PartialEq + Clone>(
+        read: &[(&PathBuf, Results)],
+        what: &str,
+        flag: &str,
+        get: impl Fn(&Policy) -> T,
+    ) -> Result<T> {
+        let first = get(&read[0].1.policy);
+        if let Some((dir, _)) = read.iter().find(|(_, r)| get(&r.policy) != first) {
+            bail!(
+                "{} and {} were run with different {what}: give merge {flag} to settle them alike",
+                read[0].0.display(),
+                dir.display()
+            );
+        }
+        Ok(first)
+    }
+    Ok(Policy {
+        strict: args.strict || agreed(read, "strictness", "--strict", |p| p.strict)?,
+        strict_claims: args.strict_claims
+            || agreed(read, "claim strictness", "--strict-claims", |p| {
+                p.strict_claims
+            })?,
+        known_failures: match &args.known_failures {
+            Some(path) => Some(crate::known::load(path)?),
+            None => agreed(read, "known-failure lists", "--known-failures FILE", |p| {
+                p.known_failures.clone()
+            })?,
+        },
+    })
+}
+
+/// Whether the parts of one IUT make its whole run, and what is missing if not: every partition
+/// 1 to N exactly once (of one N, one filter), and, where no part was filtered, every case of the
+/// role's suites.
+fn completeness(
+    suites: &[crate::suite::Suite],
+    run: &Run,
+    parts: &[(String, Selection)],
+    results: &[CaseResult],
+) -> (bool, Vec<String>) {
+    let mut problems = Vec::new();
+    let partitioned: Vec<&(String, Selection)> = parts
+        .iter()
+        .filter(|(_, s)| s.partition.is_some())
+        .collect();
+    let filtered = parts
+        .iter()
+        .any(|(_, s)| !s.filters.is_empty() || s.case.is_some());
+    let ns: BTreeSet<usize> = partitioned
+        .iter()
+        .filter_map(|(_, s)| s.partition.map(|p| p.n))
+        .collect();
+    if ns.len() > 1 {
+        problems.push(format!(
+            "the parts split the run in different ways ({}): merge the parts of one split",
+            partitioned
+                .iter()
+                .filter_map(|(d, s)| s.partition.map(|p| format!("{d} {p}")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else if let Some(&n) = ns.iter().next() {
+        let mut by_k: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for (d, s) in &partitioned {
+            if let Some(p) = s.partition {
+                by_k.entry(p.k).or_default().push(d);
+            }
+        }
+        for (k, dirs) in &by_k {
+            if dirs.len() > 1 {
+                problems.push(format!(
+                    "partition {k}/{n} is given {} times ({})",
+                    dirs.len(),
+                    dirs.join(", ")
+                ));
+            }
+        }
+        // The cases of a missing partition, as the run that has one chose them.
+        let template = &partitioned[0].1;
+        for k in (1..=n).filter(|k| !by_k.contains_key(k)) {
+            let opts = crate::runner::Options {
+                filters: template.filters.clone(),
+                case: template.case.clone(),
+                partition: Some((k, n)),
+                ..Default::default()
+            };
+            let cases = crate::runner::select(suites, run.profile.role, &opts);
+            problems.push(format!(
+                "partition {k}/{n} is missing: its {} case(s) ({}) have no result",
+                cases.len(),
+                first_ids(cases.iter().map(|(_, c)| c.id.as_str()))
+            ));
+        }
+    }
+    if filtered {
+        return (false, problems);
+    }
+    let have: BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    let all = crate::runner::select(suites, run.profile.role, &Default::default());
+    let missing: Vec<&str> = all
+        .iter()
+        .map(|(_, c)| c.id.as_str())
+        .filter(|id| !have.contains(id))
+        .collect();
+    // Missing partitions are named above; an interrupted part says so itself.
+    if !missing.is_empty() && problems.is_empty() && run.interrupted.is_none() {
+        problems.push(format!(
+            "{} of the {} {} case(s) have no result in any part ({})",
+            missing.len(),
+            all.len(),
+            run.profile.role,
+            first_ids(missing.iter().copied())
+        ));
+    }
+    (missing.is_empty() && problems.is_empty(), problems)
+}
+
+/// The first few ids of a list, and how many more.
+fn first_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let ids: Vec<&str> = ids.collect();
+    let mut out = ids.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if ids.len() > 3 {
+        out.push_str(&format!(" and {} more", ids.len() - 3));
+    }
+    out
 }

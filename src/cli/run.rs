@@ -177,10 +177,20 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         bar.finish_and_clear();
         runs.push(run);
     }
-    let problems = match &known {
-        Some(entries) => crate::known::apply(entries, &mut runs),
-        None => Vec::new(),
+    let policy = crate::report::result::Policy {
+        strict: args.strict,
+        strict_claims: args.strict_claims,
+        known_failures: known.clone(),
     };
+    let mut coverage = crate::settle::settle(
+        &mut runs,
+        &suites,
+        &catalog,
+        &policy,
+        Vec::new(),
+        args.fix_known_failures,
+    );
+    coverage.generated = now_utc();
     if let (true, Some(path), Some(entries)) =
         (args.fix_known_failures, &args.known_failures, &known)
     {
@@ -194,17 +204,6 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("capture: {} packets in {}", capture.len(), path.display());
     }
-    let mut coverage = crate::report::coverage::Coverage::of(&runs, &catalog);
-    coverage.suites_hash = crate::suite::suites_hash(&suites);
-    coverage.generated = now_utc();
-    coverage.seeds = crate::suite::seeds(&suites);
-    coverage.known_failure_problems = if args.fix_known_failures {
-        Vec::new()
-    } else {
-        problems.iter().map(ToString::to_string).collect()
-    };
-    coverage.claims_contradicted = crate::claims::contradicted(&runs, &catalog);
-    coverage.settle(args.strict_claims);
     let written = crate::report::write_all(&args.reports, &runs, &coverage)
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
     let mut out = String::new();

@@ -81,6 +81,11 @@ pub struct Coverage {
     pub known_failure_problems: Vec<String>,
     /// Where behaviour contradicts a claim (failures under --strict-claims).
     pub claims_contradicted: Vec<String>,
+    /// What is wrong with the run as a whole (a merge missing a partition): each fails the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_problems: Vec<String>,
+    /// The policy the verdicts were settled under.
+    pub policy: crate::report::result::Policy,
     pub items: Vec<ItemCoverage>,
     pub totals: BTreeMap<&'static str, usize>,
     /// The run passes: every mandatory and claimed item passes, the known-failure list has no
@@ -93,7 +98,10 @@ impl Coverage {
     /// are in: either fails the run, contradictions only under `strict_claims`.
     pub fn settle(&mut self, strict_claims: bool) {
         let contradicted = strict_claims && !self.claims_contradicted.is_empty();
-        self.ok = self.ok && self.known_failure_problems.is_empty() && !contradicted;
+        self.ok = self.ok
+            && self.known_failure_problems.is_empty()
+            && self.run_problems.is_empty()
+            && !contradicted;
     }
 
     pub fn of(runs: &[Run], catalog: &Catalog) -> Coverage {
@@ -222,6 +230,8 @@ impl Coverage {
                 .collect(),
             known_failure_problems: Vec::new(),
             claims_contradicted: Vec::new(),
+            run_problems: Vec::new(),
+            policy: Default::default(),
             items,
             totals,
             ok,
@@ -307,6 +317,13 @@ impl Coverage {
             let _ = writeln!(
                 out,
                 "> **Interrupted** by signal {signal}: the run stopped before its end; this report is partial.\n"
+            );
+        }
+        for p in &self.run_problems {
+            let _ = writeln!(
+                out,
+                "> **Incomplete**: {}\n",
+                crate::report::summary::plain(p)
             );
         }
         out += &format!(

@@ -136,6 +136,13 @@ fn header(out: &mut String, cov: &Coverage, runs: &[Run], verdict: &str) {
             "<p><b>Interrupted</b> by signal {signal}: this report is partial.</p>"
         );
     }
+    for p in cov.run_problems.iter().chain(&cov.known_failure_problems) {
+        let _ = write!(
+            out,
+            "<p class=\"problem\"><b>Fails the run:</b> {}</p>",
+            esc(p)
+        );
+    }
     let results: Vec<&CaseResult> = runs.iter().flat_map(|r| &r.results).collect();
     let total = results.len().max(1);
     out.push_str("<div class=\"bar\">");

@@ -240,6 +240,7 @@ mod tests {
             partial: false,
             interrupted: None,
             aborted: None,
+            selection: Default::default(),
         };
         let xml = to_xml(&[run]);
         let golden = concat!(

@@ -29,7 +29,7 @@ pub fn write_all(
         ("coverage.html", cov.to_html(runs)),
         (
             "results.json",
-            serde_json::to_string(&result::Results::of(runs, &cov.suites_hash))
+            serde_json::to_string(&result::Results::of(runs, &cov.suites_hash, &cov.policy))
                 .map_err(std::io::Error::other)?
                 + "\n",
         ),

@@ -349,6 +349,53 @@ pub struct Run {
     pub interrupted: Option<i32>,
     /// Why the run gave up before its end: the IUT would not start, with its stderr's tail.
     pub aborted: Option<String>,
+    /// Which cases the run was given: what `dmnoti merge` checks the parts against.
+    pub selection: Selection,
+}
+
+/// The cases a run was given: `--partition K/N`, `--filter`, `--case`, and the ids they chose.
+/// A merge is complete only when its parts' partitions cover 1 to N exactly once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Selection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The ids of the cases chosen, in suite order.
+    #[serde(default)]
+    pub cases: Vec<String>,
+}
+
+/// Part `k` of `n` (1-based), as `--partition K/N` says it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+pub struct Partition {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// The pass/fail policy a run's verdicts were settled under: what `dmnoti merge` settles the
+/// merged verdicts under too, unless told otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Policy {
+    /// `--strict`: `should` and `robustness` deviations fail.
+    #[serde(default)]
+    pub strict: bool,
+    /// `--strict-claims`: behaviour that contradicts a claim fails the run.
+    #[serde(default)]
+    pub strict_claims: bool,
+    /// `--known-failures`: the list's entries, as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_failures: Option<Vec<crate::known::Entry>>,
 }
 
 /// `results.json`: every case result of a run in full, what `dmnoti merge` reads back.
@@ -356,6 +403,10 @@ pub struct Run {
 pub struct Results {
     pub harness: String,
     pub suites_hash: String,
+    /// The policy the verdicts were settled under (absent in files of older versions: the
+    /// default, lenient one).
+    #[serde(default)]
+    pub policy: Policy,
     pub runs: Vec<RunRecord>,
 }
 
@@ -367,14 +418,18 @@ pub struct RunRecord {
     #[serde(default)]
     pub interrupted: Option<i32>,
     pub wall_ms: u64,
+    /// The cases the run was given (absent in files of older versions).
+    #[serde(default)]
+    pub selection: Selection,
     pub results: Vec<CaseResult>,
 }
 
 impl Results {
-    pub fn of(runs: &[Run], suites_hash: &str) -> Results {
+    pub fn of(runs: &[Run], suites_hash: &str, policy: &Policy) -> Results {
         Results {
             harness: concat!("dmnoti ", env!("CARGO_PKG_VERSION")).to_owned(),
             suites_hash: suites_hash.to_owned(),
+            policy: policy.clone(),
             runs: runs
                 .iter()
                 .map(|r| RunRecord {
@@ -382,6 +437,7 @@ impl Results {
                     partial: r.partial,
                     interrupted: r.interrupted,
                     wall_ms: u64::try_from(r.wall.as_millis()).unwrap_or(u64::MAX),
+                    selection: r.selection.clone(),
                     results: r.results.clone(),
                 })
                 .collect(),
@@ -398,6 +454,7 @@ impl RunRecord {
             partial: self.partial,
             interrupted: self.interrupted,
             aborted: None,
+            selection: self.selection,
         }
     }
 }

@@ -176,6 +176,9 @@ fn text_raw(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[P
             );
         }
     }
+    for p in &coverage.run_problems {
+        let _ = writeln!(out, "INCOMPLETE: {p}");
+    }
     for p in &coverage.known_failure_problems {
         let _ = writeln!(out, "KNOWN-FAILURE LIST: {p}");
     }

@@ -221,6 +221,47 @@ fn judge_levels(case: &Case, strict: bool, result: &mut CaseResult) {
     }
 }
 
+/// A settled case judged again under another `--strict`, from what it recorded: a `should` or
+/// `robustness` deviation is a warning, or under `strict` a failure (on the case's own items) or an
+/// observation (on others), as [`judge_levels`] sorted it. Verdicts of the engine's making (pass,
+/// inconclusive, fail) follow; a skip, an error and an expected failure are left as they are.
+pub fn rejudge_strictness(result: &mut CaseResult, strict: bool) {
+    let soft = |f: &Failure| matches!(f.level, Level::Should | Level::Robustness);
+    if strict {
+        for w in std::mem::take(&mut result.warnings) {
+            if !soft(&w) {
+                result.warnings.push(w);
+            } else if result.scrs.contains(&w.scr) {
+                result.failures.push(w);
+            } else {
+                result.observations.push(w);
+            }
+        }
+    } else {
+        let (soft_f, hard_f): (Vec<_>, Vec<_>) = std::mem::take(&mut result.failures)
+            .into_iter()
+            .partition(soft);
+        let (soft_o, hard_o): (Vec<_>, Vec<_>) = std::mem::take(&mut result.observations)
+            .into_iter()
+            .partition(soft);
+        result.failures = hard_f;
+        result.observations = hard_o;
+        result.warnings.extend(soft_f.into_iter().chain(soft_o));
+    }
+    if matches!(
+        result.verdict,
+        Verdict::Pass | Verdict::Inconclusive | Verdict::Fail
+    ) {
+        result.verdict = if !result.failures.is_empty() {
+            Verdict::Fail
+        } else if !result.notes.is_empty() {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        };
+    }
+}
+
 /// One case in progress.
 struct CaseRun<'r, 'c> {
     ctx: &'r CaseContext<'c>,

@@ -193,5 +193,13 @@ pub fn run(
             || give_up.load(Ordering::SeqCst),
         interrupted,
         aborted: aborted.into_inner().ok().flatten(),
+        selection: crate::report::result::Selection {
+            partition: opts
+                .partition
+                .map(|(k, n)| crate::report::result::Partition { k, n }),
+            filters: opts.filters.clone(),
+            case: opts.case.clone(),
+            cases: cases.iter().map(|(_, c)| c.id.clone()).collect(),
+        },
     }
 }

@@ -571,6 +571,7 @@ fn coverage_fails_an_observed_item_and_leaves_all_inconclusive_items_inconclusiv
         partial: true,
         interrupted: None,
         aborted: None,
+        selection: Default::default(),
     };
     let cov = Coverage::of(std::slice::from_ref(&run), &Catalog::builtin());
     let item = |i: crate::scr::ScrId| cov.items.iter().find(|x| x.id == i.as_str()).expect("item");
