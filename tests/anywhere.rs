@@ -46,6 +46,36 @@ fn an_empty_directory_runs_the_built_in_suites() {
     assert_eq!(code, Some(2), "{out}");
 }
 
+/// `diff` and `vectors check` take the built-in suites and vectors, as `run` does, in a directory
+/// with neither; `--suites DIR` and `--dir DIR` still read files.
+#[test]
+fn diff_and_vectors_check_run_from_an_empty_directory() {
+    let empty = tempdir("anywhere-diff");
+    let (code, out) = dmnoti_in(&empty, &["vectors", "check"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("the vectors built into dmnoti: ") && out.contains(" vectors match"),
+        "{out}"
+    );
+    let (code, out) = dmnoti_in(&empty, &["vectors", "check", "--dir", "vectors"]);
+    assert_eq!(code, Some(2), "{out}");
+    // The built-in suites against an older set in a directory: what it lacks is added.
+    let (code, out) = dmnoti_in(&empty, &["suites", "export", "old"]);
+    assert_eq!(code, Some(0), "{out}");
+    let old = empty.join("old");
+    let first = std::fs::read_dir(old.join("client"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .unwrap();
+    std::fs::remove_file(&first).unwrap();
+    let (code, out) = dmnoti_in(&empty, &["diff", "old"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("0 added"), "{out}");
+    assert!(out.contains(" added, 0 changed, 0 removed"), "{out}");
+}
+
 #[test]
 fn a_profile_resolves_its_paths_and_lint_greets_its_iut() {
     let dir = tempdir("profiles");

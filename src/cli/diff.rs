@@ -8,11 +8,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older suite set: a directory, or a git revision of this repository (its suites/).
+    /// The older suite set: a directory, or a git revision of the repository here (its suites/,
+    /// or the --suites directory's path in it).
     pub old: String,
-    /// The current suites.
-    #[arg(long, default_value = "suites")]
-    pub suites: PathBuf,
+    /// The current suites (the built-in ones when absent).
+    #[arg(long)]
+    pub suites: Option<PathBuf>,
     /// A known-failure list to check for entries the changes made obsolete.
     #[arg(long)]
     pub known_failures: Option<PathBuf>,
@@ -23,19 +24,24 @@ pub struct DiffArgs {
 
 pub(super) fn diff(args: &DiffArgs) -> Result<u8> {
     let catalog = Catalog::builtin();
-    let new = load_suites(Some(&args.suites), &catalog)?;
+    let new = load_suites(args.suites.as_deref(), &catalog)?;
+    // A revision's suites are where the current ones are in the tree: suites/ by default.
+    let in_tree = args
+        .suites
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("suites"));
     let checkout;
     let old = if std::path::Path::new(&args.old).is_dir() {
         load_suites(Some(std::path::Path::new(&args.old)), &catalog)?
     } else {
-        checkout = crate::diff::checkout(&args.old, &args.suites)?;
+        checkout = crate::diff::checkout(&args.old, &in_tree)?;
         // Errors name the revision's files, not the temporary directory they were written to.
         load_suites(Some(checkout.path()), &catalog).map_err(|e| {
             anyhow::anyhow!(
                 "{}",
                 format!("{e:#}").replace(
                     &checkout.path().display().to_string(),
-                    &format!("{}:{}", args.old, args.suites.display())
+                    &format!("{}:{}", args.old, in_tree.display())
                 )
             )
         })?

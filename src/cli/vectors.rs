@@ -17,8 +17,10 @@ pub enum VectorsCommand {
     },
     /// Regenerate in memory and compare with the files: exit 1 at the first difference.
     Check {
-        #[arg(long, default_value = "vectors")]
-        dir: PathBuf,
+        /// The vector files to check (a copy in your own tree, or this repository's vectors/);
+        /// the ones built into dmnoti when absent.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -44,11 +46,17 @@ pub(super) fn vectors(cmd: &VectorsCommand) -> Result<u8> {
             );
             Ok(EXIT_OK)
         }
-        VectorsCommand::Check { dir } => match crate::vectors::check(dir) {
+        VectorsCommand::Check { dir } => match dir
+            .as_deref()
+            .map_or_else(crate::vectors::check_builtin, crate::vectors::check)
+        {
             Ok(n) => {
                 println!(
-                    "{n} vectors under {} match a fresh generation",
-                    dir.display()
+                    "{}: {n} vectors match a fresh generation",
+                    dir.as_deref()
+                        .map_or(crate::vectors::BUILTIN.to_owned(), |d| d
+                            .display()
+                            .to_string())
                 );
                 Ok(EXIT_OK)
             }

@@ -319,16 +319,47 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// Regenerates in memory and compares with the JSON files under `dir`: the first difference.
+/// Regenerates in memory and compares with the files under `dir`: the number of vectors, or the
+/// first difference.
 pub fn check(dir: &Path) -> Result<usize, CheckError> {
+    check_with(dir, &|rel| {
+        let path = dir.join(rel);
+        std::fs::read_to_string(&path).map_err(|error| Unreadable { path, error })
+    })
+}
+
+/// The vector files as this binary was built with them (`vectors/` of its source).
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_vectors.rs"));
+}
+
+/// Where [`check_builtin`]'s files are said to be.
+pub const BUILTIN: &str = "the vectors built into dmnoti";
+
+/// Regenerates in memory and compares with the vector files built into the binary.
+pub fn check_builtin() -> Result<usize, CheckError> {
+    check_with(Path::new(BUILTIN), &|rel| {
+        builtin::FILES
+            .iter()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, text)| (*text).to_owned())
+            .ok_or_else(|| Unreadable {
+                path: Path::new(BUILTIN).join(rel),
+                error: std::io::Error::from(std::io::ErrorKind::NotFound),
+            })
+    })
+}
+
+/// The check of the files `read` gives, named as under `base`.
+fn check_with(
+    base: &Path,
+    read: &dyn Fn(&str) -> Result<String, Unreadable>,
+) -> Result<usize, CheckError> {
     let mut count = 0;
     for f in generate() {
-        let path = dir.join(f.path);
+        let path = base.join(f.path);
         let want = render(&f, false);
-        let have = std::fs::read_to_string(&path).map_err(|error| Unreadable {
-            path: path.clone(),
-            error,
-        })?;
+        let have = read(f.path)?;
         if want != have {
             let (line, (expected, found)) = want
                 .lines()
