@@ -702,3 +702,36 @@ fn a_merged_verdict_equals_the_whole_runs_under_strict_and_known_failures() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--adapter` does not silently lose to a profile: a flag that differs from the profile's
+/// `adapter` is refused, naming both; one that agrees runs.
+#[test]
+fn an_adapter_flag_that_contradicts_the_profile_is_refused() {
+    let dir = tempdir("adapter-flag");
+    let p = profile(&dir, "ref", "client", &[], "");
+    let reports = dir.join("r");
+    let args = |adapter: &str| {
+        vec![
+            "run".to_owned(),
+            "--iut".into(),
+            p.to_str().unwrap().into(),
+            "--assume-unclaimed".into(),
+            "--adapter".into(),
+            adapter.into(),
+            "--filter".into(),
+            "client.6.6.valid".into(),
+            "--reports".into(),
+            reports.to_str().unwrap().into(),
+        ]
+    };
+    let out = dmnoti().args(args("udp")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--adapter udp conflicts with") && stderr.contains("reached over stdio"),
+        "{stderr}"
+    );
+    assert!(!reports.join("results.json").exists());
+    let out = dmnoti().args(args("stdio")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

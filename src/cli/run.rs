@@ -24,9 +24,10 @@ pub struct RunArgs {
     /// Run part K of N of the cases (K/N), to split a run across CI jobs.
     #[arg(long, value_parser = parse_partition)]
     pub partition: Option<(usize, usize)>,
-    /// Without --iut: run the reference client and server as network peers over this adapter.
-    #[arg(long, value_enum, default_value = "stdio")]
-    pub adapter: TransportProfile,
+    /// Without --iut: run the reference client and server as network peers over this adapter
+    /// (stdio by default). With --iut the profile's `adapter` says how the IUT is reached.
+    #[arg(long, value_enum)]
+    pub adapter: Option<TransportProfile>,
     /// Record every datagram and HTTP exchange as a pcap file (raw IPv4).
     #[arg(long)]
     pub pcap: Option<PathBuf>,
@@ -68,6 +69,14 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
     let profiles = match &args.iut {
         Some(path) => {
             let profile = crate::profile::Profile::load(path, &catalog)?;
+            // A flag that would silently lose to the profile is refused.
+            if let Some(flag) = args.adapter.filter(|a| *a != profile.adapter) {
+                bail!(
+                    "--adapter {flag} conflicts with {}, whose IUT is reached over {} (its `adapter`): the profile says how its IUT is reached; change `adapter:` there, or drop --adapter",
+                    path.display(),
+                    profile.adapter
+                );
+            }
             let unset = crate::claims::unset(&profile, &catalog);
             if !unset.is_empty() && !args.assume_unclaimed {
                 bail!(
@@ -79,7 +88,7 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
             vec![profile]
         }
         None => {
-            let adapter = args.adapter;
+            let adapter = args.adapter.unwrap_or_default();
             let roles = crate::profile::Profile::reference_roles(adapter);
             if !roles.contains(&Role::Client) {
                 eprintln!(
