@@ -173,26 +173,31 @@ fn a_reproducer_replays_against_the_reference_client() {
             .stdout(contains("[28..31]   option 3 (Requested-MO)"))
     };
     let repro = dir.join("repro-client.6.5.4.devdetail.json");
-    // By default the accounts' secrets are masked, and such a reproducer does not replay.
-    run(&[]).stdout(contains("\"secret\":\"<masked>\""));
+    // The built-in suites' keys are published test keys: the default reproducer has them.
+    run(&[]);
     assert!(
-        !std::fs::read_to_string(&repro)
+        std::fs::read_to_string(&repro)
             .unwrap()
             .contains("646d6e6f74692d")
     );
-    dmnoti()
-        .args(["replay", repro.to_str().unwrap(), "--run-command"])
-        .assert()
-        .code(2)
-        .stderr(contains("secrets are masked"));
-    run(&["--show-secrets"]);
-    // The command a reproducer names is shown, not run, unless the user says so.
+    // The command a reproducer names is shown whole, not run, unless the user says so; what to
+    // pass is said, not as an error.
     dmnoti()
         .args(["replay", repro.to_str().unwrap()])
         .assert()
         .code(2)
-        .stderr(contains("would run:").and(contains("--run-command")));
+        .stdout(
+            contains("would run:")
+                .and(contains("command: "))
+                .and(contains("cwd: /"))
+                .and(contains("--run-command"))
+                .and(contains("--iut PROFILE")),
+        )
+        .stderr(contains("error").not());
+    // It runs from any directory: its command and working directory are absolute.
+    let elsewhere = tempdir("repro-elsewhere");
     dmnoti()
+        .current_dir(&elsewhere)
         .args(["replay", repro.to_str().unwrap(), "--run-command"])
         .assert()
         .success()
@@ -207,6 +212,66 @@ fn a_reproducer_replays_against_the_reference_client() {
         .assert()
         .code(1)
         .stdout(contains("DIFFERS"));
+}
+
+/// A profile's own keys are masked in a reproducer; `replay --iut PROFILE` puts them back from the
+/// profile's accounts. A testee that dies during a replay has its stderr shown.
+#[test]
+fn a_reproducer_with_a_profiles_keys_replays_with_the_profile() {
+    let dir = tempdir("repro-keys");
+    let accounts = "accounts:\n  - {server_id: com.acme.dm, secret: acme-very-secret, password: acme-pw, nonce: 00e56e00}\n";
+    let p = profile(&dir, "acme", "client", &[], accounts);
+    let reports = dir.join("r");
+    dmnoti()
+        .args([
+            "run",
+            "--iut",
+            p.to_str().unwrap(),
+            "--assume-unclaimed",
+            "--case",
+            "client.6.6.valid",
+            "--debug",
+            "--reports",
+            reports.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("--iut PROFILE puts them back"));
+    let repro = reports.join("repro-client.6.6.valid.json");
+    let text = std::fs::read_to_string(&repro).unwrap();
+    assert!(text.contains("<masked>"));
+    // hex of "acme-very-secret"
+    assert!(!text.contains("61636d652d766572792d736563726574"));
+    dmnoti()
+        .args(["replay", repro.to_str().unwrap(), "--run-command"])
+        .assert()
+        .code(2)
+        .stderr(contains("the keys of server id(s) com.acme.dm are masked"));
+    dmnoti()
+        .args([
+            "replay",
+            repro.to_str().unwrap(),
+            "--iut",
+            p.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("0 differ"));
+    std::fs::write(
+        dir.join("dies.yaml"),
+        "name: dies\nrole: client\ncommand: sh\nargs: [\"-c\", \"echo the shim cannot open its port >&2; exit 3\"]\naccounts:\n  - {server_id: com.acme.dm, secret: acme-very-secret, password: acme-pw, nonce: 00e56e00}\n",
+    )
+    .unwrap();
+    dmnoti()
+        .args([
+            "replay",
+            repro.to_str().unwrap(),
+            "--iut",
+            dir.join("dies.yaml").to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stdout(contains("the shim cannot open its port"));
 }
 
 #[test]

@@ -217,11 +217,16 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
         .with_context(|| format!("writing reports to {}", args.reports.display()))?;
     let mut out = String::new();
     if args.debug {
+        // The built-in suites' keys are published test keys; a profile's or a suite file's are not.
+        let published = match args.suite.suites {
+            None => crate::suite::published_keys(&suites),
+            Some(_) => Default::default(),
+        };
         for r in runs.iter().flat_map(|r| &r.results) {
             let mut r = r.clone();
             if !args.show_secrets {
                 for (_, line) in &mut r.transcript {
-                    *line = crate::testee::replay::mask_line(line);
+                    *line = crate::testee::replay::mask_line(line, &published);
                 }
             }
             let r = &r;
@@ -237,15 +242,20 @@ pub(super) fn run_suites(args: &RunArgs) -> Result<u8> {
                 &r.transcript,
             );
             std::fs::write(&path, serde_json::to_string_pretty(&repro)? + "\n")?;
-            out.push_str(&if args.show_secrets {
+            let masked = r
+                .transcript
+                .iter()
+                .any(|(_, l)| l.contains(crate::testee::replay::MASK));
+            out.push_str(&if masked {
                 format!(
-                    "reproducer: {} (dmnoti replay {} --run-command)\n\n",
+                    "reproducer: {} (the profile's keys are masked: dmnoti replay {} --iut PROFILE puts them back; --show-secrets writes them)\n\n",
                     path.display(),
                     path.display()
                 )
             } else {
                 format!(
-                    "reproducer: {} (secrets masked: --show-secrets writes one that replays)\n\n",
+                    "reproducer: {} (dmnoti replay {} --run-command)\n\n",
+                    path.display(),
                     path.display()
                 )
             });
