@@ -307,6 +307,11 @@ fn case(out: &mut String, run: &Run, r: &CaseResult) {
         r.unobserved.iter().map(ToString::to_string).collect(),
     );
     lines(out, "", r.protocol_errors.clone());
+    lines(
+        out,
+        "arrived, answering no message sent: ",
+        r.strays.clone(),
+    );
     for e in &r.exchanges {
         let _ = write!(
             out,

@@ -77,6 +77,9 @@ fn test_case(r: &CaseResult) -> TestCase {
             format!("[{}] {}", o.scr, o.message()),
         ));
     }
+    for s in &r.strays {
+        tc.add_property(Property::new("stray", s.clone()));
+    }
     for w in &r.warnings {
         tc.add_property(Property::new(
             "warning",
@@ -177,6 +180,7 @@ mod tests {
             basis: None,
             unobserved: Vec::new(),
             protocol_errors: Vec::new(),
+            strays: Vec::new(),
             skip: None,
             notes: notes.into_iter().map(str::to_owned).collect(),
             exchanges: vec![Exchange {

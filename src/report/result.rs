@@ -248,6 +248,11 @@ pub struct CaseResult {
     /// Fields of the IUT's answers that were not of their type (the testee's protocol errors).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protocol_errors: Vec<String>,
+    /// Over the network: what arrived during the case that answers no message the harness sent
+    /// (a Package #1 with a SessionID of nothing sent, a second one for one message). Recorded,
+    /// never dropped; it fails nothing by itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strays: Vec<String>,
     /// Why skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<Skip>,
@@ -285,6 +290,7 @@ impl CaseResult {
             basis: Some(case.basis.clone()).filter(|b| !b.quote.is_empty()),
             unobserved: Vec::new(),
             protocol_errors: Vec::new(),
+            strays: Vec::new(),
             skip: None,
             notes: Vec::new(),
             exchanges: Vec::new(),

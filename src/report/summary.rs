@@ -126,6 +126,9 @@ fn messages_raw(r: &CaseResult) -> String {
     for e in &r.protocol_errors {
         let _ = writeln!(out, "\n{e}");
     }
+    for s in &r.strays {
+        let _ = writeln!(out, "\narrived, answering no message sent: {s}");
+    }
     out
 }
 
@@ -164,6 +167,9 @@ fn text_raw(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[P
     for r in runs.iter().flat_map(|r| &r.results) {
         if !matches!(r.verdict, Verdict::Pass | Verdict::Skipped) {
             let _ = writeln!(out, "{}", r.headline());
+        }
+        for s in &r.strays {
+            let _ = writeln!(out, "STRAY {}: {}", r.id, plain(s));
         }
         for w in &r.warnings {
             let _ = writeln!(

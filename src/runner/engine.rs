@@ -7,7 +7,9 @@
 //! targets. Problems a link saw on its wire fall on the item of that transport.
 
 use super::checks;
-use super::link::{Batch, Broken, ClockSet, Delivery, Link, Notified, Problem, Provisioned};
+use super::link::{
+    Batch, Broken, ClockSet, Delivery, Drained, Link, Notified, Problem, Provisioned, Ticket,
+};
 use crate::codec::{Format, hex};
 use crate::explain;
 use crate::profile::Profile;
@@ -26,6 +28,62 @@ pub const DEFAULT_NOW: u64 = 1_700_000_000;
 /// decimal, lower-case and zero-padded SessionIDs all show.
 pub const FIRST_SESSION_ID: u16 = 0x0A01;
 
+/// The session ids of a whole run: each fresh id once (until all 65,535 are spent), none that a
+/// suite names explicitly or a generated variant already carries (those messages are the cases'
+/// own), never 0.
+#[derive(Debug)]
+pub struct RunIds {
+    next: AtomicU16,
+    /// One bit per id: issued, or a message's own.
+    taken: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl RunIds {
+    /// Ids from `start` on, skipping every SESSIONID the suites name.
+    pub fn new(start: u16, suites: &[Suite]) -> RunIds {
+        let ids = RunIds {
+            next: AtomicU16::new(start),
+            taken: (0..1024)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+        };
+        for id in suites
+            .iter()
+            .flat_map(|s| &s.cases)
+            .flat_map(|c| &c.steps)
+            .filter_map(|st| match &st.action {
+                Action::Deliver { message, .. } => message.session_id,
+                _ => None,
+            })
+        {
+            ids.claim(id);
+        }
+        ids
+    }
+
+    /// Marks `id` taken; whether it was free.
+    pub fn claim(&self, id: u16) -> bool {
+        let bit = 1u64 << (id % 64);
+        self.taken[usize::from(id / 64)].fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    pub fn next(&self) -> u16 {
+        // Once every id is spent, ids come round again.
+        for _ in 0..=u16::MAX {
+            let id = self.next.fetch_add(1, Ordering::Relaxed);
+            if id != 0 && self.claim(id) {
+                return id;
+            }
+        }
+        loop {
+            let id = self.next.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
+    }
+}
+
 /// What a case runs with, besides its link.
 pub struct CaseContext<'a> {
     pub profile: &'a Profile,
@@ -34,9 +92,10 @@ pub struct CaseContext<'a> {
     pub index: &'a HashMap<&'a str, &'a MessageSpec>,
     /// The real time, POSIX seconds: the clock of an IUT that keeps its own.
     pub wall_clock: u64,
-    /// Session ids shared by the whole run, for an IUT that is never provisioned again and so
-    /// remembers every id it saw.
-    pub run_ids: Option<&'a AtomicU16>,
+    /// Session ids shared by the whole run, over the network: an answer that comes late lands on
+    /// its own message, never on a later case's, and an IUT that is never provisioned again
+    /// (it remembers every id it saw) gets fresh ones.
+    pub run_ids: Option<&'a RunIds>,
     /// Keep the `explain` text of every message.
     pub explain: bool,
     /// `should` and `robustness` deviations fail the case instead of warning (`--strict`).
@@ -104,19 +163,36 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
         .map(|id| Skip::NotClaimed(ctx.catalog.get(id).map_or(id.clone(), |i| i.id.clone())))
 }
 
-/// Runs one case over `link`. The result's duration is the caller's to set.
+/// Runs one case over `link` and settles it at once: a network delivery still pending is settled
+/// by draining the link now. The result's duration is the caller's to set.
 pub fn run_case(
     suite: &Suite,
     case: &Case,
     ctx: &CaseContext<'_>,
     link: &mut dyn Link,
 ) -> CaseResult {
+    let (mut result, pending) = run_case_pending(suite, case, ctx, link);
+    if !pending.is_empty() {
+        let drained = link.drain(&pending_messages(&pending));
+        settle(case, ctx.strict, &mut result, &pending, &drained);
+    }
+    result
+}
+
+/// Runs one case over `link`; the steps whose outcome only the end of the run can settle (a
+/// network delivery with no session yet when the sentinel's came) are returned, for [`settle`].
+pub fn run_case_pending(
+    suite: &Suite,
+    case: &Case,
+    ctx: &CaseContext<'_>,
+    link: &mut dyn Link,
+) -> (CaseResult, Vec<Pending>) {
     let mut result = CaseResult::new(suite, case);
     if let Some(why) = skip(case, ctx, link) {
         result.verdict = Verdict::Skipped;
         result.notes.push(why.to_string());
         result.skip = Some(why);
-        return result;
+        return (result, Vec::new());
     }
     let accounts = if !ctx.profile.accounts.is_empty() {
         ctx.profile.accounts.clone()
@@ -138,13 +214,20 @@ pub fn run_case(
         step: 0,
         clock_unset: None,
         halted: false,
+        pending: Vec::new(),
+        missing: Vec::new(),
         result: &mut result,
     };
     let outcome = run.run();
     let step = run.step;
     let target = run.target.clone();
+    let pending = std::mem::take(&mut run.pending);
+    let missing = std::mem::take(&mut run.missing);
     result.transcript = link.take_transcript();
-    judge_levels(case, ctx.strict, &mut result);
+    let new = std::mem::take(&mut result.failures);
+    judge_levels(case, ctx.strict, new, &mut result);
+    // What the case needed and did not get fails at MUST, whatever its basis's level.
+    result.failures.extend(missing);
     if let Err(broken) = outcome {
         if result.stderr.is_none() {
             result.stderr = link.stderr();
@@ -171,6 +254,12 @@ pub fn run_case(
             }
         }
     }
+    set_verdict(&mut result);
+    (result, pending)
+}
+
+/// Pass, inconclusive or fail, from what the case found (an error stays an error).
+fn set_verdict(result: &mut CaseResult) {
     if result.verdict != Verdict::Error {
         result.verdict = if !result.failures.is_empty() {
             Verdict::Fail
@@ -180,7 +269,268 @@ pub fn run_case(
             Verdict::Pass
         };
     }
-    result
+}
+
+/// A step of a case whose outcome the end of the run settles: a network delivery for which no
+/// session had arrived when the sentinel's did. An answer that comes later lands on it.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    Deliver {
+        step: usize,
+        /// The send of the message.
+        ticket: Ticket,
+        built: Built,
+        expect: Expect,
+        ambiguous: Option<Ambiguity>,
+        /// The profile declares how its IUT reads the ambiguity.
+        declared: bool,
+        /// The answer as it stood (ignored), and where the case recorded it.
+        provisional: Box<Response>,
+        exchange: usize,
+    },
+    /// Generated variants, each to be ignored.
+    Batch {
+        step: usize,
+        variants: Vec<Built>,
+        /// The variants answered at once, (index, answer).
+        accepted: Vec<(usize, Response)>,
+        /// The variants with no answer yet, (index, send).
+        waiting: Vec<(usize, Ticket)>,
+        class: String,
+    },
+}
+
+/// The messages `pending` waits for, as a link's drain takes them.
+pub fn pending_messages(pending: &[Pending]) -> Vec<(Ticket, &Built)> {
+    pending
+        .iter()
+        .flat_map(|p| match p {
+            Pending::Deliver { ticket, built, .. } => vec![(*ticket, built)],
+            Pending::Batch {
+                variants, waiting, ..
+            } => waiting
+                .iter()
+                .filter_map(|(i, t)| Some((*t, variants.get(*i)?)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Settles a case's pending steps with what arrived by the end of the run: each is judged as it
+/// would have been had its answer come at once, and the case's verdict follows.
+pub fn settle(
+    case: &Case,
+    strict: bool,
+    result: &mut CaseResult,
+    pending: &[Pending],
+    drained: &Drained,
+) {
+    let target = case.scrs.first().cloned().unwrap_or_default();
+    // Judged here: what the pending steps find (the case's other failures are judged already).
+    let judged_before = result.failures.len();
+    for p in pending {
+        match p {
+            Pending::Deliver {
+                step,
+                ticket,
+                built,
+                expect,
+                ambiguous,
+                declared,
+                provisional,
+                exchange,
+            } => {
+                let r = drained.sessions.get(ticket).unwrap_or(provisional);
+                if let Some(e) = result.exchanges.get_mut(*exchange) {
+                    e.response = serde_json::to_string(r).unwrap_or_default();
+                }
+                let judged = judge_delivery(r, built, expect, *ambiguous, *declared, &target);
+                judged.merge_into(result, *step);
+            }
+            Pending::Batch {
+                step,
+                variants,
+                accepted,
+                waiting,
+                class,
+            } => {
+                let mut accepted = accepted.clone();
+                accepted.extend(
+                    waiting
+                        .iter()
+                        .filter_map(|(i, t)| Some((*i, drained.sessions.get(t)?.clone()))),
+                );
+                accepted.sort_by_key(|(i, _)| *i);
+                if let Some(f) = batch_failure(&accepted, variants, class, &target) {
+                    if let Some((first, r)) = accepted.first() {
+                        if let Some(v) = variants.get(*first) {
+                            result.exchanges.push(exchange(
+                                *step,
+                                "deliver",
+                                Some(v.format.content_type()),
+                                Some(&v.bytes),
+                                Some(v.format),
+                                r,
+                                true,
+                            ));
+                        }
+                    }
+                    result.failures.push(f.at_step(*step));
+                }
+            }
+        }
+    }
+    let new = result.failures.split_off(judged_before);
+    judge_levels(case, strict, new, result);
+    set_verdict(result);
+}
+
+/// The failure of a generated batch some of whose variants started a session.
+fn batch_failure(
+    accepted: &[(usize, Response)],
+    variants: &[Built],
+    class: &str,
+    target: &str,
+) -> Option<Failure> {
+    let (first, _) = accepted.first()?;
+    Some(Failure::new(
+        target,
+        "every variant to be ignored",
+        format!(
+            "{} of {} generated {class} variants were not ignored (first: variant {first})",
+            accepted.len(),
+            variants.len(),
+        ),
+    ))
+}
+
+/// What judging one step's answer found, before it joins the case.
+#[derive(Debug, Default)]
+struct Judged {
+    failures: Vec<Failure>,
+    notes: Vec<String>,
+    unobserved: Vec<checks::Unobserved>,
+}
+
+impl Judged {
+    fn merge_into(self, result: &mut CaseResult, step: usize) {
+        for f in self.failures {
+            result.failures.push(f.at_step(step));
+        }
+        for n in self.notes {
+            let n = format!("step {step}: {n}");
+            if !result.notes.contains(&n) {
+                result.notes.push(n);
+            }
+        }
+        for u in self.unobserved {
+            if u.expected_by_step {
+                let n = format!("step {step}: {u}");
+                if !result.notes.contains(&n) {
+                    result.notes.push(n);
+                }
+            }
+            if !result.unobserved.contains(&u) {
+                result.unobserved.push(u);
+            }
+        }
+    }
+}
+
+/// Judges what a client did with a delivered message against what the step expects. An outcome
+/// the step did not expect falls on the case's target item, or is inconclusive where the spec is
+/// ambiguous and the profile does not declare its reading.
+fn judge_delivery(
+    r: &Response,
+    built: &Built,
+    expect: &Expect,
+    ambiguous: Option<Ambiguity>,
+    declared: bool,
+    target: &str,
+) -> Judged {
+    let mut j = Judged::default();
+    let other_outcome = |j: &mut Judged, expected: &str, observed: String| match ambiguous {
+        Some(a) if !declared => j.notes.push(format!("{observed}; {}", a.explain())),
+        _ => j.failures.push(Failure::new(target, expected, observed)),
+    };
+    match (r.outcome, expect) {
+        (Some(Outcome::Ignored), Expect::Ignored) => {}
+        (Some(Outcome::Session), Expect::Ignored) => {
+            let sid = r
+                .session
+                .as_ref()
+                .map(|s| s.session_id.clone())
+                .unwrap_or_default();
+            other_outcome(
+                &mut j,
+                "the message to be ignored",
+                format!("the client started session {sid:?}"),
+            );
+        }
+        (Some(Outcome::Ignored), Expect::Session(_)) => {
+            other_outcome(
+                &mut j,
+                "a session",
+                format!(
+                    "the client ignored the message ({})",
+                    r.reason.clone().unwrap_or_default()
+                ),
+            );
+        }
+        (Some(Outcome::Session), Expect::Session(e)) => match &r.session {
+            Some(s) => {
+                let absent: Vec<&str> = r.field_errors.iter().map(|e| e.path.as_str()).collect();
+                let judged = checks::session(s, built, e, &absent);
+                j.failures.extend(judged.failures);
+                j.unobserved.extend(judged.unobserved);
+            }
+            // The protocol's business, not the spec's: nothing to judge.
+            None => j
+                .notes
+                .push("protocol error: outcome session without a session record".into()),
+        },
+        (None, _) => j.notes.push(format!(
+            "protocol error: the answer has no outcome{}",
+            r.error
+                .as_ref()
+                .map(|e| format!(" (error: {e})"))
+                .unwrap_or_default()
+        )),
+        (Some(other), _) => j.notes.push(format!(
+            "protocol error: outcome {other:?} answers a deliver"
+        )),
+    }
+    j
+}
+
+/// The record of one message sent and what came back, with its breakdown when `explain`.
+fn exchange(
+    step: usize,
+    op: &str,
+    content_type: Option<&str>,
+    message: Option<&[u8]>,
+    format: Option<Format>,
+    response: &Response,
+    explain: bool,
+) -> Exchange {
+    let explained = match (message, explain) {
+        (Some(bytes), true) => {
+            let input = match format {
+                Some(Format::V12) => explain::Input::V12,
+                _ => explain::Input::V13,
+            };
+            Some(explain::explain(bytes, input, &explain::Keys::default()).to_text())
+        }
+        _ => None,
+    };
+    Exchange {
+        step,
+        op: op.to_owned(),
+        content_type: content_type.map(str::to_owned),
+        message: message.map(hex),
+        explain: explained,
+        response: serde_json::to_string(response).unwrap_or_default(),
+    }
 }
 
 /// The basis (in `suites/bases.yaml`) of the case that judges a SIP client's REGISTER.
@@ -193,8 +543,8 @@ pub const REGISTRATION_BASIS: &str = "c-sip-register";
 ///   (coverage fails the item, with the cases that saw it), not a failure of this case;
 /// - `should`, `robustness`: a warning (a failure under --strict);
 /// - `ambiguous`: inconclusive, naming the readings.
-fn judge_levels(case: &Case, strict: bool, result: &mut CaseResult) {
-    for f in std::mem::take(&mut result.failures) {
+fn judge_levels(case: &Case, strict: bool, new: Vec<Failure>, result: &mut CaseResult) {
+    for f in new {
         let own = case.scrs.contains(&f.scr);
         let level = if own {
             f.level.max(case.basis.level)
@@ -280,6 +630,11 @@ struct CaseRun<'r, 'c> {
     clock_unset: Option<String>,
     /// The case stopped early without a verdict of its own (inconclusive).
     halted: bool,
+    /// Steps the end of the run settles.
+    pending: Vec<Pending>,
+    /// What the case needed to judge and did not get (no notification): failures of its target
+    /// at MUST, whatever the level of its basis (a SHOULD case cannot pass on nothing).
+    missing: Vec<Failure>,
     result: &'r mut CaseResult,
 }
 
@@ -361,12 +716,6 @@ impl CaseRun<'_, '_> {
     fn fail(&mut self, f: Failure) {
         let f = f.at_step(self.step);
         self.result.failures.push(f);
-    }
-
-    /// A failure of the item the case targets.
-    fn fail_target(&mut self, expected: &str, observed: String) {
-        let f = Failure::new(self.target.clone(), expected, observed);
-        self.fail(f);
     }
 
     fn note(&mut self, text: String) {
@@ -497,12 +846,7 @@ impl CaseRun<'_, '_> {
 
     fn fresh_session(&mut self) -> u16 {
         if let Some(shared) = self.ctx.run_ids {
-            loop {
-                let id = shared.fetch_add(1, Ordering::Relaxed);
-                if id != 0 {
-                    return id;
-                }
-            }
+            return shared.next();
         }
         let id = self.next_session;
         self.next_session = if self.next_session >= 0x0FFF {
@@ -562,27 +906,19 @@ impl CaseRun<'_, '_> {
         format: Option<Format>,
         response: &Response,
     ) {
-        let explained = match (message, self.ctx.explain) {
-            (Some(bytes), true) => {
-                let input = match format {
-                    Some(Format::V12) => explain::Input::V12,
-                    _ => explain::Input::V13,
-                };
-                Some(explain::explain(bytes, input, &explain::Keys::default()).to_text())
-            }
-            _ => None,
-        };
-        self.result.exchanges.push(Exchange {
-            step: self.step,
-            op: op.to_owned(),
-            content_type: content_type.map(str::to_owned),
-            message: message.map(hex),
-            explain: explained,
-            response: serde_json::to_string(response).unwrap_or_default(),
-        });
+        self.result.exchanges.push(exchange(
+            self.step,
+            op,
+            content_type,
+            message,
+            format,
+            response,
+            self.ctx.explain,
+        ));
     }
 
-    /// Delivers one message and judges the answer.
+    /// Delivers one message and judges the answer (or leaves it to the end of the run, when the
+    /// link says it is pending).
     fn deliver(
         &mut self,
         built: &Built,
@@ -602,9 +938,11 @@ impl CaseRun<'_, '_> {
         for p in delivered.problems {
             self.problem(p);
         }
+        self.result.strays.extend(delivered.strays);
         let r = delivered.response;
         self.protocol_errors(&r);
         let shown_type = content_type.unwrap_or(built.format.content_type());
+        let at = self.result.exchanges.len();
         self.record(
             "deliver",
             Some(shown_type),
@@ -613,60 +951,21 @@ impl CaseRun<'_, '_> {
             &r,
         );
         let declared = ambiguous.is_some_and(|a| a.declared(&self.ctx.profile.parameters));
-        let other_outcome = |this: &mut Self, expected: &str, observed: String| match ambiguous {
-            Some(a) if !declared => this.note(format!("{observed}; {}", a.explain())),
-            _ => this.fail_target(expected, observed),
-        };
-        match (r.outcome, expect) {
-            (Some(Outcome::Ignored), Expect::Ignored) => {}
-            (Some(Outcome::Session), Expect::Ignored) => {
-                let sid = r
-                    .session
-                    .as_ref()
-                    .map(|s| s.session_id.clone())
-                    .unwrap_or_default();
-                other_outcome(
-                    self,
-                    "the message to be ignored",
-                    format!("the client started session {sid:?}"),
-                );
-            }
-            (Some(Outcome::Ignored), Expect::Session(_)) => {
-                other_outcome(
-                    self,
-                    "a session",
-                    format!(
-                        "the client ignored the message ({})",
-                        r.reason.unwrap_or_default()
-                    ),
-                );
-            }
-            (Some(Outcome::Session), Expect::Session(e)) => match &r.session {
-                Some(s) => {
-                    let absent: Vec<&str> =
-                        r.field_errors.iter().map(|e| e.path.as_str()).collect();
-                    let judged = checks::session(s, built, e, &absent);
-                    for f in judged.failures {
-                        self.fail(f);
-                    }
-                    self.unobserved(judged.unobserved);
-                }
-                // The protocol's business, not the spec's: nothing to judge.
-                None => {
-                    self.note("protocol error: outcome session without a session record".into())
-                }
-            },
-            (None, _) => self.note(format!(
-                "protocol error: the answer has no outcome{}",
-                r.error
-                    .as_ref()
-                    .map(|e| format!(" (error: {e})"))
-                    .unwrap_or_default()
-            )),
-            (Some(other), _) => self.note(format!(
-                "protocol error: outcome {other:?} answers a deliver"
-            )),
+        if let Some(ticket) = delivered.pending {
+            self.pending.push(Pending::Deliver {
+                step: self.step,
+                ticket,
+                built: built.clone(),
+                expect: expect.clone(),
+                ambiguous,
+                declared,
+                provisional: Box::new(r),
+                exchange: at,
+            });
+            return Ok(());
         }
+        let judged = judge_delivery(&r, built, expect, ambiguous, declared, &self.target);
+        judged.merge_into(self.result, self.step);
         Ok(())
     }
 
@@ -676,35 +975,47 @@ impl CaseRun<'_, '_> {
         let base = self.build(&g.message)?;
         let variants = message::generate(&base, g.class, g.count, g.seed);
         let ids: Vec<u16> = variants.iter().filter_map(Built::wire_session_id).collect();
+        // A variant's SESSIONID (mutated, it may be any) is no later message's.
+        if let Some(run_ids) = self.ctx.run_ids {
+            for id in &ids {
+                run_ids.claim(*id);
+            }
+        }
         let sentinel = self.sentinel(base.format, &ids)?;
         let Batch {
             accepted,
             alive,
             problems,
+            pending,
+            strays,
         } = self.link.deliver_batch(&variants, sentinel.as_ref())?;
         for p in problems {
             self.problem(p);
         }
-        if let Some((first, r)) = accepted.first() {
-            if let Some(v) = variants.get(*first) {
-                self.record(
-                    "deliver",
-                    Some(v.format.content_type()),
-                    Some(&v.bytes),
-                    Some(v.format),
-                    r,
-                );
+        self.result.strays.extend(strays);
+        let class = format!("{:?}", g.class);
+        if !pending.is_empty() {
+            // Judged with the late answers, at the end of the run.
+            self.pending.push(Pending::Batch {
+                step: self.step,
+                variants,
+                accepted,
+                waiting: pending,
+                class,
+            });
+        } else if let Some(f) = batch_failure(&accepted, &variants, &class, &self.target) {
+            if let Some((first, r)) = accepted.first() {
+                if let Some(v) = variants.get(*first) {
+                    self.record(
+                        "deliver",
+                        Some(v.format.content_type()),
+                        Some(&v.bytes),
+                        Some(v.format),
+                        r,
+                    );
+                }
             }
-            let first = *first;
-            self.fail_target(
-                "every variant to be ignored",
-                format!(
-                    "{} of {} generated {:?} variants were not ignored (first: variant {first})",
-                    accepted.len(),
-                    variants.len(),
-                    g.class,
-                ),
-            );
+            self.fail(f);
         }
         if alive {
             return Ok(());
@@ -761,24 +1072,27 @@ impl CaseRun<'_, '_> {
                     // The answer said it notified, in a form the protocol does not have.
                     self.note("protocol error: the notification's answer cannot be read".into());
                 } else {
-                    self.fail(Failure::new(
-                        id::S_002_M,
+                    // The case asked for a notification to judge and got none: it fails on its
+                    // own item, whatever that is; a server that never notifies passes nothing.
+                    let f = Failure::new(
+                        self.target.clone(),
                         "a notification",
                         format!("no notification: {error}"),
-                    ));
+                    );
+                    self.missing.push(f.at_step(self.step));
                 }
                 return Ok(());
             }
             Notified::NothingArrived { device, waited } => {
-                let item = self.transport_item();
-                self.fail(Failure::new(
-                    item,
+                let f = Failure::new(
+                    self.target.clone(),
                     "a notification at the device",
                     format!(
                         "nothing reached the device ({device}) in {}",
                         super::seconds(waited)
                     ),
-                ));
+                );
+                self.missing.push(f.at_step(self.step));
                 return Ok(());
             }
             Notified::Unreadable(p) => {

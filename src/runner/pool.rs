@@ -12,7 +12,7 @@ use crate::scr::Catalog;
 use crate::suite::Suite;
 use crate::transport::TransportProfile as Adapter;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -87,13 +87,19 @@ pub fn run(
     let index = engine::message_index(suites);
     let timeout = opts.step_timeout.unwrap_or_else(|| profile.step_timeout());
     let queue: Arc<Mutex<VecDeque<usize>>> = Arc::new(Mutex::new((0..cases.len()).collect()));
-    // An IUT without a control channel is never provisioned again: session ids must be fresh
-    // across the run, and across runs (the device remembers them). Drawn from the OS's random
-    // source, which std's hasher keys are seeded from: two runs share a start 1 time in 65,280.
-    let run_ids = profile
-        .command
-        .is_none()
-        .then(|| AtomicU16::new(random_u16() | 0x0100));
+    // Over the network session ids are fresh across the run, so that an answer that comes late
+    // lands on its own message (the ledger matches by SESSIONID). An IUT without a control channel
+    // is never provisioned again: its ids must be fresh across runs too (the device remembers
+    // them), drawn from the OS's random source, which std's hasher keys are seeded from: two runs
+    // share a start 1 time in 65,280. Others start where a case's own ids do (a letter, a leading
+    // zero to drop).
+    let run_ids = (profile.adapter != Adapter::Stdio).then(|| {
+        let start = match profile.command {
+            None => random_u16() | 0x0100,
+            Some(_) => engine::FIRST_SESSION_ID,
+        };
+        engine::RunIds::new(start, suites)
+    });
     // An IUT that will not start gives the same error for every case: after a few in a row the
     // run stops and says so once, with the IUT's stderr.
     let unstartable_in_a_row = AtomicUsize::new(0);
@@ -109,6 +115,8 @@ pub fn run(
             let (in_a_row, give_up, aborted) = (&unstartable_in_a_row, &give_up, &aborted);
             scope.spawn(move || {
                 let mut link = link(profile, opts, timeout);
+                // Results not sent yet: those with steps pending, and the latest.
+                let mut held: Vec<(usize, CaseResult, Vec<engine::Pending>)> = Vec::new();
                 loop {
                     // A signal stops the run: no new case starts; so does an IUT that will not start.
                     if crate::interrupt::received().is_some() || give_up.load(Ordering::SeqCst) {
@@ -139,7 +147,8 @@ pub fn run(
                         strict: opts.strict,
                     };
                     let began = Instant::now();
-                    let mut result = engine::run_case(suite, case, &ctx, link.as_mut());
+                    let (mut result, pending) =
+                        engine::run_case_pending(suite, case, &ctx, link.as_mut());
                     result.duration = began.elapsed();
                     if result.unstartable {
                         if in_a_row.fetch_add(1, Ordering::SeqCst) + 1 >= UNSTARTABLE_LIMIT
@@ -168,8 +177,51 @@ pub fn run(
                         result.verdict = crate::report::result::Verdict::Error;
                         result.failures.clear();
                         result.notes = vec![format!("interrupted by signal {signal}")];
+                        held.push((i, result, Vec::new()));
+                    } else {
+                        held.push((i, result, pending));
                     }
-                    if tx.send((i, result)).is_err() {
+                    // A result with nothing pending is final, but the latest, which takes
+                    // what arrives at the end.
+                    let latest = held.pop();
+                    let (done, rest): (Vec<_>, Vec<_>) =
+                        held.drain(..).partition(|(_, _, p)| p.is_empty());
+                    held = rest;
+                    held.extend(latest);
+                    let mut send_failed = false;
+                    for (i, r, _) in done {
+                        if tx.send((i, r)).is_err() {
+                            send_failed = true;
+                            break;
+                        }
+                    }
+                    if send_failed {
+                        break;
+                    }
+                }
+                // The end of the worker's run: the pending steps are settled with what arrived
+                // for them by now, late answers included.
+                let waiting: Vec<_> = held
+                    .iter()
+                    .flat_map(|(_, _, p)| engine::pending_messages(p))
+                    .map(|(id, b)| (id, b.clone()))
+                    .collect();
+                let drained = match link.as_mut() {
+                    Ok(l) if crate::interrupt::received().is_none() => {
+                        let refs: Vec<_> = waiting.iter().map(|(id, b)| (*id, b)).collect();
+                        l.drain(&refs)
+                    }
+                    _ => Default::default(),
+                };
+                let last = held.len().saturating_sub(1);
+                for (n, (i, mut r, p)) in held.into_iter().enumerate() {
+                    if !p.is_empty() {
+                        engine::settle(cases[i].1, opts.strict, &mut r, &p, &drained);
+                    }
+                    if n == last {
+                        r.strays.extend(drained.strays.iter().cloned());
+                    }
+                    if tx.send((i, r)).is_err() {
                         break;
                     }
                 }

@@ -403,12 +403,23 @@ impl Testee for Shared {
     }
 }
 
+/// How the simulated network carries a client's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sim {
+    /// Each Package #1 at once, in order.
+    Prompt,
+    /// Every push dropped, as by a device that stopped answering.
+    Mute,
+    /// Each Package #1 overtaken by the next one: a message's answer comes after its sentinel's,
+    /// as from a loaded client that answers on threads of its own.
+    Reorder,
+}
+
 /// A network with no sockets: a push reaches the client at once; its session is "posted".
-/// `mute` drops every push, as a device that stopped answering does.
 struct SimWire {
     client: Shared,
     posts: VecDeque<Posted>,
-    mute: bool,
+    sim: Sim,
 }
 
 impl Wire for SimWire {
@@ -422,7 +433,7 @@ impl Wire for SimWire {
         _: Option<&str>,
         _: Option<&Framing>,
     ) -> Result<Option<Answered>, Broken> {
-        if self.mute {
+        if self.sim == Sim::Mute {
             return Ok(None);
         }
         let op = Op::Deliver {
@@ -432,12 +443,16 @@ impl Wire for SimWire {
         if let Reply::Answer(r) = self.client.handle(1, op) {
             if let Some(s) = r.session {
                 let body = s.package1.clone().unwrap_or_default();
-                self.posts.push_back(Posted {
+                let posted = Posted {
                     server_id: Some(s.server_id),
                     package1: crate::package1::parse_package1(&body).map_err(Into::into),
                     body: body.into_bytes(),
                     at: Instant::now(),
-                });
+                };
+                match self.sim {
+                    Sim::Reorder => self.posts.push_front(posted),
+                    _ => self.posts.push_back(posted),
+                }
             }
         }
         Ok(None)
@@ -460,7 +475,7 @@ impl Wire for SimWire {
     }
 }
 
-fn sim_link(faults: &'static [&'static str], mute: bool) -> impl Link {
+fn sim_link(faults: &'static [&'static str], sim: Sim) -> impl Link {
     let shared = Shared(Rc::new(RefCell::new(client(faults))));
     let for_wire = shared.clone();
     let mut profile = reference(Role::Client);
@@ -471,7 +486,7 @@ fn sim_link(faults: &'static [&'static str], mute: bool) -> impl Link {
             Ok(SimWire {
                 client: for_wire.clone(),
                 posts: VecDeque::new(),
-                mute,
+                sim,
             })
         }),
         &profile,
@@ -484,27 +499,62 @@ fn over_the_network_ignored_is_proven_by_the_sentinel() {
     let s = suite(Role::Client, VALID_THEN_BAD_DIGEST);
     let mut profile = reference(Role::Client);
     profile.adapter = TransportProfile::Udp;
-    let r = run(&s, &profile, &mut sim_link(&[], false));
+    let r = run(&s, &profile, &mut sim_link(&[], Sim::Prompt));
     assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
     assert!(
         r[0].exchanges[1]
             .response
-            .contains("no session arrived, while the sentinel's did"),
+            .contains("no session arrived for it by the end of the run"),
         "{}",
         r[0].exchanges[1].response
     );
     // A client that takes the flipped digest: its session arrives beside the sentinel's.
-    let r = run(&s, &profile, &mut sim_link(&["accept-bad-digest"], false));
+    let r = run(
+        &s,
+        &profile,
+        &mut sim_link(&["accept-bad-digest"], Sim::Prompt),
+    );
     assert_eq!(r[0].failures[0].scr, id::C_019_M.as_str());
     assert_eq!(r[0].failures[0].step, Some(2));
     // A client that answers nothing at all is not "ignoring": the missing sentinel fails it.
-    let r = run(&s, &profile, &mut sim_link(&[], true));
+    let r = run(&s, &profile, &mut sim_link(&[], Sim::Mute));
     assert_eq!(r[0].verdict, Verdict::Fail);
     assert!(
         r[0].failures[0].observed.contains("stopped answering"),
         "{}",
         r[0].failures[0]
     );
+}
+
+/// Answers that come after their sentinel's land on their own message, whenever they come: a
+/// conformant client whose every answer is overtaken still passes, and one that takes a flipped
+/// digest still fails on C-019, at the step whose message it answered.
+#[test]
+fn over_the_network_late_answers_land_on_their_own_message() {
+    let s = suite(Role::Client, VALID_THEN_BAD_DIGEST);
+    let mut profile = reference(Role::Client);
+    profile.adapter = TransportProfile::Udp;
+    let r = run(&s, &profile, &mut sim_link(&[], Sim::Reorder));
+    assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
+    assert!(
+        r[0].exchanges[0]
+            .response
+            .contains("its Package #1 arrived after the sentinel's"),
+        "{}",
+        r[0].exchanges[0].response
+    );
+    assert!(r[0].strays.is_empty(), "{:?}", r[0].strays);
+    let r = run(
+        &s,
+        &profile,
+        &mut sim_link(&["accept-bad-digest"], Sim::Reorder),
+    );
+    assert_eq!(r[0].verdict, Verdict::Fail, "{:?}", r[0]);
+    assert_eq!(
+        r[0].failed_items().into_iter().collect::<Vec<_>>(),
+        [id::C_019_M.as_str()]
+    );
+    assert_eq!(r[0].failures[0].step, Some(2));
 }
 
 #[test]
@@ -526,7 +576,7 @@ fn over_the_network_generated_variants_and_hidden_fields() {
     );
     let mut profile = reference(Role::Client);
     profile.adapter = TransportProfile::Udp;
-    let r = run(&s, &profile, &mut sim_link(&[], false));
+    let r = run(&s, &profile, &mut sim_link(&[], Sim::Prompt));
     assert_eq!(r[0].verdict, Verdict::Pass, "{:?}", r[0]);
     assert_eq!(
         r[1].skip,
@@ -534,7 +584,11 @@ fn over_the_network_generated_variants_and_hidden_fields() {
             field: "ui_mode".into()
         })
     );
-    let r = run(&s, &profile, &mut sim_link(&["accept-bad-digest"], false));
+    let r = run(
+        &s,
+        &profile,
+        &mut sim_link(&["accept-bad-digest"], Sim::Prompt),
+    );
     assert_eq!(r[0].verdict, Verdict::Fail);
     assert!(r[0].failures[0].observed.contains("were not ignored"));
 }

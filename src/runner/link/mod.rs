@@ -8,6 +8,7 @@
 //! engine's business, so no link names an item.
 
 pub mod control;
+pub mod ledger;
 pub mod net;
 pub mod stdio;
 pub mod trigger;
@@ -19,6 +20,7 @@ use crate::testee::{Account, NotifyRequest, Response};
 use std::time::Duration;
 
 pub use control::{Control, InProcess, ProcessControl};
+pub use ledger::Ticket;
 pub use net::NetLink;
 pub use stdio::StdioLink;
 
@@ -66,6 +68,10 @@ pub enum SetupError {
     Framing(String),
     #[error("no link speaks {0} yet")]
     NoLink(TransportProfile),
+    /// A gateway between the harness and the device (an SMSC, a Push Proxy Gateway) refused or
+    /// garbled a push: the run's side failed, not the IUT, which never saw it.
+    #[error("the {gateway} did not take the push: {answer} (a gateway's failure, not the IUT's)")]
+    Gateway { gateway: String, answer: String },
 }
 
 /// The IUT broke during a case: it died, hung, refused provisioning or stopped answering. The case
@@ -80,6 +86,15 @@ pub enum IutError {
     Push(#[from] crate::adapter::AdapterError),
     #[error("no session for the valid sentinel message in {}: the IUT stopped answering", crate::runner::seconds(*.0))]
     SentinelLost(Duration),
+    #[error(
+        "no session for the valid sentinel message in {}, though {arrived} Package #1(s) arrived that answer no message sent (the first: {first})",
+        crate::runner::seconds(*waited)
+    )]
+    SentinelUnanswered {
+        waited: Duration,
+        arrived: usize,
+        first: String,
+    },
     #[error("trigger: {0}")]
     Trigger(#[from] trigger::TriggerError),
     #[error(
@@ -87,8 +102,6 @@ pub enum IutError {
         crate::runner::seconds(*waited)
     )]
     NotRegistered { registrar: String, waited: Duration },
-    #[error("SMPP: {0}")]
-    Smpp(String),
 }
 
 /// Why a case stops early.
@@ -157,6 +170,13 @@ pub struct Delivery<'a> {
 pub struct Delivered {
     pub response: Response,
     pub problems: Vec<Problem>,
+    /// Over the network: no session had arrived for the message (this send of it) when the
+    /// sentinel's did. Whether it was ignored is settled at the end of the run
+    /// ([`Link::drain`]), when an answer that came late has landed on it; `response` says
+    /// "ignored" until then.
+    pub pending: Option<Ticket>,
+    /// What arrived during the delivery that answers no message sent.
+    pub strays: Vec<String>,
 }
 
 /// What a batch of generated messages did.
@@ -167,6 +187,19 @@ pub struct Batch {
     /// The link's own sentinel started a session after the batch: the IUT survived it.
     pub alive: bool,
     pub problems: Vec<Problem>,
+    /// Over the network: the variants (index, send) with no session yet, settled at the end of
+    /// the run as [`Delivered::pending`] is.
+    pub pending: Vec<(usize, Ticket)>,
+    pub strays: Vec<String>,
+}
+
+/// What arrived for the pending messages by the end of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Drained {
+    /// The session each send that was answered late started.
+    pub sessions: std::collections::BTreeMap<Ticket, Response>,
+    /// What arrived that answers no message sent.
+    pub strays: Vec<String>,
 }
 
 /// What a server's notification request gave.
@@ -230,4 +263,12 @@ pub trait Link {
 
     /// After a case that broke the IUT: the next case starts on a fresh one.
     fn reset(&mut self);
+
+    /// At the end of the run: what arrived for the sends still pending (with the message as
+    /// built), waiting as long as the link's own measured round trips say an answer may still
+    /// come. A link that settles every delivery at once has nothing pending.
+    fn drain(&mut self, pending: &[(Ticket, &Built)]) -> Drained {
+        let _ = pending;
+        Drained::default()
+    }
 }

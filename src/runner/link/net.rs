@@ -7,15 +7,18 @@
 //! a control channel (a [`Control`], used for provisioning and for asking a server to notify) or
 //! none (a device provisioned by hand; a server made to notify by a trigger command).
 //!
-//! "Ignored" is not proven by waiting out a timeout: after each message the link sends the valid
-//! sentinel the engine gave it; once the sentinel's session has arrived (and a short grace for
-//! reordering has passed), a message without a session was ignored.
+//! "Ignored" is not proven by waiting out a timeout, nor by a grace period: after each message the
+//! link sends the valid sentinel the engine gave it, and every Package #1 goes into the
+//! [`Ledger`], matched to the message it answers whenever it comes. Once the sentinel's session
+//! has arrived, a message with its own is a session; one without is *pending*, and the end of the
+//! run ([`Link::drain`]) settles it, when a late answer has landed on it.
 //!
 //! The sockets are behind [`Wire`], so that the sentinel logic can be tested over a simulated one.
 
+use super::ledger::{Entered, Ledger, Ticket};
 use super::{
-    Batch, Broken, ClockSet, Control, Delivered, Delivery, IutError, Link, Notified, Problem,
-    Provisioned, SetupError, TransportProfile,
+    Batch, Broken, ClockSet, Control, Delivered, Delivery, Drained, IutError, Link, Notified,
+    Problem, Provisioned, SetupError, TransportProfile,
 };
 use crate::adapter::capture::Capture;
 use crate::adapter::device::{Arrival, Device};
@@ -59,11 +62,8 @@ pub enum Answered {
         put: u8,
         packets: usize,
     },
-    /// How the SMSC took the submit_sm of each segment.
-    Smpp {
-        segments: usize,
-        refused: Option<String>,
-    },
+    /// The SMSC took the submit_sm of every segment.
+    Smpp { segments: usize },
     /// The PPG's HTTP status and PAP response-result code.
     Pap { status: u16, code: Option<u16> },
 }
@@ -103,14 +103,7 @@ impl fmt::Display for Answered {
                     "the OBEX PUT ({packets} packets) was answered 0x{put:02X}"
                 )
             }
-            Answered::Smpp {
-                segments,
-                refused: None,
-            } => write!(f, "the SMSC took the {segments} segment(s)"),
-            Answered::Smpp {
-                segments,
-                refused: Some(why),
-            } => write!(f, "of {segments} segment(s), the SMSC refused one: {why}"),
+            Answered::Smpp { segments } => write!(f, "the SMSC took the {segments} segment(s)"),
             Answered::Pap { status, code } => write!(
                 f,
                 "the PPG answered HTTP {status}, PAP response-result {}",
@@ -123,8 +116,9 @@ impl fmt::Display for Answered {
 /// The UDP port of connectionless WSP (WAP-259), which Wireshark's WSP dissector listens for.
 const WSP_PORT: u16 = 9200;
 
-/// How long after the sentinel's session other sessions may still arrive.
-const GRACE: Duration = Duration::from_millis(10);
+/// The least the end of a run waits for late answers, however fast the link's round trips were:
+/// a margin for the scheduler, not the measure (that is four of the slowest round trips).
+const MIN_DRAIN: Duration = Duration::from_millis(100);
 
 /// The sockets of a network link.
 pub trait Wire {
@@ -176,6 +170,8 @@ pub struct NetLink<C, W> {
     /// A command that makes a server without a control channel notify.
     trigger: Option<String>,
     timeout: Duration,
+    /// Client role: every message sent and every Package #1 that answered one.
+    ledger: Ledger,
 }
 
 impl<C: Control, W: Wire> NetLink<C, W> {
@@ -200,6 +196,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             },
             trigger: profile.trigger.clone(),
             timeout,
+            ledger: Ledger::default(),
         }
     }
 
@@ -224,40 +221,64 @@ impl<C: Control, W: Wire> NetLink<C, W> {
         Ok(w)
     }
 
-    /// Posts that arrive until the sentinel's session has, plus the grace; those for `ids`.
-    fn collect(
+    /// Enters in the ledger every Package #1 that arrives until the sentinel's (the send
+    /// `sentinel`) has; the strays among them.
+    fn await_sentinel(
         &mut self,
-        ids: &[u16],
-        sentinel: u16,
+        sentinel: Option<Ticket>,
         problems: &mut Vec<Problem>,
-    ) -> Result<Vec<Posted>, Broken> {
+    ) -> Result<Vec<String>, Broken> {
+        let Some(sentinel) = sentinel else {
+            return Err(SetupError::NoSentinel.into());
+        };
         let timeout = self.timeout;
-        let wire = self.wire()?;
+        self.wire()?;
+        let wire = self
+            .wire
+            .as_mut()
+            .ok_or(SetupError::NotRunning("network adapter"))?;
         let deadline = Instant::now() + timeout;
-        let mut grace_until: Option<Instant> = None;
-        let mut found = Vec::new();
-        loop {
-            let until = grace_until.unwrap_or(deadline).min(deadline);
-            let Some(p) = wire.next_post(until.saturating_duration_since(Instant::now())) else {
+        let mut arrived = 0;
+        while !self.ledger.is_answered(sentinel) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Some(p) = (!left.is_zero()).then(|| wire.next_post(left)).flatten() else {
                 break;
             };
-            match &p.package1 {
-                Ok(p1) => {
-                    let c = candidates(p1.session_id.as_deref().unwrap_or(""));
-                    if c.contains(&sentinel) && grace_until.is_none() {
-                        grace_until = Some(Instant::now() + GRACE);
-                    } else if ids.iter().any(|id| c.contains(id)) {
-                        found.push(p);
-                    }
-                }
-                Err(e) => problems.push(Problem::UnreadablePackage1(e.to_string())),
+            arrived += 1;
+            if let Entered::Unreadable(e) = self.ledger.enter(p) {
+                problems.push(Problem::UnreadablePackage1(e));
             }
         }
         problems.extend(wire.problems());
-        if grace_until.is_none() {
-            return Err(IutError::SentinelLost(timeout).into());
+        let strays = self.ledger.take_strays();
+        if self.ledger.take(sentinel).is_none() {
+            return Err(match strays.first() {
+                // "Stopped answering" only when nothing at all came.
+                None if arrived == 0 => IutError::SentinelLost(timeout),
+                first => IutError::SentinelUnanswered {
+                    waited: timeout,
+                    arrived,
+                    first: first.cloned().unwrap_or_default(),
+                },
+            }
+            .into());
         }
-        Ok(found)
+        Ok(strays)
+    }
+
+    /// Sends a message, entering its SESSIONID in the ledger first (its answer cannot come
+    /// before it is sent): the send's ticket (none for a message too short to have a SESSIONID),
+    /// and the transport's answer.
+    fn send(
+        &mut self,
+        message: &Built,
+        content_type: Option<&str>,
+        framing: Option<&Framing>,
+    ) -> Result<(Option<Ticket>, Option<Answered>), Broken> {
+        let ticket = message
+            .wire_session_id()
+            .map(|id| self.ledger.sent(id, Instant::now()));
+        Ok((ticket, self.wire()?.push(message, content_type, framing)?))
     }
 }
 
@@ -283,6 +304,8 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         mut accounts: Vec<Account>,
         now: Option<u64>,
     ) -> Result<Provisioned, Broken> {
+        // Every case starts by provisioning: what it sends from now on is its own.
+        self.ledger.new_case();
         let wire = self.wire()?;
         // A network client connects back to the mock DM server.
         for a in &mut accounts {
@@ -307,32 +330,37 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
 
     fn deliver(&mut self, d: Delivery<'_>) -> Result<Delivered, Broken> {
         let sentinel = sentinel_of(d.sentinel)?;
-        let id = d.message.wire_session_id().unwrap_or(0);
-        let wire = self.wire()?;
-        let answer = wire.push(d.message, d.content_type, d.framing)?;
-        wire.push(sentinel, None, None)?;
+        let (ticket, answer) = self.send(d.message, d.content_type, d.framing)?;
+        let (sentinel, _) = self.send(sentinel, None, None)?;
         let mut problems = Vec::new();
-        let found = self.collect(
-            &[id],
-            sentinel.wire_session_id().unwrap_or(0),
-            &mut problems,
-        )?;
-        let response = match found.into_iter().next() {
-            Some(p) => Response {
-                outcome: Some(Outcome::Session),
-                session: Some(session(&p, d.message)),
-                ..Response::default()
-            },
-            None => Response {
-                outcome: Some(Outcome::Ignored),
-                reason: Some(match &answer {
-                    Some(a) => format!("no session arrived, while the sentinel's did; {a}"),
-                    None => "no session arrived, while the sentinel's did".into(),
-                }),
-                ..Response::default()
-            },
+        let strays = self.await_sentinel(sentinel, &mut problems)?;
+        let (response, pending) = match ticket.and_then(|t| self.ledger.take(t)) {
+            Some(p) => (
+                Response {
+                    outcome: Some(Outcome::Session),
+                    session: Some(session(&p, d.message)),
+                    ..Response::default()
+                },
+                None,
+            ),
+            None => (
+                Response {
+                    outcome: Some(Outcome::Ignored),
+                    reason: Some(match &answer {
+                        Some(a) => format!("no session arrived for it by the end of the run; {a}"),
+                        None => "no session arrived for it by the end of the run".into(),
+                    }),
+                    ..Response::default()
+                },
+                ticket,
+            ),
         };
-        Ok(Delivered { response, problems })
+        Ok(Delivered {
+            response,
+            problems,
+            pending,
+            strays,
+        })
     }
 
     fn deliver_batch(
@@ -341,41 +369,68 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         sentinel: Option<&Built>,
     ) -> Result<Batch, Broken> {
         let sentinel = sentinel_of(sentinel)?;
-        let ids: Vec<u16> = variants.iter().filter_map(Built::wire_session_id).collect();
-        let wire = self.wire()?;
+        let mut tickets = Vec::with_capacity(variants.len());
         for v in variants {
-            wire.push(v, None, None)?;
+            tickets.push(self.send(v, None, None)?.0);
         }
-        wire.push(sentinel, None, None)?;
+        let (sentinel, _) = self.send(sentinel, None, None)?;
         let mut batch = Batch {
             alive: true,
             ..Batch::default()
         };
-        let found = self.collect(
-            &ids,
-            sentinel.wire_session_id().unwrap_or(0),
-            &mut batch.problems,
-        )?;
-        for p in found {
-            let id = p
-                .package1
-                .as_ref()
-                .ok()
-                .and_then(|p1| p1.session_id.as_deref())
-                .map(candidates)
-                .unwrap_or_default();
-            let index = variants
-                .iter()
-                .position(|v| v.wire_session_id().is_some_and(|w| id.contains(&w)))
-                .unwrap_or(0);
-            let response = Response {
-                outcome: Some(Outcome::Session),
-                session: variants.get(index).map(|v| session(&p, v)),
-                ..Response::default()
+        batch.strays = self.await_sentinel(sentinel, &mut batch.problems)?;
+        for (index, (v, ticket)) in variants.iter().zip(tickets).enumerate() {
+            let Some(ticket) = ticket else {
+                continue;
             };
-            batch.accepted.push((index, response));
+            match self.ledger.take(ticket) {
+                Some(p) => batch.accepted.push((
+                    index,
+                    Response {
+                        outcome: Some(Outcome::Session),
+                        session: Some(session(&p, v)),
+                        ..Response::default()
+                    },
+                )),
+                None => batch.pending.push((index, ticket)),
+            }
         }
         Ok(batch)
+    }
+
+    fn drain(&mut self, pending: &[(Ticket, &Built)]) -> Drained {
+        let mut out = Drained::default();
+        let Some(wire) = self.wire.as_mut().filter(|_| !pending.is_empty()) else {
+            return out;
+        };
+        // Answers may still come as long as the link's own round trips say: four of the slowest
+        // measured, from the last arrival; in all, at most one step timeout past that.
+        let quiet = (self.ledger.slowest() * 4).max(MIN_DRAIN).min(self.timeout);
+        let deadline = Instant::now() + self.timeout + quiet;
+        while pending.iter().any(|(t, _)| !self.ledger.is_answered(*t)) {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .min(quiet);
+            let Some(p) = (!left.is_zero()).then(|| wire.next_post(left)).flatten() else {
+                break;
+            };
+            let _ = self.ledger.enter(p);
+        }
+        for (ticket, built) in pending {
+            if let Some(p) = self.ledger.take(*ticket) {
+                out.sessions.insert(
+                    *ticket,
+                    Response {
+                        outcome: Some(Outcome::Session),
+                        session: Some(session(&p, built)),
+                        reason: Some("its Package #1 arrived after the sentinel's".into()),
+                        ..Response::default()
+                    },
+                );
+            }
+        }
+        out.strays = self.ledger.take_strays();
+        out
     }
 
     fn notify(&mut self, request: &NotifyRequest) -> Result<Notified, Broken> {
@@ -566,19 +621,6 @@ fn wap_push_arrived(
             }
         }
     }
-}
-
-/// The session ids a SessionID text may stand for: its hex value whatever the case and padding,
-/// and its decimal value (so that a wrong mapping is still attributed, and then judged).
-fn candidates(text: &str) -> Vec<u16> {
-    let mut out = Vec::new();
-    if let Ok(v) = u16::from_str_radix(text, 16) {
-        out.push(v);
-    }
-    if let Ok(v) = text.parse::<u16>() {
-        out.push(v);
-    }
-    out
 }
 
 /// The session record of a Package #1, with what the network shows: the server by the path posted
@@ -1015,9 +1057,12 @@ impl Sockets {
                 .map_err(|e| SetupError::Smsc(e.to_string()))?;
             self.esme = Some(esme);
         }
+        let gateway = match self.lab_smsc {
+            Some(lab) => format!("lab SMSC at {lab}"),
+            None => "harness's SMSC".to_owned(),
+        };
         let esme = self.esme.as_mut().ok_or(SetupError::NotRunning("ESME"))?;
-        let mut refused = None;
-        for (udhi, dcs, ud) in &user_data {
+        for (n, (udhi, dcs, ud)) in user_data.iter().enumerate() {
             let segment = Segment {
                 source: HARNESS_NUMBER.into(),
                 destination: self.sms_number.clone(),
@@ -1027,17 +1072,30 @@ impl Sockets {
             };
             match esme.submit(&segment) {
                 Ok(status) if status == smpp::OK => {}
-                Ok(status) => refused = Some(format!("{status:?}")),
+                Ok(status) => {
+                    return Err(SetupError::Gateway {
+                        gateway,
+                        answer: format!(
+                            "submit_sm of segment {} of {} answered {status:?}",
+                            n + 1,
+                            user_data.len()
+                        ),
+                    }
+                    .into());
+                }
                 Err(e) => {
                     // The session is gone: bind again on the next push.
                     self.esme = None;
-                    return Err(IutError::Smpp(e.to_string()).into());
+                    return Err(SetupError::Gateway {
+                        gateway,
+                        answer: e.to_string(),
+                    }
+                    .into());
                 }
             }
         }
         Ok(Some(Answered::Smpp {
             segments: user_data.len(),
-            refused,
         }))
     }
 
@@ -1062,16 +1120,33 @@ impl Sockets {
             content_type,
             &message.bytes,
         );
-        let answer =
-            adapter::http::post(&url, &ct, &[], &body, self.timeout).map_err(IutError::Push)?;
+        let gateway = format!("PPG at {url}");
+        let answer = adapter::http::post(&url, &ct, &[], &body, self.timeout).map_err(|e| {
+            SetupError::Gateway {
+                gateway: gateway.clone(),
+                answer: e.to_string(),
+            }
+        })?;
         if let (Some(c), Some(local)) = (&self.capture, answer.local) {
             c.tcp(local, answer.peer, &body);
             c.tcp(answer.peer, local, &answer.wire());
         }
-        Ok(Some(Answered::Pap {
+        let answered = Answered::Pap {
             status: answer.status,
             code: crate::codec::pap::response_code(&answer.body),
-        }))
+        };
+        // PAP 2.0: response-result codes 1xxx are success; anything else did not take the push.
+        let accepted = (200..300).contains(&answer.status)
+            && crate::codec::pap::response_code(&answer.body)
+                .is_some_and(|c| (1000..2000).contains(&c));
+        if !accepted {
+            return Err(SetupError::Gateway {
+                gateway,
+                answer: answered.to_string(),
+            }
+            .into());
+        }
+        Ok(Some(answered))
     }
 
     /// 7.2: the Package #0 in an OBEX PUT to the device, and its answers.

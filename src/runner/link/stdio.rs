@@ -59,7 +59,7 @@ impl<C: Control> Link for StdioLink<C> {
         let content_type = d.content_type.unwrap_or(d.message.format.content_type());
         Ok(Delivered {
             response: self.deliver_bytes(content_type, &d.message.bytes)?,
-            problems: Vec::new(),
+            ..Delivered::default()
         })
     }
 
