@@ -117,11 +117,16 @@ impl Profile {
 
     /// The reference client or server answering as a testee speaking `variant` of the protocol.
     pub fn reference_speaking(role: Role, variant: crate::testee::variant::Variant) -> Profile {
-        let mut p = Profile::reference(role, &[]);
-        p.args
+        Profile::reference(role, &[]).speaking(variant)
+    }
+
+    /// This reference profile, its IUT answering as `variant` says (a protocol variant, or over
+    /// the network a timing one).
+    pub fn speaking(mut self, variant: crate::testee::variant::Variant) -> Profile {
+        self.args
             .extend(["--variant".to_owned(), variant.name().to_owned()]);
-        p.name = format!("{}-{}", p.name, variant.name());
-        p
+        self.name = format!("{}-{}", self.name, variant.name());
+        self
     }
 
     /// The roles the reference IUT runs in over `adapter` with nothing else on the machine: a

@@ -10,6 +10,7 @@ use crate::runner::{self, Options};
 use crate::scr::{Catalog, Role};
 use crate::suite::Suite;
 use crate::testee::variant::Variant;
+use crate::transport::TransportProfile;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -26,6 +27,9 @@ pub struct FaultResult {
     pub caught: bool,
     /// The fault cannot show over the adapter the self-test ran on (and was not run).
     pub not_applicable: bool,
+    /// Over the network: the cases that ran both here and over stdio and were judged otherwise
+    /// (`case: stdio X, here Y`). A network link must say what stdio says.
+    pub differs_from_stdio: Vec<String>,
 }
 
 /// The conformant reference IUT answering as a testee that speaks less of the protocol: it must
@@ -40,6 +44,8 @@ pub struct VariantResult {
     pub unobservable: usize,
     /// Items judged otherwise than with the full protocol: `item: full X, variant Y`.
     pub mismatches: Vec<String>,
+    /// The cases that failed, as the summary says them.
+    pub failures: Vec<String>,
 }
 
 impl VariantResult {
@@ -60,7 +66,10 @@ pub struct SelfTest {
 impl SelfTest {
     pub fn ok(&self) -> bool {
         self.conformant_failures() == 0
-            && self.faults.iter().all(|f| f.caught || f.not_applicable)
+            && self
+                .faults
+                .iter()
+                .all(|f| (f.caught || f.not_applicable) && f.differs_from_stdio.is_empty())
             && self.variants.iter().all(VariantResult::ok)
     }
 
@@ -134,6 +143,19 @@ impl SelfTest {
                 }
             );
         }
+        for f in self
+            .faults
+            .iter()
+            .filter(|f| !f.differs_from_stdio.is_empty())
+        {
+            let _ = writeln!(
+                out,
+                "\n{} over {} is judged otherwise than over stdio:\n  {}",
+                f.fault.name(),
+                self.adapter,
+                f.differs_from_stdio.join("\n  ")
+            );
+        }
         if !self.variants.is_empty() {
             let _ = writeln!(
                 out,
@@ -156,6 +178,9 @@ impl SelfTest {
                     format!("DIFFER: {}", v.mismatches.join("; "))
                 }
             );
+            for f in &v.failures {
+                let _ = writeln!(out, "  {f}");
+            }
         }
         let caught = self.faults.iter().filter(|f| f.caught).count();
         let applicable = self.faults.iter().filter(|f| !f.not_applicable).count();
@@ -174,7 +199,7 @@ pub fn run(
     suites: &[Suite],
     catalog: &Catalog,
     opts: &Options,
-    adapter: crate::transport::TransportProfile,
+    adapter: TransportProfile,
     progress: &mut dyn FnMut(&str),
 ) -> SelfTest {
     let mut conformant = Vec::new();
@@ -190,10 +215,13 @@ pub fn run(
         ));
     }
     let mut variants = Vec::new();
-    if adapter == crate::transport::TransportProfile::Stdio {
+    if adapter == TransportProfile::Stdio {
         for (full, role) in conformant.iter().zip([Role::Client, Role::Server]) {
             let full_cov = Coverage::of(std::slice::from_ref(full), catalog);
-            for variant in Variant::ALL.into_iter().filter(|v| *v != Variant::Full) {
+            for variant in Variant::PROTOCOL
+                .into_iter()
+                .filter(|v| *v != Variant::Full)
+            {
                 progress(&format!("{role} speaking {}", variant.name()));
                 let run = runner::run(
                     &Profile::reference_speaking(role, variant),
@@ -203,6 +231,34 @@ pub fn run(
                     &mut |_| {},
                 );
                 variants.push(compare(variant, role, &full_cov, &run, catalog));
+            }
+        }
+    }
+    // Over the network, the conformant client answering late or out of order, as a loaded or
+    // real device does: the same verdicts, item by item.
+    if adapter != TransportProfile::Stdio && roles.contains(&Role::Client) {
+        if let Some(full) = conformant.iter().find(|r| r.profile.role == Role::Client) {
+            let full_cov = Coverage::of(std::slice::from_ref(full), catalog);
+            for variant in Variant::TIMING {
+                progress(&format!(
+                    "client over {adapter} answering with {}",
+                    variant.name()
+                ));
+                let run = runner::run(
+                    &Profile::reference_over(Role::Client, &[], adapter).speaking(variant),
+                    suites,
+                    catalog,
+                    opts,
+                    &mut |_| {},
+                );
+                let mut result = compare(variant, Role::Client, &full_cov, &run, catalog);
+                // Nothing is less observable for answering late: every item as the full run.
+                if result.unobservable > 0 {
+                    result
+                        .mismatches
+                        .push(format!("{} item(s) no longer judged", result.unobservable));
+                }
+                variants.push(result);
             }
         }
     }
@@ -218,6 +274,7 @@ pub fn run(
                 failed_items: BTreeSet::new(),
                 caught: false,
                 not_applicable: true,
+                differs_from_stdio: Vec::new(),
             });
             continue;
         }
@@ -250,6 +307,22 @@ pub fn run(
                 .filter(of_fault)
                 .collect();
         }
+        // Over the network the same fault must be judged as over stdio, case by case, wherever
+        // a case runs over both.
+        let differs_from_stdio = if adapter != TransportProfile::Stdio
+            && fault.observable_over(TransportProfile::Stdio)
+        {
+            let stdio = runner::run(
+                &Profile::reference(fault.role(), &[fault.name().to_owned()]),
+                suites,
+                catalog,
+                opts,
+                &mut |_| {},
+            );
+            differences(&stdio, &run)
+        } else {
+            Vec::new()
+        };
         faults.push(FaultResult {
             fault,
             failed_cases: failed.len(),
@@ -258,6 +331,7 @@ pub fn run(
             not_applicable: false,
             caught_on,
             failed_items,
+            differs_from_stdio,
         });
     }
     SelfTest {
@@ -266,6 +340,34 @@ pub fn run(
         faults,
         variants,
     }
+}
+
+/// The cases that ran (were not skipped) in both runs and were judged otherwise: another verdict,
+/// or failures on other items. (What a case saw of other items on the way may differ: over stdio
+/// a generated batch is followed by a valid message the network's sentinel stands in for.)
+fn differences(stdio: &Run, here: &Run) -> Vec<String> {
+    let judged = |r: &crate::report::result::CaseResult| (r.verdict, r.failed_items());
+    here.results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Skipped)
+        .filter_map(|r| {
+            let s = stdio
+                .results
+                .iter()
+                .find(|s| s.id == r.id && s.verdict != Verdict::Skipped)?;
+            (judged(s) != judged(r)).then(|| {
+                format!(
+                    "{}: stdio {} {:?}, here {} {:?} ({})",
+                    r.id,
+                    s.verdict.word(),
+                    s.failed_items(),
+                    r.verdict.word(),
+                    r.failed_items(),
+                    r.why()
+                )
+            })
+        })
+        .collect()
 }
 
 /// A variant's run against the full protocol's item verdicts.
@@ -296,5 +398,11 @@ fn compare(
         inconclusive: count(Verdict::Inconclusive),
         unobservable,
         mismatches,
+        failures: run
+            .results
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+            .map(|r| r.headline())
+            .collect(),
     }
 }

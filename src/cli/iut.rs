@@ -54,9 +54,13 @@ pub struct IutClientArgs {
     /// udp/sip/http: where to listen for notifications (port 0: any free port, told in hello).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
-    /// Answer as a testee that speaks less of the protocol (the self-test's protocol variants).
+    /// Answer as a testee that speaks less of the protocol (the self-test's protocol variants),
+    /// or, over the network, connect back late (`jitter`) or out of order (`reorder`).
     #[arg(long, value_enum, default_value = "full")]
     pub variant: Variant,
+    /// The seed of the `jitter` variant's delays.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -101,8 +105,10 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => {
-                    let mut net = crate::iut::net::NetClient::start(client, c.adapter, c.listen)
-                        .with_context(|| format!("listening on {}", c.listen))?;
+                    let mut net = crate::iut::net::NetClient::start(
+                        client, c.adapter, c.listen, c.variant, c.seed,
+                    )
+                    .with_context(|| format!("listening on {}", c.listen))?;
                     eprintln!(
                         "dmnoti reference client: {}",
                         net.hello().address.unwrap_or_default()

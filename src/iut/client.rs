@@ -300,6 +300,8 @@ impl ReferenceClient {
             format!("{v:x}")
         } else if self.faults.has(Fault::SessionIdDecimal) {
             v.to_string()
+        } else if self.faults.has(Fault::SessionIdByteSwap) {
+            format!("{:X}", v.swap_bytes())
         } else {
             m.session_id.to_package1()
         };

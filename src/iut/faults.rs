@@ -16,6 +16,7 @@ pub enum Fault {
     SessionIdLeadingZeros,
     SessionIdLowercase,
     SessionIdDecimal,
+    SessionIdByteSwap,
     DuplicateSessions,
     OmitRequestedMoInPackage1,
     IgnoreUiMode,
@@ -67,7 +68,7 @@ pub enum Fault {
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 43] = [
+    pub const ALL: [Fault; 44] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -75,6 +76,7 @@ impl Fault {
         Fault::SessionIdLeadingZeros,
         Fault::SessionIdLowercase,
         Fault::SessionIdDecimal,
+        Fault::SessionIdByteSwap,
         Fault::DuplicateSessions,
         Fault::OmitRequestedMoInPackage1,
         Fault::IgnoreUiMode,
@@ -122,6 +124,7 @@ impl Fault {
             Fault::SessionIdLeadingZeros => "session-id-leading-zeros",
             Fault::SessionIdLowercase => "session-id-lowercase",
             Fault::SessionIdDecimal => "session-id-decimal",
+            Fault::SessionIdByteSwap => "session-id-byte-swap",
             Fault::DuplicateSessions => "duplicate-sessions",
             Fault::OmitRequestedMoInPackage1 => "omit-requested-mo-in-package1",
             Fault::IgnoreUiMode => "ignore-ui-mode",
@@ -179,6 +182,7 @@ impl Fault {
             Fault::SessionIdLeadingZeros
             | Fault::SessionIdLowercase
             | Fault::SessionIdDecimal
+            | Fault::SessionIdByteSwap
             | Fault::DuplicateSessions => &[id::C_008_M],
             Fault::OmitRequestedMoInPackage1 => &[id::C_013_M],
             Fault::IgnoreUiMode => &[id::C_007_O],
@@ -222,6 +226,9 @@ impl Fault {
             }
             Fault::SessionIdLowercase => "puts SessionID in Package #1 in lower-case hex",
             Fault::SessionIdDecimal => "puts SessionID in Package #1 in decimal",
+            Fault::SessionIdByteSwap => {
+                "puts SessionID in Package #1 with its two bytes swapped (0x0A01 as 10A)"
+            }
             Fault::DuplicateSessions => "starts a session for every copy of a notification",
             Fault::OmitRequestedMoInPackage1 => "leaves the requested MO out of Package #1",
             Fault::IgnoreUiMode => "reports every session as UI mode not specified",
@@ -412,7 +419,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            23
+            24
         );
     }
 

@@ -18,6 +18,7 @@ use crate::codec::sip::{self, SipTransport};
 use crate::codec::sms;
 use crate::codec::wsp::{self, PushBuilder};
 use crate::codec::{Format, ota_http};
+use crate::testee::variant::Variant;
 use crate::testee::{Op, Reply as TesteeReply, Response, Testee};
 use crate::transport::TransportProfile;
 use std::net::{SocketAddr, UdpSocket};
@@ -25,6 +26,105 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const POST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// When the client's Package #1 goes out: at once, or as a timing variant says (`jitter`,
+/// `reorder`). One per process, set when the client starts.
+static TIMING: std::sync::OnceLock<Timing> = std::sync::OnceLock::new();
+
+/// The longest a `jitter` client waits before it connects back.
+const JITTER_MAX_MS: u64 = 300;
+/// The longest a `reorder` client holds an answer for the next one to overtake it.
+const REORDER_HOLD: Duration = Duration::from_millis(200);
+
+/// A timing variant's state: a seeded generator (xorshift64*) for `jitter`, the answer held back
+/// for `reorder`.
+struct Timing {
+    variant: Variant,
+    state: Mutex<u64>,
+    /// `reorder`: the answer waiting to be overtaken, with its number.
+    held: Mutex<Option<(u64, String, String)>>,
+}
+
+impl Timing {
+    fn new(variant: Variant, seed: u64) -> Timing {
+        Timing {
+            variant,
+            // xorshift needs a state that is not 0.
+            state: Mutex::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+            held: Mutex::new(None),
+        }
+    }
+
+    /// 0 to `max` inclusive, from the seeded sequence.
+    fn next(&self, max: u64) -> u64 {
+        let Ok(mut x) = self.state.lock() else {
+            return 0;
+        };
+        *x ^= *x >> 12;
+        *x ^= *x << 25;
+        *x ^= *x >> 27;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D) % (max + 1)
+    }
+}
+
+/// Connects back to the DM server with Package #1, without holding up the listener.
+fn post_package1(url: String, p1: String) {
+    let post = |url: &str, p1: &str| {
+        if let Err(e) = http::post(url, CONTENT_TYPE_XML, &[], p1.as_bytes(), POST_TIMEOUT) {
+            eprintln!("Package #1 to {url}: {e}");
+        }
+    };
+    let Some(timing) = TIMING.get() else {
+        std::thread::spawn(move || post(&url, &p1));
+        return;
+    };
+    match timing.variant {
+        Variant::Jitter => {
+            let wait = Duration::from_millis(timing.next(JITTER_MAX_MS));
+            std::thread::spawn(move || {
+                std::thread::sleep(wait);
+                post(&url, &p1);
+            });
+        }
+        Variant::Reorder => {
+            static NUMBER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NUMBER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let earlier = timing.held.lock().ok().and_then(|mut h| match h.take() {
+                Some(e) => Some(e),
+                None => {
+                    *h = Some((n, url.clone(), p1.clone()));
+                    None
+                }
+            });
+            match earlier {
+                // This one overtakes the one held back.
+                Some((_, e_url, e_p1)) => {
+                    std::thread::spawn(move || {
+                        post(&url, &p1);
+                        post(&e_url, &e_p1);
+                    });
+                }
+                // Held: it goes when the next one overtakes it, or on its own after a while.
+                None => {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(REORDER_HOLD);
+                        let mine = timing
+                            .held
+                            .lock()
+                            .ok()
+                            .and_then(|mut h| h.take_if(|(m, _, _)| *m == n));
+                        if let Some((_, url, p1)) = mine {
+                            post(&url, &p1);
+                        }
+                    });
+                }
+            }
+        }
+        _ => {
+            std::thread::spawn(move || post(&url, &p1));
+        }
+    }
+}
 
 /// What the client does with a notification that reached it over the network.
 fn take(client: &Mutex<ReferenceClient>, content_type: &str, message: &[u8]) -> Decision {
@@ -52,14 +152,7 @@ fn take(client: &Mutex<ReferenceClient>, content_type: &str, message: &[u8]) -> 
         },
         Decision::Session(s) => {
             if let (Some(url), Some(p1)) = (target, s.package1.clone()) {
-                // Connect back without holding up the listener.
-                std::thread::spawn(move || {
-                    if let Err(e) =
-                        http::post(&url, CONTENT_TYPE_XML, &[], p1.as_bytes(), POST_TIMEOUT)
-                    {
-                        eprintln!("Package #1 to {url}: {e}");
-                    }
-                });
+                post_package1(url, p1);
             }
         }
         Decision::Ignored(reason) => eprintln!("ignored: {reason}"),
@@ -207,11 +300,18 @@ fn answer_sip(
 }
 
 impl NetClient {
+    /// The client listening on `listen` over `adapter`; `timing` (`jitter`, `reorder`) says
+    /// when its Package #1 goes out, from the sequence of `seed`.
     pub fn start(
         client: ReferenceClient,
         adapter: TransportProfile,
         listen: SocketAddr,
+        timing: Variant,
+        seed: u64,
     ) -> std::io::Result<NetClient> {
+        if Variant::TIMING.contains(&timing) {
+            let _ = TIMING.set(Timing::new(timing, seed));
+        }
         let client = Arc::new(Mutex::new(client));
         match adapter {
             TransportProfile::Udp => {

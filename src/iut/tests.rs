@@ -290,6 +290,7 @@ fn the_12_format_with_resync_and_leniency() {
 #[case(Fault::SessionIdLeadingZeros)]
 #[case(Fault::SessionIdLowercase)]
 #[case(Fault::SessionIdDecimal)]
+#[case(Fault::SessionIdByteSwap)]
 #[case(Fault::DuplicateSessions)]
 #[case(Fault::OmitRequestedMoInPackage1)]
 #[case(Fault::IgnoreUiMode)]

@@ -8,7 +8,8 @@
 
 use super::checks;
 use super::link::{
-    Batch, Broken, ClockSet, Delivery, Drained, Link, Notified, Problem, Provisioned, Ticket,
+    Batch, Broken, ClockSet, Delivery, Drained, Link, Notified, Problem, Provisioned, Sentinels,
+    Ticket,
 };
 use crate::codec::{Format, hex};
 use crate::explain;
@@ -47,16 +48,30 @@ impl RunIds {
                 .map(|_| std::sync::atomic::AtomicU64::new(0))
                 .collect(),
         };
-        for id in suites
+        for message in suites
             .iter()
             .flat_map(|s| &s.cases)
             .flat_map(|c| &c.steps)
             .filter_map(|st| match &st.action {
-                Action::Deliver { message, .. } => message.session_id,
+                Action::Deliver { message, .. } => Some(message),
                 _ => None,
             })
         {
-            ids.claim(id);
+            // A SESSIONID fixed by the suite: named, or inside a message given as it is.
+            let fixed = message.session_id.or_else(|| {
+                let (format, bytes) = match (&message.hex, &message.from_vector) {
+                    (Some(hex), _) => (
+                        message.format.unwrap_or(Format::V13),
+                        crate::codec::parse_hex(hex).ok()?,
+                    ),
+                    (None, Some(v)) => crate::vectors::find(v)?,
+                    (None, None) => return None,
+                };
+                Built { bytes, format }.wire_session_id()
+            });
+            if let Some(id) = fixed {
+                ids.claim(id);
+            }
         }
         ids
     }
@@ -878,24 +893,30 @@ impl CaseRun<'_, '_> {
             fresh_session_id: self.fresh_session(),
             timeout_unit_seconds: params.timeout_unit.unwrap_or_default().seconds(),
         };
-        spec.build(&ctx)
-            .map_err(|e| super::link::SetupError::Build(e).into())
+        let built = spec.build(&ctx).map_err(super::link::SetupError::Build)?;
+        // Whatever SESSIONID the message has, no later fresh one is it.
+        if let (Some(run_ids), Some(id)) = (self.ctx.run_ids, built.wire_session_id()) {
+            run_ids.claim(id);
+        }
+        Ok(built)
     }
 
-    /// A valid message with a fresh session id that none of `avoid` has, when the link needs one.
-    fn sentinel(&mut self, format: Format, avoid: &[u16]) -> Result<Option<Built>, Broken> {
+    /// Valid messages with fresh session ids that none of `avoid` has, in each format (1.3, then
+    /// 1.2), when the link needs them: the link sends the one its IUT answers.
+    fn sentinel(&mut self, avoid: &[u16]) -> Result<Option<Sentinels>, Broken> {
         if !self.link.needs_sentinel() {
             return Ok(None);
         }
-        loop {
+        let mut one = |format| loop {
             let s = self.build(&MessageSpec {
                 format: Some(format),
                 ..MessageSpec::default()
             })?;
             if !s.wire_session_id().is_some_and(|id| avoid.contains(&id)) {
-                return Ok(Some(s));
+                return Ok::<_, Broken>(s);
             }
-        }
+        };
+        Ok(Some([one(Format::V13)?, one(Format::V12)?]))
     }
 
     fn record(
@@ -928,7 +949,7 @@ impl CaseRun<'_, '_> {
         ambiguous: Option<Ambiguity>,
     ) -> Result<(), Broken> {
         let id = built.wire_session_id().unwrap_or(0);
-        let sentinel = self.sentinel(built.format, &[id])?;
+        let sentinel = self.sentinel(&[id])?;
         let delivered = self.link.deliver(Delivery {
             message: built,
             content_type,
@@ -981,10 +1002,9 @@ impl CaseRun<'_, '_> {
                 run_ids.claim(*id);
             }
         }
-        let sentinel = self.sentinel(base.format, &ids)?;
+        let sentinel = self.sentinel(&ids)?;
         let Batch {
             accepted,
-            alive,
             problems,
             pending,
             strays,
@@ -1017,9 +1037,9 @@ impl CaseRun<'_, '_> {
             }
             self.fail(f);
         }
-        if alive {
-            return Ok(());
-        }
+        // A valid message of the batch's format must still start a session: the IUT survived
+        // the batch (over every link alike; a network link's own sentinel may be of the other
+        // format).
         let sentinel = self.build(&MessageSpec {
             format: Some(base.format),
             ..MessageSpec::default()

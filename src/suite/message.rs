@@ -127,6 +127,19 @@ pub struct Built {
 
 impl Built {
     /// SESSIONID as it stands on the wire, when the bytes reach that far.
+    /// The Server-ID the message names, where it can be read.
+    pub fn server_id(&self) -> Option<String> {
+        match self.format {
+            Format::V13 => crate::codec::v13::decode(&self.bytes)
+                .ok()?
+                .server_id()
+                .map(str::to_owned),
+            Format::V12 => v12::inspect(&self.bytes)
+                .server_id
+                .map(|(_, id)| String::from_utf8_lossy(id).into_owned()),
+        }
+    }
+
     pub fn wire_session_id(&self) -> Option<u16> {
         let at = match self.format {
             Format::V13 => 6,

@@ -2,6 +2,10 @@
 //! protocol would (only the required fields, no clock, no Package #1) or a sloppy one (optional
 //! fields of the wrong type). None of them changes what the IUT *does*, only what it *says*; the
 //! self-test runs each and requires no false failure, so a verdict never rests on an extra.
+//!
+//! Timing variants do the same for the network: the reference client as a real device answers,
+//! late (`jitter`) or out of order (`reorder`). Its decisions do not change, only when its
+//! Package #1 reaches the DM server; the self-test requires the same verdicts.
 
 use super::{Op, Response};
 use serde_json::{Value, json};
@@ -20,16 +24,26 @@ pub enum Variant {
     NoPackage1,
     /// Optional fields of the wrong type (a list for `bearer`, a string for `requested_mo`...).
     WrongTypes,
+    /// Over the network: each Package #1 posted after a random 0 to 300 ms (seeded), as from a
+    /// loaded or slow device.
+    Jitter,
+    /// Over the network: each Package #1 held until the next one is ready and posted after it (or
+    /// after 200 ms), so that answers arrive out of order.
+    Reorder,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 5] = [
+    /// The variants of what the testee says.
+    pub const PROTOCOL: [Variant; 5] = [
         Variant::Full,
         Variant::Minimal,
         Variant::NoClock,
         Variant::NoPackage1,
         Variant::WrongTypes,
     ];
+
+    /// The variants of when a network client's answers arrive.
+    pub const TIMING: [Variant; 2] = [Variant::Jitter, Variant::Reorder];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +52,8 @@ impl Variant {
             Variant::NoClock => "no-clock",
             Variant::NoPackage1 => "no-package1",
             Variant::WrongTypes => "wrong-types",
+            Variant::Jitter => "jitter",
+            Variant::Reorder => "reorder",
         }
     }
 
@@ -62,7 +78,7 @@ impl Variant {
             return;
         };
         match self {
-            Variant::Full | Variant::NoClock => {}
+            Variant::Full | Variant::NoClock | Variant::Jitter | Variant::Reorder => {}
             Variant::NoPackage1 => {
                 if let Some(Value::Object(s)) = obj.get_mut("session") {
                     s.remove("package1");

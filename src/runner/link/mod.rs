@@ -74,6 +74,11 @@ pub enum SetupError {
     Gateway { gateway: String, answer: String },
 }
 
+/// Valid messages with fresh session ids, 1.3 then 1.2: a link that proves "ignored" by a session
+/// that did start sends the one its IUT answers (the 1.3 one, unless the IUT has shown it answers
+/// only the other).
+pub type Sentinels = [Built; 2];
+
 /// The IUT broke during a case: it died, hung, refused provisioning or stopped answering. The case
 /// fails, and the next one starts on a fresh testee.
 #[derive(Debug, thiserror::Error)]
@@ -160,9 +165,9 @@ pub struct Delivery<'a> {
     /// The content type the step asks for, when not the format's.
     pub content_type: Option<&'a str>,
     pub framing: Option<&'a Framing>,
-    /// A valid message with a fresh session id, for links that must prove "ignored" by a session
+    /// Valid messages with fresh session ids, for links that must prove "ignored" by a session
     /// that did start ([`Link::needs_sentinel`]).
-    pub sentinel: Option<&'a Built>,
+    pub sentinel: Option<&'a Sentinels>,
 }
 
 /// What a client did with a delivery, as the stdio protocol would answer it, and what the link saw.
@@ -184,8 +189,6 @@ pub struct Delivered {
 pub struct Batch {
     /// The variants not ignored: (index, answer).
     pub accepted: Vec<(usize, Response)>,
-    /// The link's own sentinel started a session after the batch: the IUT survived it.
-    pub alive: bool,
     pub problems: Vec<Problem>,
     /// Over the network: the variants (index, send) with no session yet, settled at the end of
     /// the run as [`Delivered::pending`] is.
@@ -250,7 +253,7 @@ pub trait Link {
     fn deliver_batch(
         &mut self,
         variants: &[Built],
-        sentinel: Option<&Built>,
+        sentinel: Option<&Sentinels>,
     ) -> Result<Batch, Broken>;
 
     fn notify(&mut self, request: &NotifyRequest) -> Result<Notified, Broken>;

@@ -18,7 +18,7 @@
 use super::ledger::{Entered, Ledger, Ticket};
 use super::{
     Batch, Broken, ClockSet, Control, Delivered, Delivery, Drained, IutError, Link, Notified,
-    Problem, Provisioned, SetupError, TransportProfile,
+    Problem, Provisioned, Sentinels, SetupError, TransportProfile,
 };
 use crate::adapter::capture::Capture;
 use crate::adapter::device::{Arrival, Device};
@@ -172,6 +172,9 @@ pub struct NetLink<C, W> {
     timeout: Duration,
     /// Client role: every message sent and every Package #1 that answered one.
     ledger: Ledger,
+    /// Client role: the sentinel the IUT answers, 0 (1.3) or 1 (1.2), and whether it has.
+    sentinel_format: usize,
+    sentinel_answered: bool,
 }
 
 impl<C: Control, W: Wire> NetLink<C, W> {
@@ -197,6 +200,8 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             trigger: profile.trigger.clone(),
             timeout,
             ledger: Ledger::default(),
+            sentinel_format: 0,
+            sentinel_answered: false,
         }
     }
 
@@ -275,14 +280,73 @@ impl<C: Control, W: Wire> NetLink<C, W> {
         content_type: Option<&str>,
         framing: Option<&Framing>,
     ) -> Result<(Option<Ticket>, Option<Answered>), Broken> {
+        if let Some(id) = message.wire_session_id() {
+            if self.ledger.open_from_earlier_case(id) {
+                self.settle_earlier(id);
+            }
+        }
         let ticket = message
             .wire_session_id()
-            .map(|id| self.ledger.sent(id, Instant::now()));
+            .map(|id| self.ledger.sent(id, message.server_id(), Instant::now()));
         Ok((ticket, self.wire()?.push(message, content_type, framing)?))
+    }
+
+    /// An earlier case sent this SESSIONID and has no answer yet: before it is sent again, any
+    /// answer still on its way is let land there (as long as the link's round trips say one may
+    /// come), so that it is not taken for the new send's.
+    fn settle_earlier(&mut self, id: u16) {
+        let quiet = self.drain_quiet();
+        let deadline = Instant::now() + quiet;
+        if let Some(wire) = self.wire.as_mut() {
+            while self.ledger.open_from_earlier_case(id) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let Some(p) = (!left.is_zero()).then(|| wire.next_post(left)).flatten() else {
+                    break;
+                };
+                let _ = self.ledger.enter(p);
+            }
+        }
+        self.ledger.retire(id);
+    }
+
+    /// How long answers may still come after the last one: four of the slowest round trips
+    /// measured (at least [`MIN_DRAIN`], at most the step timeout).
+    fn drain_quiet(&self) -> Duration {
+        (self.ledger.slowest() * 4).max(MIN_DRAIN).min(self.timeout)
+    }
+
+    /// Sends the sentinel the IUT answers and waits for its session; if none comes from an IUT
+    /// that has answered none yet, the one of the other format (an IUT that answers only 1.2),
+    /// which then stands for the run.
+    fn prove_alive(
+        &mut self,
+        sentinels: &Sentinels,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Vec<String>, Broken> {
+        let first = self.sentinel_format;
+        let (ticket, _) = self.send(&sentinels[first], None, None)?;
+        let lost = match self.await_sentinel(ticket, problems) {
+            Ok(strays) => {
+                self.sentinel_answered = true;
+                return Ok(strays);
+            }
+            Err(Broken::Iut(e)) if !self.sentinel_answered => e,
+            Err(e) => return Err(e),
+        };
+        let other = 1 - first;
+        let (ticket, _) = self.send(&sentinels[other], None, None)?;
+        match self.await_sentinel(ticket, problems) {
+            Ok(strays) => {
+                self.sentinel_format = other;
+                self.sentinel_answered = true;
+                Ok(strays)
+            }
+            Err(_) => Err(lost.into()),
+        }
     }
 }
 
-fn sentinel_of(s: Option<&Built>) -> Result<&Built, Broken> {
+fn sentinel_of(s: Option<&Sentinels>) -> Result<&Sentinels, Broken> {
     s.ok_or_else(|| SetupError::NoSentinel.into())
 }
 
@@ -331,9 +395,8 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
     fn deliver(&mut self, d: Delivery<'_>) -> Result<Delivered, Broken> {
         let sentinel = sentinel_of(d.sentinel)?;
         let (ticket, answer) = self.send(d.message, d.content_type, d.framing)?;
-        let (sentinel, _) = self.send(sentinel, None, None)?;
         let mut problems = Vec::new();
-        let strays = self.await_sentinel(sentinel, &mut problems)?;
+        let strays = self.prove_alive(sentinel, &mut problems)?;
         let (response, pending) = match ticket.and_then(|t| self.ledger.take(t)) {
             Some(p) => (
                 Response {
@@ -366,19 +429,15 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
     fn deliver_batch(
         &mut self,
         variants: &[Built],
-        sentinel: Option<&Built>,
+        sentinel: Option<&Sentinels>,
     ) -> Result<Batch, Broken> {
         let sentinel = sentinel_of(sentinel)?;
         let mut tickets = Vec::with_capacity(variants.len());
         for v in variants {
             tickets.push(self.send(v, None, None)?.0);
         }
-        let (sentinel, _) = self.send(sentinel, None, None)?;
-        let mut batch = Batch {
-            alive: true,
-            ..Batch::default()
-        };
-        batch.strays = self.await_sentinel(sentinel, &mut batch.problems)?;
+        let mut batch = Batch::default();
+        batch.strays = self.prove_alive(sentinel, &mut batch.problems)?;
         for (index, (v, ticket)) in variants.iter().zip(tickets).enumerate() {
             let Some(ticket) = ticket else {
                 continue;

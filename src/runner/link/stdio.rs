@@ -66,7 +66,7 @@ impl<C: Control> Link for StdioLink<C> {
     fn deliver_batch(
         &mut self,
         variants: &[Built],
-        _sentinel: Option<&Built>,
+        _sentinel: Option<&super::Sentinels>,
     ) -> Result<Batch, Broken> {
         let mut batch = Batch::default();
         for (i, v) in variants.iter().enumerate() {
