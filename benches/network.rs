@@ -204,10 +204,11 @@ fn sip_round_trips(transport: SipTransport, total: u16) -> f64 {
     let to: std::net::SocketAddr = format!("{host}:{port}").parse().expect("contact address");
     let send = move |m: &[u8]| {
         let via = element.addr.to_string();
-        let (call_id, branch) = element.next_ids();
+        let (call_id, branch, tag) = element.next_ids();
         let mut spec = sip::MessageSpec::new(&contact, "sip:dm@127.0.0.1", &via);
         spec.call_id = &call_id;
         spec.branch = &branch;
+        spec.from_tag = &tag;
         spec.transport = transport;
         let request = sip::message_request(&spec, m);
         if let Err(e) = element.send(to, transport, &call_id, &request, Duration::from_secs(2)) {

@@ -76,12 +76,13 @@ fn push_over(
     feature_tag: bool,
     transport: SipTransport,
 ) -> Result<u16, String> {
-    let (call, branch) = element.next_ids();
+    let (call, branch, tag) = element.next_ids();
     let uri = format!("sip:device@{to}");
     let via = element.addr.to_string();
     let mut spec = sip::MessageSpec::new(&uri, "sip:dm-server@127.0.0.1", &via);
     spec.call_id = &call;
     spec.branch = &branch;
+    spec.from_tag = &tag;
     spec.feature_tag = feature_tag;
     spec.transport = transport;
     let message = dmnoti::codec::parse_hex("15400000000000002a6b06008110037372763002000b").unwrap();

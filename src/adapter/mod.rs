@@ -54,6 +54,80 @@ pub enum AdapterError {
 
 /// Whether a read on a socket with a read timeout only ran out of time (the kind differs by
 /// platform: WouldBlock on Unix, TimedOut on Windows).
+/// 64 random bits, as 16 hex digits: identifiers peers must not see twice (SIP Call-IDs,
+/// branches, tags; RFC 3261 19.3 asks for at least 32 random bits). Drawn from the OS's random
+/// source, which std seeds its hashers' keys from, with a counter so that two draws in one
+/// process differ.
+pub fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNT.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", h.finish())
+}
+
+/// A keyed hash of `seed`, 8 hex digits: the same for the same seed within this process, not
+/// guessable across processes (a SIP To tag, the same for every retransmission of a request).
+pub fn keyed_tag(seed: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut h = KEY
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .build_hasher();
+    h.write(seed.as_bytes());
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// An RFC 4122 version 4 UUID (random), as `urn:uuid:` takes it.
+pub fn uuid_v4() -> String {
+    let hi = u64::from_str_radix(&random_token(), 16).unwrap_or(0);
+    let lo = u64::from_str_radix(&random_token(), 16).unwrap_or(0);
+    // Version 4 in the time_hi nibble; the variant bits 10 in clock_seq_hi.
+    let hi = (hi & !0xF000) | 0x4000;
+    let lo = (lo & !(0xC000 << 48)) | (0x8000 << 48);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
+}
+
+#[cfg(test)]
+mod identifiers {
+    /// Random identifiers differ draw to draw; a UUID is version 4, variant RFC 4122.
+    #[test]
+    fn tokens_differ_and_uuids_are_version_4() {
+        let tokens: std::collections::BTreeSet<String> =
+            (0..1000).map(|_| super::random_token()).collect();
+        assert_eq!(tokens.len(), 1000);
+        let u = super::uuid_v4();
+        assert_eq!(u.len(), 36);
+        let parts: Vec<&str> = u.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'), "{u}");
+        assert!(
+            matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+            "{u}"
+        );
+        assert_ne!(super::uuid_v4(), u);
+        assert_eq!(super::keyed_tag("x"), super::keyed_tag("x"));
+        assert_ne!(super::keyed_tag("x"), super::keyed_tag("y"));
+    }
+}
+
 pub fn timed_out(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),

@@ -13,7 +13,7 @@ use crate::codec::sip::{self, Parsed, SipMessage, SipTransport};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +27,13 @@ const POLL: Duration = Duration::from_millis(50);
 /// nothing at all (the request is dropped unrecorded, as by an element that does not listen there).
 pub type Answerer =
     Arc<dyn Fn(&SipMessage<'_>, SipTransport) -> Option<(u16, String)> + Send + Sync>;
+
+/// What a UA that takes MESSAGE says of itself in a 200 to OPTIONS (RFC 3261 11.2): the methods,
+/// the bodies (both notification formats) and the extensions it takes.
+const OPTIONS_200: &str = "Allow: MESSAGE, OPTIONS, ACK\r\nAccept: application/vnd.syncml.dm.notification, application/vnd.syncml.notification\r\nSupported: gruu\r\n";
+
+/// The methods a pager-mode UA takes (RFC 3261 8.2.1: a 405 lists them).
+const ALLOW: &str = "Allow: MESSAGE, OPTIONS, ACK\r\n";
 
 /// A request that reached the element, as it came (judging is the reader's).
 #[derive(Debug, Clone)]
@@ -47,8 +54,11 @@ pub struct Final {
 struct Shared {
     /// Call-ID to the sender waiting for its final response (UDP).
     pending: HashMap<String, Sender<Final>>,
-    /// The last contact registered, by address of record (the To URI).
+    /// The last contact registered, by address of record (the To URI): one binding each
+    /// (RFC 3261 10.3), however many devices register.
     bindings: HashMap<String, sip::Registration>,
+    /// The addresses of record bound, in the order they first registered.
+    order: Vec<String>,
 }
 
 pub struct SipElement {
@@ -60,7 +70,6 @@ pub struct SipElement {
     stop: Arc<AtomicBool>,
     threads: Vec<std::thread::JoinHandle<()>>,
     capture: Option<Capture>,
-    next_call: AtomicU32,
 }
 
 impl Drop for SipElement {
@@ -122,30 +131,30 @@ impl Sink {
                 None
             }
             Some("REGISTER") => {
-                let answer = self.register(&parsed);
+                let answer = self.register(&parsed, from);
                 let _ = self.registers.send(incoming);
                 Some(answer)
             }
             Some("ACK") => None,
-            Some(_) if self.answerer.is_some() => {
+            Some(method) if self.answerer.is_some() => {
                 let answerer = self.answerer.as_ref()?;
                 let (code, reason) = answerer(&parsed, transport)?;
                 let _ = self.requests.send(incoming);
-                Some(sip::response(&parsed, code, &reason, ""))
+                let extra = if method == "OPTIONS" && code == 200 {
+                    OPTIONS_200
+                } else {
+                    ""
+                };
+                Some(self.respond(&parsed, from, code, &reason, extra))
             }
             Some(method) => {
                 // Recorded whatever it is (the reader judges a method other than MESSAGE); but
                 // answered 200 only for what a pager-mode UA takes (RFC 3428), else 405 with Allow
                 // (RFC 3261 8.2.1), so that an INVITE does not look accepted.
-                let answer = if matches!(method, "MESSAGE" | "OPTIONS") {
-                    sip::response(&parsed, 200, "OK", "")
-                } else {
-                    sip::response(
-                        &parsed,
-                        405,
-                        "Method Not Allowed",
-                        "Allow: MESSAGE, OPTIONS, ACK\r\n",
-                    )
+                let answer = match method {
+                    "MESSAGE" => self.respond(&parsed, from, 200, "OK", ""),
+                    "OPTIONS" => self.respond(&parsed, from, 200, "OK", OPTIONS_200),
+                    _ => self.respond(&parsed, from, 405, "Method Not Allowed", ALLOW),
                 };
                 let _ = self.requests.send(incoming);
                 Some(answer)
@@ -153,12 +162,37 @@ impl Sink {
         }
     }
 
+    /// The element's answer to a request from `from`: its own To tag (the same for every
+    /// retransmission: keyed on the Call-ID and CSeq), `rport` answered (RFC 3581).
+    fn respond(
+        &self,
+        request: &SipMessage<'_>,
+        from: SocketAddr,
+        code: u16,
+        reason: &str,
+        extra: &str,
+    ) -> Vec<u8> {
+        let seed = format!(
+            "{}|{}",
+            request.header("Call-ID").unwrap_or(""),
+            request.header("CSeq").unwrap_or("")
+        );
+        sip::response_to(
+            request,
+            Some(from),
+            &super::keyed_tag(&seed),
+            code,
+            reason,
+            extra,
+        )
+    }
+
     /// A registrar's answer (RFC 3261 10.3): the binding is stored when the REGISTER keeps 7.3's
     /// rules; one that breaks them is still answered 200, so that the device goes on and the
     /// reader of the records reports the rule, rather than the device failing every case after.
-    fn register(&self, m: &SipMessage<'_>) -> Vec<u8> {
+    fn register(&self, m: &SipMessage<'_>, from: SocketAddr) -> Vec<u8> {
         let Some(contact) = m.header_values("Contact").next().map(str::to_owned) else {
-            return sip::response(m, 400, "Bad Request", "");
+            return self.respond(m, from, 400, "Bad Request", "");
         };
         let aor = m
             .header("To")
@@ -174,12 +208,17 @@ impl Sink {
         if let Ok(mut s) = self.shared.lock() {
             if expires == 0 {
                 s.bindings.remove(&aor);
+                s.order.retain(|a| a != &aor);
             } else {
+                if !s.order.contains(&aor) {
+                    s.order.push(aor.clone());
+                }
                 s.bindings.insert(aor, registration);
             }
         }
-        sip::response(
+        self.respond(
             m,
+            from,
             200,
             "OK",
             &format!("Contact: {contact};expires={expires}\r\n"),
@@ -287,7 +326,6 @@ impl SipElement {
             stop,
             threads,
             capture,
-            next_call: AtomicU32::new(1),
         })
     }
 
@@ -301,22 +339,42 @@ impl SipElement {
         self.requests.lock().ok()?.recv_timeout(wait).ok()
     }
 
-    /// The contact registered for `aor`, or for the only address of record when `aor` is `None`.
+    /// The contact registered for `aor`, or for the address of record that registered first when
+    /// `aor` is `None`.
     pub fn binding(&self, aor: Option<&str>) -> Option<sip::Registration> {
         let s = self.shared.lock().ok()?;
         match aor {
             Some(a) => s.bindings.get(a).cloned(),
-            None if s.bindings.len() == 1 => s.bindings.values().next().cloned(),
-            None => None,
+            None => s.order.first().and_then(|a| s.bindings.get(a)).cloned(),
         }
     }
 
-    /// A fresh Call-ID and branch for the next request.
-    pub fn next_ids(&self) -> (String, String) {
-        let n = self.next_call.fetch_add(1, Ordering::SeqCst);
+    /// The binding of the device under test, with its address of record: the one whose contact
+    /// is the device's own address (`contact`, when it said it), else the first that registered.
+    /// Other devices' bindings are kept, not taken for it.
+    pub fn device_binding(&self, contact: Option<&str>) -> Option<(String, sip::Registration)> {
+        let s = self.shared.lock().ok()?;
+        let target = |c: &str| sip::uri_target(c).map(|(h, p, _)| (h, p));
+        let mine = contact.and_then(|c| {
+            let want = target(c)?;
+            s.order.iter().find(|a| {
+                s.bindings
+                    .get(*a)
+                    .is_some_and(|b| target(&b.contact) == Some(want.clone()))
+            })
+        });
+        let aor = mine.or(s.order.first())?;
+        Some((aor.clone(), s.bindings.get(aor)?.clone()))
+    }
+
+    /// A fresh Call-ID, branch and From tag for the next request, random (RFC 3261 8.1.1.4,
+    /// 8.1.1.7, 19.3): a proxy's transaction cache never takes a new request for an old one, in
+    /// this run or the next.
+    pub fn next_ids(&self) -> (String, String, String) {
         (
-            format!("dmnoti-{n}@{}", self.addr),
-            format!("z9hG4bKdmnoti{n}"),
+            format!("{}@{}", super::random_token(), self.addr),
+            format!("z9hG4bK{}", super::random_token()),
+            super::random_token()[..8].to_owned(),
         )
     }
 
@@ -539,12 +597,13 @@ mod tests {
         for code in [200, 415] {
             let (dev, t) = ua(code);
             let to = dev.local_addr().unwrap();
-            let (call, branch) = e.next_ids();
+            let (call, branch, tag) = e.next_ids();
             let uri = format!("sip:dev@{to}");
             let via = e.addr.to_string();
             let mut spec = sip::MessageSpec::new(&uri, "sip:dm@127.0.0.1", &via);
             spec.call_id = &call;
             spec.branch = &branch;
+            spec.from_tag = &tag;
             let req = sip::message_request(&spec, b"\x1a\x00");
             let f = e
                 .send(to, SipTransport::Udp, &call, &req, Duration::from_secs(5))

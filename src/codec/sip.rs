@@ -683,6 +683,8 @@ pub struct MessageSpec<'a> {
     pub transport: SipTransport,
     pub call_id: &'a str,
     pub branch: &'a str,
+    /// The From tag (RFC 3261 19.3: random, at least 32 bits; the sender chooses it).
+    pub from_tag: &'a str,
     pub cseq: u32,
     pub format: Format,
     pub content_type: Option<&'a str>,
@@ -700,6 +702,7 @@ impl<'a> MessageSpec<'a> {
             transport: SipTransport::Udp,
             call_id: "dmnoti-1",
             branch: "z9hG4bKdmnoti1",
+            from_tag: "dmnoti",
             cseq: 1,
             format: Format::V13,
             content_type: None,
@@ -721,7 +724,7 @@ pub fn message_request(spec: &MessageSpec<'_>, body: &[u8]) -> Vec<u8> {
         "MESSAGE {uri} SIP/2.0\r\n\
          Via: SIP/2.0/{t} {via};branch={branch};rport\r\n\
          Max-Forwards: 70\r\n\
-         From: <{from}>;tag=dmnoti\r\n\
+         From: <{from}>;tag={tag}\r\n\
          To: <{uri}>\r\n\
          Call-ID: {call_id}\r\n\
          CSeq: {cseq} MESSAGE\r\n\
@@ -733,6 +736,7 @@ pub fn message_request(spec: &MessageSpec<'_>, body: &[u8]) -> Vec<u8> {
         via = spec.via,
         branch = spec.branch,
         from = spec.from,
+        tag = spec.from_tag,
         call_id = spec.call_id,
         cseq = spec.cseq,
         len = spec.content_length.unwrap_or(body.len()),
@@ -756,6 +760,8 @@ pub struct RegisterSpec<'a> {
     pub transport: SipTransport,
     pub call_id: &'a str,
     pub branch: &'a str,
+    /// The From tag (RFC 3261 19.3).
+    pub from_tag: &'a str,
     pub cseq: u32,
     pub expires: u32,
     /// The DM feature tag on the Contact.
@@ -775,6 +781,7 @@ impl<'a> RegisterSpec<'a> {
             transport: SipTransport::Udp,
             call_id: "dmnoti-reg-1",
             branch: "z9hG4bKdmnotireg1",
+            from_tag: "dmnoti",
             cseq: 1,
             expires: 3600,
             feature_tag: true,
@@ -798,7 +805,7 @@ pub fn register_request(spec: &RegisterSpec<'_>) -> Vec<u8> {
         "REGISTER {registrar} SIP/2.0\r\n\
          Via: SIP/2.0/{t} {via};branch={branch};rport\r\n\
          Max-Forwards: 70\r\n\
-         From: <{aor}>;tag=dmnoti\r\n\
+         From: <{aor}>;tag={tag}\r\n\
          To: <{aor}>\r\n\
          Call-ID: {call_id}\r\n\
          CSeq: {cseq} REGISTER\r\n\
@@ -811,6 +818,7 @@ pub fn register_request(spec: &RegisterSpec<'_>) -> Vec<u8> {
         via = spec.via,
         branch = spec.branch,
         aor = spec.aor,
+        tag = spec.from_tag,
         call_id = spec.call_id,
         cseq = spec.cseq,
         expires = spec.expires,
@@ -865,10 +873,34 @@ pub const UDP_LIMIT: usize = 1300;
 
 /// A response to `request` with `code` (RFC 3261 8.2.6): Via, From, Call-ID and CSeq copied, a To
 /// tag added when missing, no body. `extra` lines are appended as they are (each ending in CRLF).
+/// (The element answers with [`response_to`]: its own tag, and `rport` answered.)
 pub fn response(request: &SipMessage<'_>, code: u16, reason: &str, extra: &str) -> Vec<u8> {
+    response_to(request, None, "dmnoti", code, reason, extra)
+}
+
+/// [`response`], with the UAS's own To tag (RFC 3261 8.2.6.2: random, the same for every
+/// retransmission of the request) and, for a request from `source` whose top Via asks for
+/// `rport`, that Via given `received` and `rport` with the source's address and port (RFC 3581
+/// 4: "the server MUST insert a received parameter ... In addition, the server MUST insert an
+/// rport parameter with the source port").
+pub fn response_to(
+    request: &SipMessage<'_>,
+    source: Option<std::net::SocketAddr>,
+    to_tag: &str,
+    code: u16,
+    reason: &str,
+    extra: &str,
+) -> Vec<u8> {
     let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+    let mut top = true;
     for (name, value) in &request.headers {
         if same_header(name, "Via") {
+            // A Via header may hold several, comma-separated: the top one is the first.
+            let value = match (top, source) {
+                (true, Some(from)) => answer_rport(value, from),
+                _ => (*value).to_owned(),
+            };
+            top = false;
             out.push_str(&format!("Via: {value}\r\n"));
         }
     }
@@ -884,12 +916,44 @@ pub fn response(request: &SipMessage<'_>, code: u16, reason: &str, extra: &str) 
         {
             out.push_str(&format!("To: {to}\r\n"));
         } else {
-            out.push_str(&format!("To: {to};tag=dmnoti\r\n"));
+            out.push_str(&format!("To: {to};tag={to_tag}\r\n"));
         }
     }
     out.push_str(extra);
     out.push_str("Content-Length: 0\r\n\r\n");
     out.into_bytes()
+}
+
+/// The first via-parm of a Via value with `rport` (valueless) answered for `from`, and
+/// `received`; unchanged when it does not ask for rport.
+fn answer_rport(via: &str, from: std::net::SocketAddr) -> String {
+    let parts = split_outside(via, b',');
+    let Some(first) = parts.first() else {
+        return via.to_owned();
+    };
+    let mut params: Vec<String> = split_outside(first, b';')
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .collect();
+    let asks = params
+        .iter()
+        .skip(1)
+        .any(|p| p.eq_ignore_ascii_case("rport"));
+    if !asks {
+        return via.to_owned();
+    }
+    params.retain(|p| {
+        let name = p.split('=').next().unwrap_or("").trim();
+        !name.eq_ignore_ascii_case("rport") && !name.eq_ignore_ascii_case("received")
+    });
+    params.push(format!("received={}", from.ip()));
+    params.push(format!("rport={}", from.port()));
+    let mut out = params.join(";");
+    for rest in parts.iter().skip(1) {
+        out.push(',');
+        out.push_str(rest);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -902,6 +966,33 @@ mod tests {
 
     fn built(spec: &MessageSpec<'_>) -> Vec<u8> {
         message_request(spec, BODY)
+    }
+
+    /// RFC 3581 4: a request whose top Via asks for rport gets it answered, with `received`;
+    /// another Via stays as it was; the To tag is the UAS's.
+    #[test]
+    fn rport_is_answered_with_the_source_and_received() {
+        let request = b"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bK1;rport, SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK0\r\nVia: SIP/2.0/UDP 10.0.0.8;rport\r\nFrom: <sip:b@h>;tag=x\r\nTo: <sip:a@h>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let m = parse_datagram(request).unwrap();
+        let from: std::net::SocketAddr = "192.0.2.7:40000".parse().unwrap();
+        let bytes = response_to(&m, Some(from), "a1b2c3d4", 200, "OK", "");
+        let r = parse_datagram(&bytes).unwrap();
+        let vias: Vec<&str> = r.header_values("Via").collect();
+        assert_eq!(
+            vias[0],
+            "SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bK1;received=192.0.2.7;rport=40000"
+        );
+        assert_eq!(vias[1], "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK0");
+        assert_eq!(vias[2], "SIP/2.0/UDP 10.0.0.8;rport");
+        assert_eq!(r.header("To"), Some("<sip:a@h>;tag=a1b2c3d4"));
+        // No rport asked: the Via as it came.
+        let plain = parse_datagram(b"OPTIONS sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:b@h>;tag=x\r\nTo: <sip:a@h>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").unwrap();
+        let bytes = response_to(&plain, Some(from), "t", 200, "OK", "");
+        let r = parse_datagram(&bytes).unwrap();
+        assert_eq!(
+            r.header("Via"),
+            Some("SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1")
+        );
     }
 
     fn spec() -> MessageSpec<'static> {

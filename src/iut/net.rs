@@ -268,7 +268,13 @@ fn answer_obex(client: &Mutex<ReferenceClient>, put: &ObexPut) -> u8 {
 }
 
 /// The `+sip.instance` the reference client asks a GRUU for (RFC 5627 4.1).
-const INSTANCE: &str = "<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>";
+/// One per device (this process), the same in every REGISTER it sends: RFC 5627 4.1 asks for a
+/// URN that stays the device's; a version 4 UUID (RFC 4122 4.4), so that two devices never
+/// replace each other's binding.
+fn instance() -> &'static str {
+    static INSTANCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    INSTANCE.get_or_init(|| format!("<urn:uuid:{}>", crate::adapter::uuid_v4()))
+}
 
 /// What the client's user agent answers a request with (7.3): a MESSAGE of a DM content type goes
 /// to the client and is answered 200 (pager mode: delivered to the UA, whatever the client then
@@ -525,14 +531,15 @@ impl NetClient {
         let contact = self.address.clone();
         let aor = format!("sip:dmclient@{host}");
         let via = element.addr.to_string();
-        let (call_id, branch) = element.next_ids();
+        let (call_id, branch, tag) = element.next_ids();
         let mut spec = sip::RegisterSpec::new(registrar, &aor, &contact, &via);
         spec.call_id = &call_id;
         spec.branch = &branch;
+        spec.from_tag = &tag;
         spec.transport = transport.unwrap_or(SipTransport::Udp);
         spec.feature_tag = !faults.has(Fault::SipRegisterWithoutFeatureTag);
         spec.gruu = true;
-        spec.instance = (!faults.has(Fault::SipGruuWithoutInstance)).then_some(INSTANCE);
+        spec.instance = (!faults.has(Fault::SipGruuWithoutInstance)).then_some(instance());
         let request = sip::register_request(&spec);
         let answer = element.send(to, spec.transport, &call_id, &request, POST_TIMEOUT)?;
         if (200..300).contains(&answer.code) {
@@ -704,10 +711,11 @@ impl NetServer {
         let faults = &self.server.faults;
         let via = element.addr.to_string();
         let from = format!("sip:dm-server@{via}");
-        let (call_id, branch) = element.next_ids();
+        let (call_id, branch, tag) = element.next_ids();
         let mut spec = sip::MessageSpec::new(device, &from, &via);
         spec.call_id = &call_id;
         spec.branch = &branch;
+        spec.from_tag = &tag;
         spec.format = format;
         spec.feature_tag = !faults.has(Fault::SipNoFeatureTag);
         if faults.has(Fault::SipDsContentType) {

@@ -781,6 +781,12 @@ impl CaseRun<'_, '_> {
     }
 
     fn problem(&mut self, p: Problem) {
+        if let Problem::Stray(s) = p {
+            if !self.result.strays.contains(&s) {
+                self.result.strays.push(s);
+            }
+            return;
+        }
         // The device's registration stands for the whole run: it is judged once, by the case
         // whose basis is 7.3's registration sentence, not by every case that ran over it.
         if let Problem::Registration(e) = &p {
@@ -816,6 +822,7 @@ impl CaseRun<'_, '_> {
                 id::C_022_O,
                 format!("the device's REGISTER breaks 7.3: {e}"),
             ),
+            Problem::Stray(_) => return,
         };
         self.fail(Failure::observed(item, observed));
     }

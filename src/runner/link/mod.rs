@@ -135,6 +135,9 @@ pub enum Problem {
     NotPap(String),
     /// Client role: the device's REGISTER breaks a rule of 7.3.
     Registration(String),
+    /// Something that is not the IUT's reached the harness (another device registering): recorded
+    /// with the case, judged nowhere.
+    Stray(String),
 }
 
 /// How provisioning went.

@@ -735,6 +735,8 @@ pub struct Sockets {
     outbound_proxy: Option<SocketAddr>,
     /// SIP push, client role: what is wrong with the device's latest REGISTER.
     registration: Option<Problem>,
+    /// SIP push, client role: the device's own address, from its hello (its contact).
+    sip_hello: Option<String>,
     /// OBEX, client role: the device's OBEX server; server role: the harness's, as the device.
     obex_target: Option<SocketAddr>,
     obex_device: Option<ObexServer>,
@@ -938,6 +940,7 @@ impl Sockets {
             sip_target,
             outbound_proxy: profile.outbound_proxy,
             registration: None,
+            sip_hello: None,
             obex_target,
             obex_device,
             smsc,
@@ -1058,7 +1061,7 @@ impl Sockets {
         let element = self.sip_element()?;
         let deadline = Instant::now() + self.timeout;
         loop {
-            if let Some(b) = element.binding(None) {
+            if let Some((_, b)) = element.device_binding(self.sip_hello.as_deref()) {
                 return Ok(b.contact);
             }
             if Instant::now() >= deadline {
@@ -1263,12 +1266,13 @@ impl Sockets {
                     .map_err(|e| SetupError::Framing(format!("past_content_length: {e}")))?,
             );
         }
-        let (call_id, branch) = element.next_ids();
+        let (call_id, branch, tag) = element.next_ids();
         let via = host_port(reachable_towards(element.addr, to));
         let from = format!("sip:dm-server@{via}");
         let mut spec = sip::MessageSpec::new(&uri, &from, &via);
         spec.call_id = &call_id;
         spec.branch = &branch;
+        spec.from_tag = &tag;
         spec.format = message.format;
         spec.content_type = content_type;
         spec.feature_tag = !f.is_some_and(|f| f.no_feature_tag);
@@ -1312,10 +1316,11 @@ fn register_device(
     let aor = aor.map_or_else(|| format!("sip:device@{}", proxy.ip()), str::to_owned);
     let contact = format!("sip:device@{}", host_port(at));
     let via = host_port(at);
-    let (call_id, branch) = element.next_ids();
+    let (call_id, branch, tag) = element.next_ids();
     let mut spec = sip::RegisterSpec::new(&registrar, &aor, &contact, &via);
     spec.call_id = &call_id;
     spec.branch = &branch;
+    spec.from_tag = &tag;
     let request = sip::register_request(&spec);
     let refused = |why: String| SetupError::Registration {
         registrar: registrar.clone(),
@@ -1394,9 +1399,25 @@ impl Wire for Sockets {
         let Some(element) = self.sip.as_ref() else {
             return Vec::new();
         };
-        // The latest REGISTER is the device's registration.
+        let device = element
+            .device_binding(self.sip_hello.as_deref())
+            .map(|(aor, _)| aor);
+        let mut strays = Vec::new();
+        // The device's latest REGISTER is its registration; another device's is recorded.
         while let Some(r) = element.next_register(Duration::ZERO) {
-            self.registration = match sip::parse(&r.bytes, r.transport) {
+            let parsed = sip::parse(&r.bytes, r.transport);
+            if let Ok(sip::Parsed::Complete(m, _)) = &parsed {
+                let aor = m.header("To").map(|t| sip::contact_uri(t).to_owned());
+                if device.is_some() && aor != device {
+                    strays.push(Problem::Stray(format!(
+                        "a REGISTER of another address of record ({}) from {}: bound beside the device's, not judged",
+                        aor.unwrap_or_default(),
+                        r.from
+                    )));
+                    continue;
+                }
+            }
+            self.registration = match parsed {
                 Ok(sip::Parsed::Complete(m, _)) => sip::check_register(&m).err(),
                 Ok(sip::Parsed::Partial) => None,
                 Err(e) => Some(e),
@@ -1404,7 +1425,7 @@ impl Wire for Sockets {
             // A REGISTER is judged as a whole: its rule and section, no byte offset.
             .map(|e| Problem::Registration(format!("{} ({})", e.kind, e.kind.section())));
         }
-        self.registration.iter().cloned().collect()
+        self.registration.iter().cloned().chain(strays).collect()
     }
 
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
@@ -1418,7 +1439,13 @@ impl Wire for Sockets {
         if matches!(self.adapter, Adapter::Smpp | Adapter::Pap) {
             return Ok(());
         }
-        // A SIP client is reached at the contact it registers, as through a SIP/IP core.
+        // A SIP client is reached at the contact it registers, as through a SIP/IP core: its
+        // hello's address tells its binding from another device's.
+        if self.sip.is_some() {
+            if let Some(a) = hello_address {
+                self.sip_hello = Some(a.to_owned());
+            }
+        }
         if !self.fixed_target && self.sip.is_none() {
             if let Some(a) = hello_address {
                 self.target = Some(delivery(a)?);
