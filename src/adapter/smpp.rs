@@ -314,6 +314,8 @@ pub struct Smsc {
     pub addr: SocketAddr,
     submitted: Mutex<Receiver<Submitted>>,
     routes: Arc<Mutex<Routes>>,
+    /// Sessions that ended as SMPP ends them: unbind, answered unbind_resp.
+    unbinds: Arc<std::sync::atomic::AtomicUsize>,
     _service: super::TcpService,
 }
 
@@ -325,6 +327,7 @@ struct SmscShared {
     capture: Option<Capture>,
     local: SocketAddr,
     next_message: Arc<AtomicU32>,
+    unbinds: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// How a bound session may use the SMSC.
@@ -527,7 +530,10 @@ impl SmscShared {
                 (reply(CommandStatus::EsmeRok, resp.into()), false)
             }
             Some(Pdu::EnquireLink) => (reply(CommandStatus::EsmeRok, Pdu::EnquireLinkResp), false),
-            Some(Pdu::Unbind) => (reply(CommandStatus::EsmeRok, Pdu::UnbindResp), true),
+            Some(Pdu::Unbind) => {
+                self.unbinds.fetch_add(1, Ordering::SeqCst);
+                (reply(CommandStatus::EsmeRok, Pdu::UnbindResp), true)
+            }
             // Responses (deliver_sm_resp) need no answer.
             Some(_) if command.id().is_response() => (None, false),
             _ => (reply(CommandStatus::EsmeRinvcmdid, Pdu::GenericNack), false),
@@ -536,6 +542,11 @@ impl SmscShared {
 }
 
 impl Smsc {
+    /// How many sessions ended with unbind (answered unbind_resp).
+    pub fn unbinds(&self) -> usize {
+        self.unbinds.load(Ordering::SeqCst)
+    }
+
     /// Listens on `bind`; `credentials` (system_id, password) when binds must give them.
     pub fn start(
         bind: SocketAddr,
@@ -546,6 +557,7 @@ impl Smsc {
         let addr = listener.local_addr()?;
         let (tx, rx) = mpsc::channel();
         let routes = Arc::new(Mutex::new(Routes::default()));
+        let unbinds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let shared = SmscShared {
             routes: Arc::clone(&routes),
             submitted: tx,
@@ -553,11 +565,13 @@ impl Smsc {
             capture,
             local: addr,
             next_message: Arc::new(AtomicU32::new(1)),
+            unbinds: Arc::clone(&unbinds),
         };
         let service =
             super::TcpService::start(listener, move |stream, stop| shared.serve(stream, stop))?;
         Ok(Smsc {
             addr,
+            unbinds,
             submitted: Mutex::new(rx),
             routes,
             _service: service,
@@ -603,6 +617,19 @@ pub struct Esme {
     sequence: u32,
     timeout: Duration,
     capture: Option<Capture>,
+    /// Bound and not unbound yet: dropping it unbinds (SMPP 3.4 4.2: a session ends with
+    /// unbind and unbind_resp).
+    bound: bool,
+}
+
+impl Drop for Esme {
+    fn drop(&mut self) {
+        if std::mem::take(&mut self.bound) {
+            // The SMSC's answer is not waited for long: a session ending must not hold a run.
+            self.timeout = Duration::from_millis(200);
+            let _ = self.call(Pdu::Unbind, "unbind");
+        }
+    }
 }
 
 impl Esme {
@@ -629,6 +656,7 @@ impl Esme {
             sequence: 0,
             timeout,
             capture,
+            bound: false,
         };
         let id = c_octets::<1, 16>(system_id, "system_id")?;
         let pw = c_octets::<1, 9>(password, "password")?;
@@ -649,11 +677,12 @@ impl Esme {
         let answer = esme.call(pdu, "bind")?;
         if answer.status() != CommandStatus::EsmeRok {
             return Err(SmppError::Refused {
-                peer: esme.peer,
+                peer: esme.peer.clone(),
                 what: "bind",
                 status: answer.status(),
             });
         }
+        esme.bound = true;
         Ok(esme)
     }
 
@@ -777,10 +806,9 @@ impl Esme {
         }
     }
 
-    /// Unbinds (the SMSC's answer is not waited for long).
-    pub fn unbind(mut self) {
-        self.timeout = Duration::from_millis(200);
-        let _ = self.call(Pdu::Unbind, "unbind");
+    /// Unbinds (the SMSC's answer is not waited for long); dropping it does the same.
+    pub fn unbind(self) {
+        drop(self);
     }
 }
 
@@ -818,7 +846,14 @@ mod tests {
             assert_eq!(got.system_id, "dmnoti");
             assert_eq!(rx.next_delivery(t).unwrap().unwrap(), segment);
         }
+        // A session ends with unbind, answered: explicitly, or when the ESME is dropped.
         tx.unbind();
+        drop(rx);
+        let deadline = std::time::Instant::now() + t;
+        while smsc.unbinds() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(smsc.unbinds(), 2);
         // A wrong password is refused, naming the status.
         let err = Esme::bind(smsc.addr, BindAs::Transmitter, "dmnoti", "nope", t, None)
             .err()
