@@ -56,17 +56,21 @@ fn core(dir: &Path) -> Core {
     .unwrap();
     let run = dir.join("run");
     std::fs::create_dir_all(&run).unwrap();
-    let child = Command::new("kamailio")
-        .arg("-f")
-        .arg(&cfg)
-        .args(["-DD", "-E", "-Y"])
-        .arg(&run)
-        .arg("-P")
-        .arg(run.join("kamailio.pid"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("kamailio runs");
+    // Owned by a Core at once: killed and waited for on every path out.
+    let core = Core {
+        child: Command::new("kamailio")
+            .arg("-f")
+            .arg(&cfg)
+            .args(["-DD", "-E", "-Y"])
+            .arg(&run)
+            .arg("-P")
+            .arg(run.join("kamailio.pid"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kamailio runs"),
+        port,
+    };
     // Ready when it answers an OPTIONS (404: no user; any answer will do).
     let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
     probe
@@ -83,7 +87,7 @@ fn core(dir: &Path) -> Core {
         );
         let _ = probe.send_to(options.as_bytes(), ("127.0.0.1", port));
         if probe.recv_from(&mut buf).is_ok() {
-            return Core { child, port };
+            return core;
         }
         assert!(Instant::now() < deadline, "kamailio did not start");
     }
