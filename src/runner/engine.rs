@@ -7,9 +7,11 @@
 //! targets. Problems a link saw on its wire fall on the item of that transport.
 
 use super::checks;
+pub use super::ids::RunIds;
+use super::late::batch_failure;
+pub use super::late::{Pending, pending_messages, settle};
 use super::link::{
-    Batch, Broken, ClockSet, Delivery, Drained, Link, Notified, Problem, Provisioned, Sentinels,
-    Ticket,
+    Batch, Broken, ClockSet, Delivery, Link, Notified, Problem, Provisioned, Sentinels,
 };
 use crate::codec::{Format, hex};
 use crate::explain;
@@ -21,83 +23,12 @@ use crate::suite::{AccountSpec, Action, Ambiguity, Case, Check, Expect, Framing,
 use crate::testee::{Account, NotifyRequest, Outcome, Response};
 use crate::transport::TransportProfile;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU16, Ordering};
 
 /// The testee's clock at the start of a case, unless the suite says otherwise.
 pub const DEFAULT_NOW: u64 = 1_700_000_000;
 /// The first session id of a case: hex digits with letters and a leading zero to drop, so that
 /// decimal, lower-case and zero-padded SessionIDs all show.
 pub const FIRST_SESSION_ID: u16 = 0x0A01;
-
-/// The session ids of a whole run: each fresh id once (until all 65,535 are spent), none that a
-/// suite names explicitly or a generated variant already carries (those messages are the cases'
-/// own), never 0.
-#[derive(Debug)]
-pub struct RunIds {
-    next: AtomicU16,
-    /// One bit per id: issued, or a message's own.
-    taken: Vec<std::sync::atomic::AtomicU64>,
-}
-
-impl RunIds {
-    /// Ids from `start` on, skipping every SESSIONID the suites name.
-    pub fn new(start: u16, suites: &[Suite]) -> RunIds {
-        let ids = RunIds {
-            next: AtomicU16::new(start),
-            taken: (0..1024)
-                .map(|_| std::sync::atomic::AtomicU64::new(0))
-                .collect(),
-        };
-        for message in suites
-            .iter()
-            .flat_map(|s| &s.cases)
-            .flat_map(|c| &c.steps)
-            .filter_map(|st| match &st.action {
-                Action::Deliver { message, .. } => Some(message),
-                _ => None,
-            })
-        {
-            // A SESSIONID fixed by the suite: named, or inside a message given as it is.
-            let fixed = message.session_id.or_else(|| {
-                let (format, bytes) = match (&message.hex, &message.from_vector) {
-                    (Some(hex), _) => (
-                        message.format.unwrap_or(Format::V13),
-                        crate::codec::parse_hex(hex).ok()?,
-                    ),
-                    (None, Some(v)) => crate::vectors::find(v)?,
-                    (None, None) => return None,
-                };
-                Built { bytes, format }.wire_session_id()
-            });
-            if let Some(id) = fixed {
-                ids.claim(id);
-            }
-        }
-        ids
-    }
-
-    /// Marks `id` taken; whether it was free.
-    pub fn claim(&self, id: u16) -> bool {
-        let bit = 1u64 << (id % 64);
-        self.taken[usize::from(id / 64)].fetch_or(bit, Ordering::Relaxed) & bit == 0
-    }
-
-    pub fn next(&self) -> u16 {
-        // Once every id is spent, ids come round again.
-        for _ in 0..=u16::MAX {
-            let id = self.next.fetch_add(1, Ordering::Relaxed);
-            if id != 0 && self.claim(id) {
-                return id;
-            }
-        }
-        loop {
-            let id = self.next.fetch_add(1, Ordering::Relaxed);
-            if id != 0 {
-                return id;
-            }
-        }
-    }
-}
 
 /// What a case runs with, besides its link.
 pub struct CaseContext<'a> {
@@ -274,7 +205,7 @@ pub fn run_case_pending(
 }
 
 /// Pass, inconclusive or fail, from what the case found (an error stays an error).
-fn set_verdict(result: &mut CaseResult) {
+pub(super) fn set_verdict(result: &mut CaseResult) {
     if result.verdict != Verdict::Error {
         result.verdict = if !result.failures.is_empty() {
             Verdict::Fail
@@ -286,149 +217,16 @@ fn set_verdict(result: &mut CaseResult) {
     }
 }
 
-/// A step of a case whose outcome the end of the run settles: a network delivery for which no
-/// session had arrived when the sentinel's did. An answer that comes later lands on it.
-#[derive(Debug, Clone)]
-pub enum Pending {
-    Deliver {
-        step: usize,
-        /// The send of the message.
-        ticket: Ticket,
-        built: Built,
-        expect: Expect,
-        ambiguous: Option<Ambiguity>,
-        /// The profile declares how its IUT reads the ambiguity.
-        declared: bool,
-        /// The answer as it stood (ignored), and where the case recorded it.
-        provisional: Box<Response>,
-        exchange: usize,
-    },
-    /// Generated variants, each to be ignored.
-    Batch {
-        step: usize,
-        variants: Vec<Built>,
-        /// The variants answered at once, (index, answer).
-        accepted: Vec<(usize, Response)>,
-        /// The variants with no answer yet, (index, send).
-        waiting: Vec<(usize, Ticket)>,
-        class: String,
-    },
-}
-
-/// The messages `pending` waits for, as a link's drain takes them.
-pub fn pending_messages(pending: &[Pending]) -> Vec<(Ticket, &Built)> {
-    pending
-        .iter()
-        .flat_map(|p| match p {
-            Pending::Deliver { ticket, built, .. } => vec![(*ticket, built)],
-            Pending::Batch {
-                variants, waiting, ..
-            } => waiting
-                .iter()
-                .filter_map(|(i, t)| Some((*t, variants.get(*i)?)))
-                .collect(),
-        })
-        .collect()
-}
-
-/// Settles a case's pending steps with what arrived by the end of the run: each is judged as it
-/// would have been had its answer come at once, and the case's verdict follows.
-pub fn settle(
-    case: &Case,
-    strict: bool,
-    result: &mut CaseResult,
-    pending: &[Pending],
-    drained: &Drained,
-) {
-    let target = case.scrs.first().cloned().unwrap_or_default();
-    // Judged here: what the pending steps find (the case's other failures are judged already).
-    let judged_before = result.failures.len();
-    for p in pending {
-        match p {
-            Pending::Deliver {
-                step,
-                ticket,
-                built,
-                expect,
-                ambiguous,
-                declared,
-                provisional,
-                exchange,
-            } => {
-                let r = drained.sessions.get(ticket).unwrap_or(provisional);
-                if let Some(e) = result.exchanges.get_mut(*exchange) {
-                    e.response = serde_json::to_string(r).unwrap_or_default();
-                }
-                let judged = judge_delivery(r, built, expect, *ambiguous, *declared, &target);
-                judged.merge_into(result, *step);
-            }
-            Pending::Batch {
-                step,
-                variants,
-                accepted,
-                waiting,
-                class,
-            } => {
-                let mut accepted = accepted.clone();
-                accepted.extend(
-                    waiting
-                        .iter()
-                        .filter_map(|(i, t)| Some((*i, drained.sessions.get(t)?.clone()))),
-                );
-                accepted.sort_by_key(|(i, _)| *i);
-                if let Some(f) = batch_failure(&accepted, variants, class, &target) {
-                    if let Some((first, r)) = accepted.first() {
-                        if let Some(v) = variants.get(*first) {
-                            result.exchanges.push(exchange(
-                                *step,
-                                "deliver",
-                                Some(v.format.content_type()),
-                                Some(&v.bytes),
-                                Some(v.format),
-                                r,
-                                true,
-                            ));
-                        }
-                    }
-                    result.failures.push(f.at_step(*step));
-                }
-            }
-        }
-    }
-    let new = result.failures.split_off(judged_before);
-    judge_levels(case, strict, new, result);
-    set_verdict(result);
-}
-
-/// The failure of a generated batch some of whose variants started a session.
-fn batch_failure(
-    accepted: &[(usize, Response)],
-    variants: &[Built],
-    class: &str,
-    target: &str,
-) -> Option<Failure> {
-    let (first, _) = accepted.first()?;
-    Some(Failure::new(
-        target,
-        "every variant to be ignored",
-        format!(
-            "{} of {} generated {class} variants were not ignored (first: variant {first})",
-            accepted.len(),
-            variants.len(),
-        ),
-    ))
-}
-
 /// What judging one step's answer found, before it joins the case.
 #[derive(Debug, Default)]
-struct Judged {
+pub(super) struct Judged {
     failures: Vec<Failure>,
     notes: Vec<String>,
     unobserved: Vec<checks::Unobserved>,
 }
 
 impl Judged {
-    fn merge_into(self, result: &mut CaseResult, step: usize) {
+    pub(super) fn merge_into(self, result: &mut CaseResult, step: usize) {
         for f in self.failures {
             result.failures.push(f.at_step(step));
         }
@@ -455,7 +253,7 @@ impl Judged {
 /// Judges what a client did with a delivered message against what the step expects. An outcome
 /// the step did not expect falls on the case's target item, or is inconclusive where the spec is
 /// ambiguous and the profile does not declare its reading.
-fn judge_delivery(
+pub(super) fn judge_delivery(
     r: &Response,
     built: &Built,
     expect: &Expect,
@@ -519,7 +317,7 @@ fn judge_delivery(
 }
 
 /// The record of one message sent and what came back, with its breakdown when `explain`.
-fn exchange(
+pub(super) fn exchange(
     step: usize,
     op: &str,
     content_type: Option<&str>,
@@ -558,7 +356,7 @@ pub const REGISTRATION_BASIS: &str = "c-sip-register";
 ///   (coverage fails the item, with the cases that saw it), not a failure of this case;
 /// - `should`, `robustness`: a warning (a failure under --strict);
 /// - `ambiguous`: inconclusive, naming the readings.
-fn judge_levels(case: &Case, strict: bool, new: Vec<Failure>, result: &mut CaseResult) {
+pub(super) fn judge_levels(case: &Case, strict: bool, new: Vec<Failure>, result: &mut CaseResult) {
     for f in new {
         let own = case.scrs.contains(&f.scr);
         let level = if own {

@@ -9,6 +9,8 @@
 
 pub mod checks;
 pub mod engine;
+pub mod ids;
+pub mod late;
 pub mod link;
 pub mod pool;
 pub mod select;

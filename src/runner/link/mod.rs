@@ -7,9 +7,11 @@
 //! A link reports what it saw in its own words ([`Problem`]); which SCR item that touches is the
 //! engine's business, so no link names an item.
 
+pub mod arrival;
 pub mod control;
 pub mod ledger;
 pub mod net;
+pub mod sockets;
 pub mod stdio;
 pub mod trigger;
 
