@@ -5,7 +5,7 @@
 //! and two reference clients registered at once keep both their bindings.
 
 mod common;
-use common::{require, tempdir};
+use common::{free_port, require, tempdir};
 use dmnoti::codec::sip;
 use dmnoti::testee::Op;
 use dmnoti::testee::process::{CommandSpec, TesteeProcess};
@@ -19,16 +19,6 @@ const CONFIG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/kamailio/kamailio.cfg.in"
 );
-
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 /// kamailio on a free loopback port, in the foreground of its own process, killed on drop.
 struct Core {

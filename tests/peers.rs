@@ -3,7 +3,7 @@
 //! change a verdict on the IUT, and nothing the IUT did not send may pass.
 
 mod common;
-use common::tempdir;
+use common::{free_port, tempdir};
 use std::net::UdpSocket;
 use std::path::Path;
 use std::time::Duration;
@@ -19,17 +19,6 @@ fn cases(v: &serde_json::Value) -> Vec<serde_json::Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-/// A free port on loopback, for UDP and TCP alike (the SIP element binds both).
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
 
 /// Another phone registers at the harness's registrar throughout a run: its bindings are kept

@@ -9,7 +9,7 @@
 use super::checks;
 pub use super::ids::RunIds;
 use super::late::batch_failure;
-pub use super::late::{Pending, pending_messages, settle};
+pub use super::late::{Pending, pending_messages, settle_pending};
 use super::link::{
     Batch, Broken, ClockSet, Delivery, Link, Notified, Problem, Provisioned, Sentinels,
 };
@@ -120,13 +120,14 @@ pub fn run_case(
     let (mut result, pending) = run_case_pending(suite, case, ctx, link);
     if !pending.is_empty() {
         let drained = link.drain(&pending_messages(&pending));
-        settle(case, ctx.strict, &mut result, &pending, &drained);
+        settle_pending(case, ctx.strict, &mut result, &pending, &drained);
     }
     result
 }
 
 /// Runs one case over `link`; the steps whose outcome only the end of the run can settle (a
-/// network delivery with no session yet when the sentinel's came) are returned, for [`settle`].
+/// network delivery with no session yet when the sentinel's came) are returned, for
+/// [`settle_pending`].
 pub fn run_case_pending(
     suite: &Suite,
     case: &Case,
@@ -415,13 +416,7 @@ pub fn rejudge_strictness(result: &mut CaseResult, strict: bool) {
         result.verdict,
         Verdict::Pass | Verdict::Inconclusive | Verdict::Fail
     ) {
-        result.verdict = if !result.failures.is_empty() {
-            Verdict::Fail
-        } else if !result.notes.is_empty() {
-            Verdict::Inconclusive
-        } else {
-            Verdict::Pass
-        };
+        set_verdict(result);
     }
 }
 

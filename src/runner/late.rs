@@ -58,7 +58,7 @@ pub fn pending_messages(pending: &[Pending]) -> Vec<(Ticket, &Built)> {
 
 /// Settles a case's pending steps with what arrived by the end of the run: each is judged as it
 /// would have been had its answer come at once, and the case's verdict follows.
-pub fn settle(
+pub fn settle_pending(
     case: &Case,
     strict: bool,
     result: &mut CaseResult,

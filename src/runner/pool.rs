@@ -32,12 +32,9 @@ fn tail(stderr: &str) -> String {
     out
 }
 
-/// 16 bits from the OS's random source (through std's randomly keyed hasher).
+/// 16 bits from the OS's random source.
 fn random_u16() -> u16 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(wall_clock());
-    h.finish() as u16
+    u16::from_str_radix(&crate::adapter::random_token()[..4], 16).unwrap_or(0x0A01)
 }
 
 /// The real time, POSIX seconds.
@@ -216,7 +213,7 @@ pub fn run(
                 let last = held.len().saturating_sub(1);
                 for (n, (i, mut r, p)) in held.into_iter().enumerate() {
                     if !p.is_empty() {
-                        engine::settle(cases[i].1, opts.strict, &mut r, &p, &drained);
+                        engine::settle_pending(cases[i].1, opts.strict, &mut r, &p, &drained);
                     }
                     if n == last {
                         r.strays.extend(drained.strays.iter().cloned());

@@ -97,15 +97,6 @@ pub fn run_iut(
     )
 }
 
-/// A TCP port free on loopback now (for a peer that must be told one before it starts).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// An outside program that is killed when dropped, so that a failed assertion leaves none behind.
 pub struct Killed(pub std::process::Child);
 
@@ -113,5 +104,17 @@ impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A port free on loopback now, for UDP and TCP alike (for a peer that must be told one before
+/// it starts; the SIP element binds both).
+pub fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
     }
 }
