@@ -155,8 +155,8 @@ impl Ledger {
             .copied()
             .filter(|(id, _)| is_open(id))
             .collect();
-        // FFxx with bit 7 of xx set: the low byte of a send of this case, its high byte lost to
-        // sign extension.
+        // FFxx with bit 7 of xx set: the low byte of a send, its high byte lost to sign extension
+        // (a send of this case's is preferred below; a late answer may be an earlier case's).
         let generation = self.generation;
         if let Some(v) = u16::from_str_radix(text.trim(), 16)
             .ok()
@@ -165,11 +165,7 @@ impl Ledger {
             open.extend(
                 self.outstanding
                     .iter()
-                    .filter(|(id, q)| {
-                        *id & 0xFF == v & 0xFF
-                            && **id != v
-                            && q.iter().any(|s| s.generation == generation)
-                    })
+                    .filter(|(id, q)| *id & 0xFF == v & 0xFF && **id != v && !q.is_empty())
                     .map(|(id, _)| (*id, Spelling::SignExtended)),
             );
         }
@@ -362,6 +358,20 @@ mod tests {
         );
         assert_eq!(l.slowest(), Duration::from_millis(300));
         assert!(l.take_strays().is_empty());
+    }
+
+    /// A sign-extended answer names only a low byte: a send of this case that has it is taken
+    /// first; with none, an earlier case's (a late answer).
+    #[test]
+    fn a_sign_extended_answer_prefers_this_case_and_else_lands_late() {
+        let t = Instant::now();
+        let mut l = Ledger::default();
+        l.new_case();
+        let earlier = l.sent(0x0B85, None, t);
+        l.new_case();
+        let current = l.sent(0x0C85, None, t);
+        assert_eq!(l.enter(posted("FF85", t)), Entered::Answers(current));
+        assert_eq!(l.enter(posted("FF85", t)), Entered::Answers(earlier));
     }
 
     /// One SESSIONID from two servers: each answer goes to the send of the server it connected to,
