@@ -73,9 +73,8 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
             });
         }
     }
-    // Through a PPG the gateway frames the push: a framing of the case's own cannot be sent.
-    if have == TransportProfile::Pap
-        && case.steps.iter().any(|s| {
+    if let Some(field) = link.no_own_framing() {
+        let own = case.steps.iter().any(|s| {
             matches!(
                 &s.action,
                 Action::Deliver {
@@ -83,11 +82,12 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
                     ..
                 }
             )
-        })
-    {
-        return Some(Skip::NotObservable {
-            field: "a push framing of the case's own (the PPG frames the push)".into(),
         });
+        if own {
+            return Some(Skip::NotObservable {
+                field: field.into(),
+            });
+        }
     }
     if !link.shows_session_details() {
         let hidden = case.steps.iter().find_map(|s| match &s.action {
@@ -347,9 +347,6 @@ pub(super) fn exchange(
     }
 }
 
-/// The basis (in `suites/bases.yaml`) of the case that judges a SIP client's REGISTER.
-pub const REGISTRATION_BASIS: &str = "c-sip-register";
-
 /// Sorts the case's deviations by what their sentences make of them. A deviation's level is its
 /// check's, lowered on the case's own items to the level of the case's basis (a MUST rule of the
 /// sender that a robustness case checks the receiver against is robustness there):
@@ -560,16 +557,19 @@ impl CaseRun<'_, '_> {
         }
     }
 
-    /// The server item of the link's transport, where what a server sent over it is judged.
+    /// The item of the link's transport for the case's role (section 7's "Support ... Push"),
+    /// where what a server sent over it, or what the transport requires of a client, is judged.
     fn transport_item(&self) -> ScrId {
-        match self.link.transport() {
-            TransportProfile::Http => id::S_015_O,
-            TransportProfile::Sip => id::S_014_O,
-            TransportProfile::Obex => id::S_013_O,
-            TransportProfile::Udp
-            | TransportProfile::Smpp
-            | TransportProfile::Pap
-            | TransportProfile::Stdio => id::S_012_O,
+        let client = self.ctx.profile.role == crate::scr::Role::Client;
+        match (self.link.transport(), client) {
+            (TransportProfile::Http, false) => id::S_015_O,
+            (TransportProfile::Sip, false) => id::S_014_O,
+            (TransportProfile::Obex, false) => id::S_013_O,
+            (_, false) => id::S_012_O,
+            (TransportProfile::Http, true) => id::C_023_O,
+            (TransportProfile::Sip, true) => id::C_022_O,
+            (TransportProfile::Obex, true) => id::C_021_O,
+            (_, true) => id::C_020_O,
         }
     }
 
@@ -580,11 +580,11 @@ impl CaseRun<'_, '_> {
             }
             return;
         }
-        // The device's registration stands for the whole run: it is judged once, by the case
-        // whose basis is 7.3's registration sentence, not by every case that ran over it.
-        if let Problem::Registration(e) = &p {
-            let judged = self.result.failures.iter().any(|f| f.observed.ends_with(e));
-            if self.case.basis.name != REGISTRATION_BASIS || judged {
+        // What the transport requires of the device stands for the whole run: it is judged
+        // once, by the case whose basis is the sentence the transport names.
+        if let Problem::Requirement { basis, broken } = &p {
+            let judged = self.result.failures.iter().any(|f| &f.observed == broken);
+            if self.case.basis.name != *basis || judged {
                 return;
             }
         }
@@ -611,10 +611,7 @@ impl CaseRun<'_, '_> {
                 transport_item,
                 format!("what reached the PPG is not a PAP push submission: {e}"),
             ),
-            Problem::Registration(e) => (
-                id::C_022_O,
-                format!("the device's REGISTER breaks 7.3: {e}"),
-            ),
+            Problem::Requirement { broken, .. } => (transport_item, broken),
             Problem::Stray(_) => return,
         };
         self.fail(Failure::observed(item, observed));

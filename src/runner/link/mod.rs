@@ -135,8 +135,10 @@ pub enum Problem {
     NotSip(String),
     /// Server role: what reached the harness's PPG is not a PAP push submission.
     NotPap(String),
-    /// Client role: the device's REGISTER breaks a rule of 7.3.
-    Registration(String),
+    /// Client role: what the transport requires of the device (over SIP, its registration) is
+    /// broken. It stands for the whole run: the case whose basis is `basis` (the sentence the
+    /// transport names) judges it, once; other cases pass it by.
+    Requirement { basis: &'static str, broken: String },
     /// Something that is not the IUT's reached the harness (another device registering): recorded
     /// with the case, judged nowhere.
     Stray(String),
@@ -241,6 +243,12 @@ pub trait Link {
 
     /// Whether "ignored" must be proven by a valid sentinel that did start a session.
     fn needs_sentinel(&self) -> bool;
+
+    /// Why this link cannot send a push framing of a case's own, if it cannot (through a PPG the
+    /// gateway frames the push): the case is skipped, with this said.
+    fn no_own_framing(&self) -> Option<&'static str> {
+        None
+    }
 
     /// Replaces the IUT's accounts (and forgets its earlier sessions), and sets its clock to
     /// `now` when given.

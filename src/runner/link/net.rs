@@ -354,6 +354,11 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         true
     }
 
+    fn no_own_framing(&self) -> Option<&'static str> {
+        (self.transport == TransportProfile::Pap)
+            .then_some("a push framing of the case's own (the PPG frames the push)")
+    }
+
     fn provision(
         &mut self,
         mut accounts: Vec<Account>,

@@ -7,12 +7,13 @@
 
 mod obex_push;
 mod pap;
-mod sip_push;
+pub mod sip_push;
 mod sms_push;
 
 use super::net::{Answered, Wire};
 use super::{Broken, IutError, Problem, SetupError};
 use crate::codec::Rule as _;
+pub use sip_push::REGISTRATION_BASIS;
 use sip_push::register_device;
 use sms_push::whole_message;
 
@@ -450,7 +451,14 @@ impl Wire for Sockets {
                 Err(e) => Some(e),
             }
             // A REGISTER is judged as a whole: its rule and section, no byte offset.
-            .map(|e| Problem::Registration(format!("{} ({})", e.kind, e.kind.section())));
+            .map(|e| Problem::Requirement {
+                basis: sip_push::REGISTRATION_BASIS,
+                broken: format!(
+                    "the device's REGISTER breaks 7.3: {} ({})",
+                    e.kind,
+                    e.kind.section()
+                ),
+            });
         }
         self.registration.iter().cloned().chain(strays).collect()
     }

@@ -13,6 +13,11 @@ use crate::suite::message::Built;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+/// The sentence 7.3 asks of a device over SIP push, as `suites/bases.yaml` names it: "The DM
+/// Client MUST register with the SIP/IP Core as soon as practical." Its case judges the device's
+/// REGISTER (`Problem::Requirement`).
+pub const REGISTRATION_BASIS: &str = "c-sip-register";
+
 impl Sockets {
     pub(super) fn sip_element(&self) -> Result<&SipElement, SetupError> {
         self.sip
