@@ -12,7 +12,7 @@ use crate::adapter::dm_server::CONTENT_TYPE_XML;
 use crate::adapter::http::{self, Reply};
 use crate::adapter::obex::{self as obex_link, ObexServer};
 use crate::adapter::sip::SipElement;
-use crate::adapter::smpp::{self, BindAs, Esme, Segment};
+use crate::adapter::smpp::{self, BindAs, Esme};
 use crate::codec::obex::{self, ObexPut, rsp};
 use crate::codec::sip::{self, SipTransport};
 use crate::codec::sms;
@@ -350,7 +350,7 @@ impl NetClient {
             // The SMSC is given in provision; the address says the number it is reached at.
             TransportProfile::Smpp | TransportProfile::Pap => Ok(NetClient {
                 client,
-                address: format!("sms:{}", crate::runner::link::net::SMS_NUMBER),
+                address: format!("sms:{}", smpp::DEVICE_NUMBER),
                 _http: None,
                 sip: None,
                 registered: None,
@@ -473,23 +473,20 @@ impl Testee for NetClient {
             && self.bound.as_deref() != Some(smsc.as_str())
         {
             // smpp://[SYSTEM_ID:PASSWORD@]HOST:PORT
-            let rest = smsc.strip_prefix("smpp://").unwrap_or_default();
-            let (credentials, at) = rest.rsplit_once('@').unwrap_or(("dmnoti:", rest));
-            let (system_id, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-            let bound = at
-                .parse::<SocketAddr>()
-                .map_err(|_| format!("{smsc:?} is not smpp://[ID:PASSWORD@]HOST:PORT"))
-                .and_then(|to| {
-                    Esme::bind(
-                        to,
-                        BindAs::Receiver,
-                        system_id,
-                        password,
-                        POST_TIMEOUT,
-                        None,
-                    )
-                    .map_err(|e| e.to_string())
-                });
+            let bound = smsc.parse::<smpp::SmppAddress>().and_then(|a| {
+                let (system_id, password) = a
+                    .credentials
+                    .unwrap_or_else(|| ("dmnoti".into(), String::new()));
+                Esme::bind(
+                    a.smsc,
+                    BindAs::Receiver,
+                    &system_id,
+                    &password,
+                    POST_TIMEOUT,
+                    None,
+                )
+                .map_err(|e| e.to_string())
+            });
             match bound {
                 Ok(esme) => {
                     let shared = Arc::clone(&self.client);
@@ -648,9 +645,8 @@ impl NetServer {
     /// `smpp://HOST:PORT/NUMBER` for the number.
     fn send_sms(&mut self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
         let bad = || SendError::Address(device.to_owned());
-        let rest = device.strip_prefix("smpp://").ok_or_else(bad)?;
-        let (at, number) = rest.split_once('/').ok_or_else(bad)?;
-        let to: SocketAddr = at.parse().map_err(|_| bad())?;
+        let address: smpp::SmppAddress = device.parse().map_err(|_| bad())?;
+        let (to, number) = (address.smsc, address.number.ok_or_else(bad)?);
         if self.esme.as_ref().is_none_or(|(a, _)| *a != to) {
             let esme = Esme::bind(to, BindAs::Transmitter, "dmnoti", "", POST_TIMEOUT, None)
                 .map_err(|e| SendError::Smpp(e.to_string()))?;
@@ -658,7 +654,7 @@ impl NetServer {
         }
         let faults = &self.server.faults;
         let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
-        spec.address = sms::Address::number(number);
+        spec.address = sms::Address::number(&number);
         if faults.has(Fault::SmsWrongPort) {
             spec.destination_port = 2949;
         }
@@ -672,24 +668,15 @@ impl NetServer {
         let Some((_, esme)) = self.esme.as_mut() else {
             return Err(bad());
         };
-        for (udhi, dcs, ud) in sms::user_data(&tpdus) {
-            let segment = Segment {
-                source: "+15550199".into(),
-                destination: number.to_owned(),
-                esm_class: if udhi { smpp::ESM_UDHI } else { 0 },
-                data_coding: dcs,
-                user_data: ud,
-            };
-            match esme.submit(&segment) {
-                Ok(status) if status == smpp::OK => {}
-                Ok(status) => return Err(SendError::Smpp(format!("submit_sm: {status:?}"))),
-                Err(e) => {
+        match smpp::submit_push(esme, smpp::ORIGINATOR, &number, &sms::user_data(&tpdus)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if matches!(e, smpp::SubmitError::Session(_)) {
                     self.esme = None;
-                    return Err(SendError::Smpp(e.to_string()));
                 }
+                Err(SendError::Smpp(e.to_string()))
             }
         }
-        Ok(())
     }
 
     /// 7.3: the notification in a MESSAGE to the device's URI; a 2xx final response is sent.

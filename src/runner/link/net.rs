@@ -18,7 +18,7 @@
 //! by [`super::arrival`].
 
 use super::ledger::{Entered, Ledger, Ticket};
-pub use super::sockets::{SMS_NUMBER, Sockets};
+pub use super::sockets::Sockets;
 use super::{
     Batch, Broken, ClockSet, Control, Delivered, Delivery, Drained, IutError, Link, Notified,
     Problem, Provisioned, Sentinels, SetupError, TransportProfile,

@@ -87,11 +87,6 @@ pub struct Sockets {
     )>,
 }
 
-/// The number of the device a client case pushes to over SMS, when the profile names none.
-pub const SMS_NUMBER: &str = "+15550100";
-/// The harness's own number, the pushes' originator.
-pub(super) const HARNESS_NUMBER: &str = "+15550199";
-
 /// Where an `obex://HOST:PORT` address points.
 fn obex_address(address: &str) -> Result<SocketAddr, SetupError> {
     address
@@ -235,7 +230,7 @@ impl Sockets {
             (Adapter::Smpp | Adapter::Pap, Some(a)) => {
                 a.strip_prefix("sms:").unwrap_or(a).to_owned()
             }
-            _ => SMS_NUMBER.to_owned(),
+            _ => smpp::DEVICE_NUMBER.to_owned(),
         };
         let obex_target = match (profile.adapter, &profile.address) {
             (Adapter::Obex, Some(a)) => Some(obex_address(a)?),
@@ -412,15 +407,20 @@ impl Wire for Sockets {
         // Only a client binds to receive.
         self.dm.as_ref()?;
         // The device attaches where the pushes go: a lab SMSC, else the harness's.
-        if let Some(lab) = self.lab_smsc {
-            return Some(format!("smpp://{lab}"));
-        }
-        let at = reachable(self.smsc.as_ref()?.addr);
-        // The credentials ride in the URI when the SMSC asks for them.
-        Some(match &self.smsc_required {
-            Some((id, pw)) => format!("smpp://{id}:{pw}@{at}"),
-            None => format!("smpp://{at}"),
-        })
+        let address = match self.lab_smsc {
+            Some(lab) => smpp::SmppAddress {
+                credentials: None,
+                smsc: lab,
+                number: None,
+            },
+            // The credentials ride in the URI when the SMSC asks for them.
+            None => smpp::SmppAddress {
+                credentials: self.smsc_required.clone(),
+                smsc: reachable(self.smsc.as_ref()?.addr),
+                number: None,
+            },
+        };
+        Some(address.to_string())
     }
 
     fn problems(&mut self) -> Vec<Problem> {
@@ -565,11 +565,12 @@ impl Wire for Sockets {
         if let Some(smsc) = self.smsc.as_ref() {
             smsc.drain();
             self.sms_pending.clear();
-            return Ok(format!(
-                "smpp://{}/{}",
-                reachable(smsc.addr),
-                self.sms_number
-            ));
+            return Ok(smpp::SmppAddress {
+                credentials: None,
+                smsc: reachable(smsc.addr),
+                number: Some(self.sms_number.clone()),
+            }
+            .to_string());
         }
         let device = self
             .device

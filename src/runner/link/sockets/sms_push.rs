@@ -4,8 +4,8 @@
 
 use super::super::net::Answered;
 use super::super::{Broken, SetupError};
-use super::{HARNESS_NUMBER, Sockets, framing};
-use crate::adapter::smpp::{self, BindAs, Esme, Segment};
+use super::{Sockets, framing};
+use crate::adapter::smpp::{self, BindAs, Esme};
 use crate::codec::sms;
 use crate::suite::Framing;
 use crate::suite::message::Built;
@@ -60,37 +60,16 @@ impl Sockets {
             None => "harness's SMSC".to_owned(),
         };
         let esme = self.esme.as_mut().ok_or(SetupError::NotRunning("ESME"))?;
-        for (n, (udhi, dcs, ud)) in user_data.iter().enumerate() {
-            let segment = Segment {
-                source: HARNESS_NUMBER.into(),
-                destination: self.sms_number.clone(),
-                esm_class: if *udhi { smpp::ESM_UDHI } else { 0 },
-                data_coding: *dcs,
-                user_data: ud.clone(),
-            };
-            match esme.submit(&segment) {
-                Ok(status) if status == smpp::OK => {}
-                Ok(status) => {
-                    return Err(SetupError::Gateway {
-                        gateway,
-                        answer: format!(
-                            "submit_sm of segment {} of {} answered {status:?}",
-                            n + 1,
-                            user_data.len()
-                        ),
-                    }
-                    .into());
-                }
-                Err(e) => {
-                    // The session is gone: bind again on the next push.
-                    self.esme = None;
-                    return Err(SetupError::Gateway {
-                        gateway,
-                        answer: e.to_string(),
-                    }
-                    .into());
-                }
+        if let Err(e) = smpp::submit_push(esme, smpp::ORIGINATOR, &self.sms_number, &user_data) {
+            if matches!(e, smpp::SubmitError::Session(_)) {
+                // The session is gone: bind again on the next push.
+                self.esme = None;
             }
+            return Err(SetupError::Gateway {
+                gateway,
+                answer: e.to_string(),
+            }
+            .into());
         }
         Ok(Some(Answered::Smpp {
             segments: user_data.len(),
