@@ -4,7 +4,7 @@
 //! or feature tag, which the second test shows.
 
 mod common;
-use common::require;
+use common::{free_port, require};
 use dmnoti::adapter::sip::SipElement;
 use dmnoti::codec::sip::{self, SipTransport};
 use std::net::{SocketAddr, UdpSocket};
@@ -152,7 +152,8 @@ fn sipp_fails_a_message_without_the_feature_tag() {
 fn sipp_takes_the_message_over_tcp() {
     require("sipp");
     let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
-    let device_port = free_udp_port();
+    // Free for TCP too: SIPp listens there (a port free only for UDP made it fail to start).
+    let device_port = free_port();
     let uas = sipp("dm-device-message.xml", device_port, &["-t", "t1"]);
     let to: SocketAddr = format!("127.0.0.1:{device_port}").parse().unwrap();
     // SIPp listens once it has started: connect until it does.
