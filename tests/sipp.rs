@@ -207,7 +207,7 @@ fn the_harness_takes_a_message_from_sipp() {
         let uac = sipp_in(
             &dir,
             "dm-server-message.xml",
-            free_udp_port(),
+            free_port(),
             &["-t", flag, &target],
         );
         let got = element
