@@ -212,8 +212,19 @@ pub fn run(
                 };
                 let last = held.len().saturating_sub(1);
                 for (n, (i, mut r, p)) in held.into_iter().enumerate() {
-                    if !p.is_empty() {
-                        engine::settle_pending(cases[i].1, opts.strict, &mut r, &p, &drained);
+                    match (p.is_empty(), crate::interrupt::received()) {
+                        (true, _) => {}
+                        // Not drained: what it is waiting for cannot be judged, not even "ignored".
+                        (false, Some(signal)) => {
+                            r.verdict = crate::report::result::Verdict::Error;
+                            r.failures.clear();
+                            r.notes = vec![format!(
+                                "interrupted by signal {signal} before the answers to its network deliveries were settled"
+                            )];
+                        }
+                        (false, None) => {
+                            engine::settle_pending(cases[i].1, opts.strict, &mut r, &p, &drained)
+                        }
                     }
                     if n == last {
                         r.strays.extend(drained.strays.iter().cloned());
