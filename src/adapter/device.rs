@@ -24,7 +24,7 @@ pub enum Arrival {
     },
     /// A PAP push submission the harness's PPG received (7.1 through a PPG), or why it cannot be
     /// read.
-    Pap(Result<crate::codec::pap::PapPush, String>),
+    Pap(Result<crate::codec::pap::PapPush, crate::codec::pap::Error>),
     /// The SMS TPDUs of one push, as the harness's SMSC received them in submit_sm (7.1).
     Sms {
         tpdus: Vec<Vec<u8>>,
@@ -50,6 +50,7 @@ pub struct Device {
 impl Drop for Device {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        super::wake_udp(self.udp_addr);
         if let Some(t) = self.udp_thread.take() {
             let _ = t.join();
         }

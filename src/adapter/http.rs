@@ -255,107 +255,173 @@ pub fn split_url(url: &str) -> Result<(String, String), AdapterError> {
 /// Sends raw request bytes to `host` and reads the answer, all of it within `timeout` (a peer that
 /// drips its answer a byte at a time is cut off there), reading at most [`MAX_BODY`] of body.
 pub fn exchange(host: &str, request: &[u8], timeout: Duration) -> Result<Answer, AdapterError> {
-    let deadline = std::time::Instant::now() + timeout;
-    let left = || {
-        deadline
-            .saturating_duration_since(std::time::Instant::now())
-            .max(Duration::from_millis(1))
-    };
-    let io = |what: &'static str| {
-        let host = host.to_owned();
-        move |source| AdapterError::Io { what, host, source }
-    };
-    let addr = host
-        .to_socket_addrs()
-        .map_err(io("resolve"))?
-        .next()
-        .ok_or_else(|| AdapterError::NoAddress(host.to_owned()))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(io("connect to"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(io("set timeouts for"))?;
-    stream.write_all(request).map_err(io("send to"))?;
-    let local = stream.local_addr().ok();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if std::time::Instant::now() >= deadline {
-            return Err(AdapterError::Deadline {
-                host: host.to_owned(),
-                timeout,
-            });
+    let mut conn = Conn::open(host, timeout)?;
+    conn.exchange(request, timeout)
+}
+
+/// Each request in turn, on one persistent connection (HTTP/1.1 8.1) to `host`, opened again when
+/// the server closes it between answers; the answers, in order. The first error stops it.
+pub fn exchange_many(
+    host: &str,
+    requests: &[Vec<u8>],
+    timeout: Duration,
+) -> Result<Vec<Answer>, AdapterError> {
+    let mut conn: Option<Conn> = None;
+    let mut out = Vec::with_capacity(requests.len());
+    for request in requests {
+        let reused = conn.is_some();
+        let mut c = match conn.take() {
+            Some(c) => c,
+            None => Conn::open(host, timeout)?,
+        };
+        let answer = match c.exchange(request, timeout) {
+            // A kept connection the server had closed before it read the request: anew.
+            Err(AdapterError::Closed(_)) if reused => {
+                c = Conn::open(host, timeout)?;
+                c.exchange(request, timeout)?
+            }
+            other => other?,
+        };
+        let close = answer
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
+        if !close {
+            conn = Some(c);
         }
-        let _ = stream.set_read_timeout(Some(left()));
-        let n = match stream.read(&mut chunk) {
-            Ok(0) => return Err(AdapterError::Closed(host.to_owned())),
-            Ok(n) => n,
-            Err(e) if super::timed_out(&e) => {
+        out.push(answer);
+    }
+    Ok(out)
+}
+
+/// A client connection to one host.
+struct Conn {
+    host: String,
+    addr: SocketAddr,
+    stream: TcpStream,
+}
+
+impl Conn {
+    fn open(host: &str, timeout: Duration) -> Result<Conn, AdapterError> {
+        let io = |what: &'static str| {
+            let host = host.to_owned();
+            move |source| AdapterError::Io { what, host, source }
+        };
+        let addr = host
+            .to_socket_addrs()
+            .map_err(io("resolve"))?
+            .next()
+            .ok_or_else(|| AdapterError::NoAddress(host.to_owned()))?;
+        let stream = TcpStream::connect_timeout(&addr, timeout).map_err(io("connect to"))?;
+        stream
+            .set_read_timeout(Some(timeout))
+            .and_then(|()| stream.set_write_timeout(Some(timeout)))
+            .map_err(io("set timeouts for"))?;
+        let _ = stream.set_nodelay(true);
+        Ok(Conn {
+            host: host.to_owned(),
+            addr,
+            stream,
+        })
+    }
+
+    /// One request and its answer, within `timeout`.
+    fn exchange(&mut self, request: &[u8], timeout: Duration) -> Result<Answer, AdapterError> {
+        let deadline = std::time::Instant::now() + timeout;
+        let left = || {
+            deadline
+                .saturating_duration_since(std::time::Instant::now())
+                .max(Duration::from_millis(1))
+        };
+        let host = self.host.as_str();
+        let addr = self.addr;
+        let stream = &mut self.stream;
+        let io = |what: &'static str| {
+            let host = host.to_owned();
+            move |source| AdapterError::Io { what, host, source }
+        };
+        stream.write_all(request).map_err(io("send to"))?;
+        let local = stream.local_addr().ok();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            if std::time::Instant::now() >= deadline {
                 return Err(AdapterError::Deadline {
                     host: host.to_owned(),
                     timeout,
                 });
             }
-            Err(e) => return Err(io("no answer from")(e)),
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&buf) {
-            Ok(httparse::Status::Complete(head)) => {
-                let status = response.code.unwrap_or(0);
-                let headers: Vec<(String, String)> = response
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect();
-                let length = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                if length > MAX_BODY {
-                    return Err(AdapterError::BodyTooLarge {
-                        host: host.to_owned(),
-                        length,
-                    });
-                }
-                while buf.len() < head + length && std::time::Instant::now() < deadline {
-                    let _ = stream.set_read_timeout(Some(left()));
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                if buf.len() < head + length && std::time::Instant::now() >= deadline {
+            let _ = stream.set_read_timeout(Some(left()));
+            let n = match stream.read(&mut chunk) {
+                Ok(0) => return Err(AdapterError::Closed(host.to_owned())),
+                Ok(n) => n,
+                Err(e) if super::timed_out(&e) => {
                     return Err(AdapterError::Deadline {
                         host: host.to_owned(),
                         timeout,
                     });
                 }
-                let end = (head + length).min(buf.len());
-                return Ok(Answer {
-                    local,
-                    peer: addr,
-                    status,
-                    headers,
-                    body: buf[head..end].to_vec(),
-                });
-            }
-            Ok(httparse::Status::Partial) if buf.len() < 64 * 1024 => continue,
-            Ok(httparse::Status::Partial) => {
-                return Err(AdapterError::HeadersTooLarge(host.to_owned()));
-            }
-            Err(e) => {
-                return Err(AdapterError::NotHttp {
-                    host: host.to_owned(),
-                    why: e.to_string(),
-                });
+                Err(e) => return Err(io("no answer from")(e)),
+            };
+            buf.extend_from_slice(&chunk[..n]);
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&buf) {
+                Ok(httparse::Status::Complete(head)) => {
+                    let status = response.code.unwrap_or(0);
+                    let headers: Vec<(String, String)> = response
+                        .headers
+                        .iter()
+                        .map(|h| {
+                            (
+                                h.name.to_owned(),
+                                String::from_utf8_lossy(h.value).into_owned(),
+                            )
+                        })
+                        .collect();
+                    let length = headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if length > MAX_BODY {
+                        return Err(AdapterError::BodyTooLarge {
+                            host: host.to_owned(),
+                            length,
+                        });
+                    }
+                    while buf.len() < head + length && std::time::Instant::now() < deadline {
+                        let _ = stream.set_read_timeout(Some(left()));
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    if buf.len() < head + length && std::time::Instant::now() >= deadline {
+                        return Err(AdapterError::Deadline {
+                            host: host.to_owned(),
+                            timeout,
+                        });
+                    }
+                    let end = (head + length).min(buf.len());
+                    return Ok(Answer {
+                        local,
+                        peer: addr,
+                        status,
+                        headers,
+                        body: buf[head..end].to_vec(),
+                    });
+                }
+                Ok(httparse::Status::Partial) if buf.len() < 64 * 1024 => continue,
+                Ok(httparse::Status::Partial) => {
+                    return Err(AdapterError::HeadersTooLarge(host.to_owned()));
+                }
+                Err(e) => {
+                    return Err(AdapterError::NotHttp {
+                        host: host.to_owned(),
+                        why: e.to_string(),
+                    });
+                }
             }
         }
     }

@@ -2,18 +2,33 @@
 //! says), and the pieces the harness plays on the network: the mock DM server a client connects back
 //! to, and the device a server pushes to. They move bytes; they know nothing of SCR items.
 
+pub mod address;
 pub mod capture;
 pub mod device;
 pub mod dm_server;
 pub mod http;
 pub mod obex;
+pub mod pap;
 pub mod sip;
 pub mod smpp;
+pub mod sms;
 
 use crate::codec::wsp::PushBuilder;
 use crate::codec::{Format, ota_http};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
+
+/// An address a peer can send to: the unspecified address stands for loopback.
+pub fn reachable(mut at: SocketAddr) -> SocketAddr {
+    if at.ip().is_unspecified() {
+        at.set_ip(if at.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    at
+}
 
 /// What went wrong moving bytes.
 #[derive(Debug, thiserror::Error)]
@@ -146,7 +161,10 @@ pub fn accept_loop<F>(
     F: Fn(std::net::TcpStream, &std::sync::atomic::AtomicBool) + Clone + Send + 'static,
 {
     use std::sync::atomic::Ordering;
-    let mut conns: Vec<std::thread::JoinHandle<()>> = Vec::new();
+    // Each connection's thread, and its socket: at the stop the socket is shut down, so that a
+    // thread blocked reading from (or writing to) a peer that never sends (or never reads)
+    // returns at once instead of at its next poll, or never.
+    let mut conns: Vec<(std::thread::JoinHandle<()>, Option<std::net::TcpStream>)> = Vec::new();
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -156,11 +174,15 @@ pub fn accept_loop<F>(
             std::thread::sleep(Duration::from_millis(2));
             continue;
         };
+        let handle = stream.try_clone().ok();
         let (serve, stop) = (serve.clone(), std::sync::Arc::clone(&stop));
-        conns.push(std::thread::spawn(move || serve(stream, &stop)));
-        conns.retain(|c| !c.is_finished());
+        conns.push((std::thread::spawn(move || serve(stream, &stop)), handle));
+        conns.retain(|(c, _)| !c.is_finished());
     }
-    for c in conns {
+    for (c, handle) in conns {
+        if let Some(s) = handle {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
         let _ = c.join();
     }
 }
@@ -200,6 +222,20 @@ impl Drop for TcpService {
     }
 }
 
+/// Wakes a thread blocked reading a UDP socket bound at `at` (after its stop flag is set): an
+/// empty datagram from loopback.
+pub fn wake_udp(at: SocketAddr) {
+    let to = reachable(at);
+    let from: SocketAddr = if to.is_ipv4() {
+        ([127, 0, 0, 1], 0).into()
+    } else {
+        (std::net::Ipv6Addr::LOCALHOST, 0).into()
+    };
+    if let Ok(s) = UdpSocket::bind(from) {
+        let _ = s.send_to(&[], to);
+    }
+}
+
 /// Wakes an [`accept_loop`] listening at `at` (the unspecified address by loopback).
 pub fn wake(mut at: SocketAddr) {
     if at.ip().is_unspecified() {
@@ -219,6 +255,30 @@ pub enum Delivery {
     Udp(SocketAddr),
     /// An OTA-HTTP push to this URL (7.4); `plain` posts the bare notification instead.
     Http { url: String, plain: bool },
+}
+
+/// OTA-HTTP pushes of `messages` to `url`, on one persistent connection; the client's answers.
+pub fn push_http_many(
+    url: &str,
+    messages: &[(Format, &[u8])],
+    timeout: Duration,
+    capture: Option<&capture::Capture>,
+) -> Result<Vec<http::Answer>, AdapterError> {
+    let (host, path) = http::split_url(url)?;
+    let requests: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|(format, m)| ota_http::request(ota_http::Form::OtaHttp, *format, &host, &path, m))
+        .collect();
+    let answers = http::exchange_many(&host, &requests, timeout)?;
+    if let Some(c) = capture {
+        for (request, answer) in requests.iter().zip(&answers) {
+            if let Some(local) = answer.local {
+                c.tcp(local, answer.peer, request);
+                c.tcp(answer.peer, local, &answer.wire());
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// Sends one notification to a client; for HTTP, the client's answer.

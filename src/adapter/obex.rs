@@ -304,6 +304,24 @@ pub fn push(
     timeout: Duration,
     capture: Option<&Capture>,
 ) -> Result<Pushed, AdapterError> {
+    let mut pushed = push_session(to, spec, &[(format, body)], timeout, capture)?;
+    Ok(pushed.pop().unwrap_or(Pushed {
+        connect: 0,
+        put: 0,
+        packets: 0,
+    }))
+}
+
+/// Pushes each body in turn in one OBEX session to the server at `to`: CONNECT, a PUT per body
+/// (each within `timeout`), DISCONNECT. How each went, as far as the session got; an error only
+/// when the first could not be pushed (a caller pushes the rest on connections of their own).
+pub fn push_session(
+    to: SocketAddr,
+    spec: &PushSpec<'_>,
+    bodies: &[(Format, &[u8])],
+    timeout: Duration,
+    capture: Option<&Capture>,
+) -> Result<Vec<Pushed>, AdapterError> {
     let deadline = Instant::now() + timeout;
     let mut stream =
         TcpStream::connect_timeout(&to, timeout).map_err(|source| AdapterError::Io {
@@ -329,31 +347,45 @@ pub fn push(
         &obex::connect_request(target, SEND_MAX),
         Kind::Response { to_connect: true },
     )?;
-    let mut pushed = Pushed {
-        connect: code,
-        put: 0,
-        packets: 0,
-    };
     if code != rsp::SUCCESS {
-        return Ok(pushed);
+        return Ok(vec![Pushed {
+            connect: code,
+            put: 0,
+            packets: 0,
+        }]);
     }
     let max = fields.map_or(obex::MIN_PACKET, |f| f.max_packet);
     let mut put_spec = spec.put.clone();
     put_spec.connection_id = connection_id;
-    for packet in obex::put_requests(&put_spec, format, body, max) {
-        pushed.packets += 1;
-        let (code, _, _) = x.call(&packet, Kind::Response { to_connect: false })?;
-        pushed.put = code;
-        if code != rsp::CONTINUE {
-            break;
+    let mut out = Vec::with_capacity(bodies.len());
+    'bodies: for (format, body) in bodies {
+        x.deadline = Instant::now() + timeout;
+        let mut pushed = Pushed {
+            connect: code,
+            put: 0,
+            packets: 0,
+        };
+        for packet in obex::put_requests(&put_spec, *format, body, max) {
+            pushed.packets += 1;
+            match x.call(&packet, Kind::Response { to_connect: false }) {
+                Ok((c, _, _)) => pushed.put = c,
+                Err(e) if out.is_empty() => return Err(e),
+                // The session broke: the caller pushes the rest anew.
+                Err(_) => break 'bodies,
+            }
+            if pushed.put != rsp::CONTINUE {
+                break;
+            }
         }
+        out.push(pushed);
     }
-    // The disconnect's answer does not change how the push went.
+    // The disconnect's answer does not change how the pushes went.
+    x.deadline = Instant::now() + timeout;
     let _ = x.call(
         &obex::disconnect_request(connection_id),
         Kind::Response { to_connect: false },
     );
-    Ok(pushed)
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use super::AdapterError;
 use super::capture::Capture;
+use crate::codec::Format;
 use crate::codec::sip::{self, Parsed, SipMessage, SipTransport};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -61,6 +62,56 @@ struct Shared {
     order: Vec<String>,
 }
 
+/// A SIP URI's host and port as a socket address (an IP literal, or a name the system resolves).
+pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    (host, port).to_socket_addrs().ok()?.next()
+}
+
+/// How one MESSAGE of 7.3 is sent: conformant by default (`MessagePush::new`).
+#[derive(Debug, Clone, Copy)]
+pub struct MessagePush<'a> {
+    pub format: Format,
+    /// The Content-Type when not the format's own.
+    pub content_type: Option<&'a str>,
+    /// The `+g.oma.eventappid` feature tag in Accept-Contact.
+    pub feature_tag: bool,
+    /// The transport, when not the URI's or RFC 3261 18.1.1's choice.
+    pub transport: Option<SipTransport>,
+    /// Bytes after the body, past its Content-Length.
+    pub past_content_length: &'a [u8],
+}
+
+impl MessagePush<'_> {
+    pub fn new(format: Format) -> MessagePush<'static> {
+        MessagePush {
+            format,
+            content_type: None,
+            feature_tag: true,
+            transport: None,
+            past_content_length: &[],
+        }
+    }
+}
+
+/// The element's address as `to` sees it: on an unspecified bind, the source address of the
+/// route to `to`; else loopback for an unspecified one.
+pub fn reachable_towards(at: SocketAddr, to: SocketAddr) -> SocketAddr {
+    if !at.ip().is_unspecified() {
+        return at;
+    }
+    let probe = std::net::UdpSocket::bind(SocketAddr::new(at.ip(), 0))
+        .and_then(|s| s.connect(to).map(|()| s))
+        .and_then(|s| s.local_addr());
+    match probe {
+        Ok(local) => SocketAddr::new(local.ip(), at.port()),
+        Err(_) => super::reachable(at),
+    }
+}
+
 pub struct SipElement {
     pub addr: SocketAddr,
     udp: Arc<UdpSocket>,
@@ -77,6 +128,7 @@ impl Drop for SipElement {
         self.stop.store(true, Ordering::SeqCst);
         // The TCP accept loop blocks: a connection of our own wakes it to see the flag.
         super::wake(self.addr);
+        super::wake_udp(self.addr);
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -376,6 +428,45 @@ impl SipElement {
             format!("z9hG4bK{}", super::random_token()),
             super::random_token()[..8].to_owned(),
         )
+    }
+
+    /// 7.3's push: `body` (the Package #0) in a MESSAGE to `uri`, sent to `to` (the URI's host
+    /// or an outbound proxy), from this element; its final response, or why none came, and the
+    /// transport it went over. The one MESSAGE sender of the harness and the reference server.
+    pub fn send_message(
+        &self,
+        to: SocketAddr,
+        uri: &str,
+        push: &MessagePush<'_>,
+        body: &[u8],
+        timeout: Duration,
+    ) -> (SipTransport, Result<Final, AdapterError>) {
+        let (call_id, branch, tag) = self.next_ids();
+        let via = reachable_towards(self.addr, to).to_string();
+        let from = format!("sip:dm-server@{via}");
+        let mut spec = sip::MessageSpec::new(uri, &from, &via);
+        spec.call_id = &call_id;
+        spec.branch = &branch;
+        spec.from_tag = &tag;
+        spec.format = push.format;
+        spec.content_type = push.content_type;
+        spec.feature_tag = push.feature_tag;
+        let mut wire = body.to_vec();
+        if !push.past_content_length.is_empty() {
+            spec.content_length = Some(body.len());
+            wire.extend_from_slice(push.past_content_length);
+        }
+        let uri_transport = sip::uri_target(uri).and_then(|(_, _, t)| t);
+        let chosen = push.transport.or(uri_transport);
+        spec.transport = chosen.unwrap_or(SipTransport::Udp);
+        let mut request = sip::message_request(&spec, &wire);
+        if chosen.is_none() && request.len() > sip::UDP_LIMIT {
+            // RFC 3261 18.1.1: a request over 1300 bytes goes over TCP.
+            spec.transport = SipTransport::Tcp;
+            request = sip::message_request(&spec, &wire);
+        }
+        let over = spec.transport;
+        (over, self.send(to, over, &call_id, &request, timeout))
     }
 
     /// Sends a request to `to` and waits for its final response. Over UDP it is retransmitted on

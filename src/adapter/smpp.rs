@@ -34,110 +34,6 @@ pub const ESM_UDHI: u8 = 0x40;
 /// command_status ESME_ROK.
 pub const OK: CommandStatus = CommandStatus::EsmeRok;
 
-/// The number the harness and the reference server send pushes from.
-pub const ORIGINATOR: &str = "+15550199";
-
-/// The number of the device a push goes to over SMS when the profile names none (the reference
-/// client says it is reached there).
-pub const DEVICE_NUMBER: &str = "+15550100";
-
-/// Where SMPP reaches a party, as the harness tells it and an IUT reads it back:
-/// `smpp://[SYSTEM_ID:PASSWORD@]HOST:PORT` for the SMSC a device binds to, and
-/// `smpp://HOST:PORT/NUMBER` for a device a server submits to through that SMSC.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmppAddress {
-    /// The bind credentials, when the SMSC asks for them.
-    pub credentials: Option<(String, String)>,
-    pub smsc: SocketAddr,
-    /// The device's number (MSISDN), for a device.
-    pub number: Option<String>,
-}
-
-impl std::fmt::Display for SmppAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("smpp://")?;
-        if let Some((id, pw)) = &self.credentials {
-            write!(f, "{id}:{pw}@")?;
-        }
-        write!(f, "{}", self.smsc)?;
-        if let Some(n) = &self.number {
-            write!(f, "/{n}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::str::FromStr for SmppAddress {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<SmppAddress, String> {
-        let bad = || format!("{text:?} is not smpp://[ID:PASSWORD@]HOST:PORT[/NUMBER]");
-        let rest = text.strip_prefix("smpp://").ok_or_else(bad)?;
-        let (credentials, rest) = match rest.rsplit_once('@') {
-            Some((c, r)) => {
-                let (id, pw) = c.split_once(':').unwrap_or((c, ""));
-                (Some((id.to_owned(), pw.to_owned())), r)
-            }
-            None => (None, rest),
-        };
-        let (at, number) = match rest.split_once('/') {
-            Some((a, n)) if !n.is_empty() => (a, Some(n.to_owned())),
-            Some(_) => return Err(bad()),
-            None => (rest, None),
-        };
-        Ok(SmppAddress {
-            credentials,
-            smsc: at.parse().map_err(|_| bad())?,
-            number,
-        })
-    }
-}
-
-/// Why a push's segments were not all taken.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    #[error("submit_sm of segment {segment} of {of} answered {status:?}")]
-    Refused {
-        segment: usize,
-        of: usize,
-        status: CommandStatus,
-    },
-    /// The session is gone: bind again before the next push.
-    #[error(transparent)]
-    Session(#[from] SmppError),
-}
-
-/// Submits one push's segments (UDHI, data coding, user data each, as `sms::user_data` gives
-/// them) from `source` to `destination`, in order; the first that is not taken stops it. The one
-/// sender of the harness and of the reference server.
-pub fn submit_push(
-    esme: &mut Esme,
-    source: &str,
-    destination: &str,
-    user_data: &[(bool, u8, Vec<u8>)],
-) -> Result<(), SubmitError> {
-    for (n, (udhi, dcs, ud)) in user_data.iter().enumerate() {
-        let segment = Segment {
-            source: source.to_owned(),
-            destination: destination.to_owned(),
-            esm_class: if *udhi { ESM_UDHI } else { 0 },
-            data_coding: *dcs,
-            user_data: ud.clone(),
-        };
-        match esme.submit(&segment)? {
-            status if status == OK => {}
-            status => {
-                return Err(SubmitError::Refused {
-                    segment: n + 1,
-                    of: user_data.len(),
-                    status,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The largest PDU read: a submit_sm is at most a few hundred bytes.
 pub const MAX_PDU: usize = 64 * 1024;
 /// How long one read waits before a thread looks at its stop flag.
@@ -471,8 +367,11 @@ impl SmscShared {
             std::thread::spawn(move || {
                 let mut sequence = 0x4000_0000u32;
                 while !done.load(Ordering::SeqCst) {
-                    let Ok(seg) = rx.recv_timeout(POLL) else {
-                        continue;
+                    let seg = match rx.recv_timeout(POLL) {
+                        Ok(seg) => seg,
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        // The session ended: its routes are gone.
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     };
                     let Ok(d) = seg.deliver() else { continue };
                     sequence += 1;
@@ -521,6 +420,11 @@ impl SmscShared {
             }
         }
         done.store(true, Ordering::SeqCst);
+        // Its deliverer returns as soon as no route can reach it.
+        if let Ok(mut r) = self.routes.lock() {
+            r.receivers.retain(|(from, _)| *from != session);
+        }
+        drop(tx);
         let _ = deliverer.join();
     }
 
@@ -895,6 +799,56 @@ impl Esme {
         Ok(self.call(pdu, "submit_sm")?.status())
     }
 
+    /// Submits each segment with up to `window` submit_sm outstanding at once (SMPP 3.4 2.6:
+    /// an ESME may send requests before earlier ones are answered); the SMSC's command_status
+    /// of each, in order. Every answer comes within the timeout of its request.
+    pub fn submit_window(
+        &mut self,
+        segments: &[Segment],
+        window: usize,
+    ) -> Result<Vec<CommandStatus>, SmppError> {
+        let mut statuses: Vec<Option<CommandStatus>> = vec![None; segments.len()];
+        // (sequence number, index, sent at) of each submit_sm not answered yet.
+        let mut outstanding: Vec<(u32, usize, Instant)> = Vec::new();
+        let mut next = 0;
+        while next < segments.len() || !outstanding.is_empty() {
+            while next < segments.len() && outstanding.len() < window.max(1) {
+                let pdu: Pdu = segments[next].submit()?.into();
+                self.sequence += 1;
+                self.send(&Command::new(CommandStatus::EsmeRok, self.sequence, pdu))?;
+                outstanding.push((self.sequence, next, Instant::now()));
+                next += 1;
+            }
+            let oldest = outstanding
+                .iter()
+                .map(|o| o.2)
+                .min()
+                .unwrap_or_else(Instant::now);
+            let left = (oldest + self.timeout).saturating_duration_since(Instant::now());
+            let Some(c) = self.receive(left)? else {
+                return Err(SmppError::Deadline {
+                    peer: self.peer.clone(),
+                    what: "submit_sm",
+                    timeout: self.timeout,
+                });
+            };
+            let answered = outstanding
+                .iter()
+                .position(|o| o.0 == c.sequence_number() && c.id().is_response());
+            match answered {
+                Some(at) => {
+                    let (_, index, _) = outstanding.swap_remove(at);
+                    statuses[index] = Some(c.status());
+                }
+                None => self.answer_request(&c)?,
+            }
+        }
+        Ok(statuses
+            .into_iter()
+            .map(|s| s.unwrap_or(CommandStatus::EsmeRsyserr))
+            .collect())
+    }
+
     /// The next deliver_sm within `wait`, answered.
     pub fn next_delivery(&mut self, wait: Duration) -> Result<Option<Segment>, SmppError> {
         let deadline = Instant::now() + wait;
@@ -963,24 +917,6 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, SmppError::Refused { .. }), "{err}");
-    }
-
-    /// Both forms of an SMPP address print as they parse.
-    #[test]
-    fn smpp_addresses_round_trip() {
-        for text in [
-            "smpp://127.0.0.1:2775",
-            "smpp://dmnoti:secret@127.0.0.1:2775",
-            "smpp://[::1]:2775/+15550100",
-        ] {
-            let a: SmppAddress = text.parse().unwrap();
-            assert_eq!(a.to_string(), text);
-        }
-        let a: SmppAddress = "smpp://127.0.0.1:2775/+15550100".parse().unwrap();
-        assert_eq!(a.number.as_deref(), Some("+15550100"));
-        for bad in ["udp://127.0.0.1:1", "smpp://nowhere", "smpp://127.0.0.1:1/"] {
-            assert!(bad.parse::<SmppAddress>().is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub(super) fn iut(args: &IutArgs) -> Result<u8> {
                 | TransportProfile::Obex
                 | TransportProfile::Sip
                 | TransportProfile::Http => crate::iut::serve_stdio(
-                    &mut crate::iut::net::NetServer::new(server),
+                    &mut crate::iut::net_server::NetServer::new(server),
                     s.variant,
                 )?,
             }

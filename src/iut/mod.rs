@@ -7,6 +7,7 @@ pub mod client;
 pub mod device;
 pub mod faults;
 pub mod net;
+pub mod net_server;
 pub mod server;
 
 use crate::scr::Role;

@@ -7,16 +7,15 @@
 
 use super::client::{Decision, ReferenceClient};
 use super::faults::Fault;
-use super::server::ReferenceServer;
 use crate::adapter::dm_server::CONTENT_TYPE_XML;
 use crate::adapter::http::{self, Reply};
-use crate::adapter::obex::{self as obex_link, ObexServer};
+use crate::adapter::obex::ObexServer;
 use crate::adapter::sip::SipElement;
 use crate::adapter::smpp::{self, BindAs, Esme};
 use crate::codec::obex::{self, ObexPut, rsp};
 use crate::codec::sip::{self, SipTransport};
 use crate::codec::sms;
-use crate::codec::wsp::{self, PushBuilder};
+use crate::codec::wsp;
 use crate::codec::{Format, ota_http};
 use crate::testee::variant::Variant;
 use crate::testee::{Op, Reply as TesteeReply, Response, Testee};
@@ -350,7 +349,10 @@ impl NetClient {
             // The SMSC is given in provision; the address says the number it is reached at.
             TransportProfile::Smpp | TransportProfile::Pap => Ok(NetClient {
                 client,
-                address: format!("sms:{}", smpp::DEVICE_NUMBER),
+                address: crate::adapter::address::DeviceAddress::SmsNumber(
+                    crate::adapter::sms::DEVICE_NUMBER.into(),
+                )
+                .to_string(),
                 _http: None,
                 sip: None,
                 registered: None,
@@ -473,20 +475,22 @@ impl Testee for NetClient {
             && self.bound.as_deref() != Some(smsc.as_str())
         {
             // smpp://[SYSTEM_ID:PASSWORD@]HOST:PORT
-            let bound = smsc.parse::<smpp::SmppAddress>().and_then(|a| {
-                let (system_id, password) = a
-                    .credentials
-                    .unwrap_or_else(|| ("dmnoti".into(), String::new()));
-                Esme::bind(
-                    a.smsc,
-                    BindAs::Receiver,
-                    &system_id,
-                    &password,
-                    POST_TIMEOUT,
-                    None,
-                )
-                .map_err(|e| e.to_string())
-            });
+            let bound = smsc
+                .parse::<crate::adapter::address::SmppAddress>()
+                .and_then(|a| {
+                    let (system_id, password) = a
+                        .credentials
+                        .unwrap_or_else(|| ("dmnoti".into(), String::new()));
+                    Esme::bind(
+                        a.smsc,
+                        BindAs::Receiver,
+                        &system_id,
+                        &password,
+                        POST_TIMEOUT,
+                        None,
+                    )
+                    .map_err(|e| e.to_string())
+                });
             match bound {
                 Ok(esme) => {
                     let shared = Arc::clone(&self.client);
@@ -521,10 +525,8 @@ impl NetClient {
             .unwrap_or_default();
         let (host, port, transport) =
             sip::uri_target(registrar).ok_or_else(|| SendError::Address(registrar.to_owned()))?;
-        let to: SocketAddr = format!("{host}:{port}")
-            .parse()
-            .or_else(|_| format!("[{host}]:{port}").parse())
-            .map_err(|_| SendError::Address(registrar.to_owned()))?;
+        let to = crate::adapter::sip::resolve(&host, port)
+            .ok_or_else(|| SendError::Address(registrar.to_owned()))?;
         let contact = self.address.clone();
         let aor = format!("sip:dmclient@{host}");
         let via = element.addr.to_string();
@@ -547,252 +549,13 @@ impl NetClient {
     }
 }
 
-/// Why a notification could not be sent to a device.
+/// Why the reference client could not register (7.3).
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    #[error("send to {to}: {source}")]
-    Udp { to: String, source: std::io::Error },
     #[error(transparent)]
-    Http(#[from] crate::adapter::AdapterError),
-    #[error("the device answered {0}")]
+    Adapter(#[from] crate::adapter::AdapterError),
+    #[error("the registrar answered {0}")]
     Status(u16),
-    #[error("device {0:?}: expected udp://HOST:PORT, http://HOST:PORT/PATH or sip:USER@HOST:PORT")]
+    #[error("registrar {0:?}: expected sip:HOST:PORT")]
     Address(String),
-    #[error("listening for SIP: {0}")]
-    Listen(std::io::Error),
-    #[error("the device answered the OBEX {what} with 0x{code:02X}")]
-    Obex { what: &'static str, code: u8 },
-    #[error("SMPP: {0}")]
-    Smpp(String),
-}
-
-/// Sends a notification to a device address (a `sip:` one through [`NetServer`]'s element).
-pub fn send(device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
-    if let Some(addr) = device.strip_prefix("udp://") {
-        let udp = |source| SendError::Udp {
-            to: addr.to_owned(),
-            source,
-        };
-        let socket = UdpSocket::bind("0.0.0.0:0").map_err(udp)?;
-        let pdu = PushBuilder::new(format).encode(message);
-        socket.send_to(&pdu, addr).map_err(udp)?;
-        Ok(())
-    } else if device.starts_with("http://") {
-        let (host, path) = http::split_url(device)?;
-        let request = ota_http::request(ota_http::Form::OtaHttp, format, &host, &path, message);
-        let answer = http::exchange(&host, &request, POST_TIMEOUT)?;
-        if (200..300).contains(&answer.status) {
-            Ok(())
-        } else {
-            Err(SendError::Status(answer.status))
-        }
-    } else {
-        Err(SendError::Address(device.to_owned()))
-    }
-}
-
-/// The reference server that also sends what it notifies.
-pub struct NetServer {
-    pub server: ReferenceServer,
-    /// SIP push: the user agent it sends MESSAGEs from, started on the first.
-    sip: Option<SipElement>,
-    /// WAP push over SMS: its ESME, bound as a transmitter to an SMSC, on the first.
-    esme: Option<(SocketAddr, Esme)>,
-    sms_reference: u16,
-    /// PAP: push ids.
-    sms_counter: std::cell::Cell<u32>,
-}
-
-impl NetServer {
-    pub fn new(server: ReferenceServer) -> NetServer {
-        NetServer {
-            server,
-            sip: None,
-            esme: None,
-            sms_reference: 0,
-            sms_counter: std::cell::Cell::new(0),
-        }
-    }
-
-    /// 7.1 through a PPG: a PAP push-message to the gateway of `pap:NUMBER@URL` for the number.
-    fn send_pap(&self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
-        let (number, url) = device
-            .strip_prefix("pap:")
-            .and_then(|d| d.split_once('@'))
-            .ok_or_else(|| SendError::Address(device.to_owned()))?;
-        self.sms_counter.set(self.sms_counter.get().wrapping_add(1));
-        let push_id = format!(
-            "dmnoti-server-{}-{}",
-            std::process::id(),
-            self.sms_counter.get()
-        );
-        let (ct, mut body) =
-            crate::codec::pap::push_message(&push_id, number, format, None, message);
-        if self.server.faults.has(Fault::PapNoAppId) {
-            let line = format!("X-Wap-Application-Id: {}\r\n", crate::codec::pap::APP_ID);
-            if let Some(at) = body.windows(line.len()).position(|w| w == line.as_bytes()) {
-                body.drain(at..at + line.len());
-            }
-        }
-        let answer = http::post(url, &ct, &[], &body, POST_TIMEOUT)?;
-        match crate::codec::pap::response_code(&answer.body) {
-            Some(code) if crate::codec::pap::accepted(code) => Ok(()),
-            _ => Err(SendError::Status(answer.status)),
-        }
-    }
-
-    /// 7.1 over SMS: the WAP push in SMS segments, submitted to the SMSC of
-    /// `smpp://HOST:PORT/NUMBER` for the number.
-    fn send_sms(&mut self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
-        let bad = || SendError::Address(device.to_owned());
-        let address: smpp::SmppAddress = device.parse().map_err(|_| bad())?;
-        let (to, number) = (address.smsc, address.number.ok_or_else(bad)?);
-        if self.esme.as_ref().is_none_or(|(a, _)| *a != to) {
-            let esme = Esme::bind(to, BindAs::Transmitter, "dmnoti", "", POST_TIMEOUT, None)
-                .map_err(|e| SendError::Smpp(e.to_string()))?;
-            self.esme = Some((to, esme));
-        }
-        let faults = &self.server.faults;
-        let mut spec = sms::SmsSpec::new(sms::Direction::Submit);
-        spec.address = sms::Address::number(&number);
-        if faults.has(Fault::SmsWrongPort) {
-            spec.destination_port = 2949;
-        }
-        if faults.has(Fault::SmsSevenBit) {
-            spec.dcs = 0x00;
-        }
-        self.sms_reference = self.sms_reference.wrapping_add(1);
-        spec.reference = self.sms_reference % 256;
-        let pdu = PushBuilder::new(format).encode(message);
-        let tpdus = sms::encode(&spec, &pdu);
-        let Some((_, esme)) = self.esme.as_mut() else {
-            return Err(bad());
-        };
-        match smpp::submit_push(esme, smpp::ORIGINATOR, &number, &sms::user_data(&tpdus)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                if matches!(e, smpp::SubmitError::Session(_)) {
-                    self.esme = None;
-                }
-                Err(SendError::Smpp(e.to_string()))
-            }
-        }
-    }
-
-    /// 7.3: the notification in a MESSAGE to the device's URI; a 2xx final response is sent.
-    fn send_sip(&mut self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
-        if self.sip.is_none() {
-            let any: SocketAddr = ([127, 0, 0, 1], 0).into();
-            self.sip = Some(SipElement::start(any, None).map_err(SendError::Listen)?);
-        }
-        let element = self
-            .sip
-            .as_ref()
-            .ok_or(SendError::Address(device.to_owned()))?;
-        let (host, port, transport) =
-            sip::uri_target(device).ok_or_else(|| SendError::Address(device.to_owned()))?;
-        let to: SocketAddr = format!("{host}:{port}")
-            .parse()
-            .or_else(|_| format!("[{host}]:{port}").parse())
-            .map_err(|_| SendError::Address(device.to_owned()))?;
-        let faults = &self.server.faults;
-        let via = element.addr.to_string();
-        let from = format!("sip:dm-server@{via}");
-        let (call_id, branch, tag) = element.next_ids();
-        let mut spec = sip::MessageSpec::new(device, &from, &via);
-        spec.call_id = &call_id;
-        spec.branch = &branch;
-        spec.from_tag = &tag;
-        spec.format = format;
-        spec.feature_tag = !faults.has(Fault::SipNoFeatureTag);
-        if faults.has(Fault::SipDsContentType) {
-            spec.content_type = Some("application/vnd.syncml.ds.notification");
-        }
-        spec.transport = transport.unwrap_or(SipTransport::Udp);
-        let mut request = sip::message_request(&spec, message);
-        if transport.is_none() && request.len() > sip::UDP_LIMIT {
-            // RFC 3261 18.1.1: over 1300 bytes, TCP.
-            spec.transport = SipTransport::Tcp;
-            request = sip::message_request(&spec, message);
-        }
-        let answer = element.send(to, spec.transport, &call_id, &request, POST_TIMEOUT)?;
-        if (200..300).contains(&answer.code) {
-            Ok(())
-        } else {
-            Err(SendError::Status(answer.code))
-        }
-    }
-}
-
-impl NetServer {
-    /// 7.2: the notification in an OBEX PUT to the device's OBEX server.
-    fn send_obex(&self, device: &str, format: Format, message: &[u8]) -> Result<(), SendError> {
-        let to: SocketAddr = device
-            .strip_prefix("obex://")
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| SendError::Address(device.to_owned()))?;
-        let faults = &self.server.faults;
-        let spec = obex_link::PushSpec {
-            no_target: faults.has(Fault::ObexNoTarget),
-            put: obex::PutSpec {
-                ignore_max: faults.has(Fault::ObexIgnoreMaxPacket),
-                type_text: faults
-                    .has(Fault::ObexWbxmlType)
-                    .then_some("application/vnd.syncml.dm+wbxml"),
-                ..obex::PutSpec::default()
-            },
-            ..obex_link::PushSpec::default()
-        };
-        let pushed = obex_link::push(to, &spec, format, message, POST_TIMEOUT, None)?;
-        if pushed.connect != rsp::SUCCESS {
-            return Err(SendError::Obex {
-                what: "CONNECT",
-                code: pushed.connect,
-            });
-        }
-        if pushed.put != rsp::SUCCESS {
-            return Err(SendError::Obex {
-                what: "PUT",
-                code: pushed.put,
-            });
-        }
-        Ok(())
-    }
-}
-
-impl Testee for NetServer {
-    fn hello(&self) -> Response {
-        self.server.hello()
-    }
-
-    fn handle(&mut self, id: u64, op: Op) -> TesteeReply {
-        let device = match &op {
-            Op::Notify { request } => request.device.clone(),
-            _ => None,
-        };
-        let reply = self.server.handle(id, op);
-        if let (Some(device), TesteeReply::Answer(r)) = (device, &reply) {
-            if let (Some(message), Some(ct)) = (&r.message, &r.content_type) {
-                let format = Format::from_content_type(ct).unwrap_or(Format::V13);
-                let sent = if device.starts_with("sip:") {
-                    self.send_sip(&device, format, &message.0)
-                } else if device.starts_with("obex://") {
-                    self.send_obex(&device, format, &message.0)
-                } else if device.starts_with("smpp://") {
-                    self.send_sms(&device, format, &message.0)
-                } else if device.starts_with("pap:") {
-                    self.send_pap(&device, format, &message.0)
-                } else {
-                    send(&device, format, &message.0)
-                };
-                if let Err(e) = sent {
-                    return TesteeReply::answer(Response::error(
-                        Some(id),
-                        format!("sending to {device}: {e}"),
-                    ));
-                }
-            }
-        }
-        reply
-    }
 }

@@ -21,7 +21,6 @@ use crate::scr::{Catalog, ScrId, id};
 use crate::suite::message::{self, BuildContext, Built, MessageSpec};
 use crate::suite::{AccountSpec, Action, Ambiguity, Case, Check, Expect, Framing, Suite};
 use crate::testee::{Account, NotifyRequest, Outcome, Response};
-use crate::transport::TransportProfile;
 use std::collections::HashMap;
 
 /// The testee's clock at the start of a case, unless the suite says otherwise.
@@ -73,20 +72,15 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
             });
         }
     }
-    if let Some(field) = link.no_own_framing() {
-        let own = case.steps.iter().any(|s| {
-            matches!(
-                &s.action,
-                Action::Deliver {
-                    framing: Some(_),
-                    ..
-                }
-            )
-        });
-        if own {
-            return Some(Skip::NotObservable {
-                field: field.into(),
-            });
+    let framings = case.steps.iter().filter_map(|s| match &s.action {
+        Action::Deliver {
+            framing: Some(f), ..
+        } => Some(f),
+        _ => None,
+    });
+    for f in framings {
+        if let Some(why) = link.cannot_send(f) {
+            return Some(Skip::NotObservable { field: why.into() });
         }
     }
     if !link.shows_session_details() {
@@ -557,22 +551,6 @@ impl CaseRun<'_, '_> {
         }
     }
 
-    /// The item of the link's transport for the case's role (section 7's "Support ... Push"),
-    /// where what a server sent over it, or what the transport requires of a client, is judged.
-    fn transport_item(&self) -> ScrId {
-        let client = self.ctx.profile.role == crate::scr::Role::Client;
-        match (self.link.transport(), client) {
-            (TransportProfile::Http, false) => id::S_015_O,
-            (TransportProfile::Sip, false) => id::S_014_O,
-            (TransportProfile::Obex, false) => id::S_013_O,
-            (_, false) => id::S_012_O,
-            (TransportProfile::Http, true) => id::C_023_O,
-            (TransportProfile::Sip, true) => id::C_022_O,
-            (TransportProfile::Obex, true) => id::C_021_O,
-            (_, true) => id::C_020_O,
-        }
-    }
-
     fn problem(&mut self, p: Problem) {
         if let Problem::Stray(s) = p {
             if !self.result.strays.contains(&s) {
@@ -588,29 +566,17 @@ impl CaseRun<'_, '_> {
                 return;
             }
         }
-        let transport_item = self.transport_item();
+        let Some(transport_item) = self.link.transport_item(self.ctx.profile.role) else {
+            // Only a link with a transport of section 7 sees its wire.
+            return;
+        };
         let (item, observed): (ScrId, String) = match p {
             Problem::UnreadablePackage1(e) => (
                 id::C_001_M,
                 format!("the client connected with a Package #1 that cannot be read: {e}"),
             ),
-            Problem::NotWapPush(e) => (
-                transport_item,
-                format!("the datagram is not a WAP push: {e}"),
-            ),
-            Problem::SenderRule(e) => (transport_item, e),
-            Problem::NotOtaHttp(e) => (
-                transport_item,
-                format!("the push is not an OTA-HTTP push: {e}"),
-            ),
-            Problem::NotSip(e) => (
-                transport_item,
-                format!("what reached the device's user agent is not SIP: {e}"),
-            ),
-            Problem::NotPap(e) => (
-                transport_item,
-                format!("what reached the PPG is not a PAP push submission: {e}"),
-            ),
+            Problem::NotPush(e) => (transport_item, format!("{}: {e}", e.what())),
+            Problem::SenderRule(e) => (transport_item, e.to_string()),
             Problem::Requirement { broken, .. } => (transport_item, broken),
             Problem::Stray(_) => return,
         };

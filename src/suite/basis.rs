@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn the_registration_basis_is_built_in_and_a_must() {
         let bases = builtin().unwrap().unwrap();
-        let b = &bases[crate::runner::link::sockets::REGISTRATION_BASIS];
+        let b = &bases[crate::runner::link::transport::REGISTRATION_BASIS];
         assert_eq!(b.level, Level::Must);
         assert!(b.quote.contains("MUST register with the SIP/IP Core"));
     }

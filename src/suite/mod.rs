@@ -476,43 +476,172 @@ impl TryFrom<StepRepr> for Step {
     }
 }
 
-/// A WAP push framing other than the conformant `TID 06 len D8 AF 87` (7.1).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Framing {
-    /// Encoded headers between the content type and the application id, hex.
-    #[serde(default)]
-    pub extra_headers: Option<String>,
+/// A push framing other than the conformant one of its transport (section 7), one variant per
+/// transport. In a suite its keys are flat (`framing: {obex_chunk: 8}`); the keys of one transport
+/// make its variant, and keys of two transports in one framing do not load.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "FramingKeys")]
+pub enum Framing {
+    /// 7.1: a WAP push PDU other than the conformant `TID 06 len D8 AF 87` (over UDP or SMS).
+    Wsp(WspFraming),
+    /// 7.1 over SMS: the WDP destination port, when not 2948 (a push for another application).
+    Sms { port: u16 },
+    /// 7.2: at most `chunk` body bytes per PUT packet, a split the device must reassemble (by
+    /// default as many as its maximum packet length allows).
+    Obex { chunk: usize },
+    /// 7.3: the MESSAGE's transport and headers.
+    Sip(SipFraming),
+}
+
+/// 7.1: how a WAP push PDU departs from the conformant one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WspFraming {
+    /// Encoded headers between the content type and the application id.
+    pub extra_headers: Vec<u8>,
     /// The content type as text instead of its code.
-    #[serde(default)]
     pub text_content_type: bool,
-    /// Another application id code.
-    #[serde(default)]
-    pub app_id: Option<u32>,
-    /// The application id as text.
-    #[serde(default)]
-    pub app_id_text: Option<String>,
+    /// Another application id, or none (the conformant one when absent).
+    pub app_id: Option<AppIdChoice>,
+}
+
+/// The application id header of a WAP push framing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppIdChoice {
+    Code(u32),
+    Text(String),
     /// No application id header at all.
-    #[serde(default)]
-    pub no_app_id: bool,
-    /// SIP push (7.3): the transport of the MESSAGE (by default UDP, or TCP when the request is
-    /// over 1300 bytes, RFC 3261 18.1.1).
-    #[serde(default)]
-    pub sip_transport: Option<crate::codec::sip::SipTransport>,
-    /// SIP push: no `+g.oma.eventappid` feature tag in Accept-Contact.
-    #[serde(default)]
+    Absent,
+}
+
+/// 7.3: how a MESSAGE departs from the harness's usual one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SipFraming {
+    /// The transport of the MESSAGE (by default UDP, or TCP when the request is over 1300
+    /// bytes, RFC 3261 18.1.1).
+    pub transport: Option<crate::codec::sip::SipTransport>,
+    /// No `+g.oma.eventappid` feature tag in Accept-Contact.
     pub no_feature_tag: bool,
-    /// SIP push over UDP: bytes after the body, past its Content-Length (hex); RFC 3261 18.3 has
-    /// the receiver discard them.
+    /// Over UDP: bytes after the body, past its Content-Length; RFC 3261 18.3 has the receiver
+    /// discard them.
+    pub past_content_length: Vec<u8>,
+}
+
+impl Framing {
+    /// The transport whose framing this is.
+    pub fn transport(&self) -> crate::transport::TransportProfile {
+        use crate::transport::TransportProfile as T;
+        match self {
+            Framing::Wsp(_) => T::Udp,
+            Framing::Sms { .. } => T::Smpp,
+            Framing::Obex { .. } => T::Obex,
+            Framing::Sip(_) => T::Sip,
+        }
+    }
+}
+
+/// A framing as a suite writes it: flat keys, hex as text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FramingKeys {
     #[serde(default)]
-    pub past_content_length: Option<String>,
-    /// OBEX (7.2): at most this many body bytes per PUT packet, a split the device must
-    /// reassemble (by default as many as its maximum packet length allows).
+    extra_headers: Option<String>,
     #[serde(default)]
-    pub obex_chunk: Option<usize>,
-    /// WAP push over SMS: the destination port, when not 2948 (a push for another application).
+    text_content_type: bool,
     #[serde(default)]
-    pub sms_port: Option<u16>,
+    app_id: Option<u32>,
+    #[serde(default)]
+    app_id_text: Option<String>,
+    #[serde(default)]
+    no_app_id: bool,
+    #[serde(default)]
+    sip_transport: Option<crate::codec::sip::SipTransport>,
+    #[serde(default)]
+    no_feature_tag: bool,
+    #[serde(default)]
+    past_content_length: Option<String>,
+    #[serde(default)]
+    obex_chunk: Option<usize>,
+    #[serde(default)]
+    sms_port: Option<u16>,
+}
+
+impl TryFrom<FramingKeys> for Framing {
+    type Error = String;
+
+    fn try_from(k: FramingKeys) -> Result<Framing, String> {
+        let hex = |key: &str, v: Option<String>| -> Result<Vec<u8>, String> {
+            v.map_or(Ok(Vec::new()), |h| {
+                crate::codec::parse_hex(&h).map_err(|e| format!("framing {key}: {e}"))
+            })
+        };
+        let wsp = [
+            (k.extra_headers.is_some(), "extra_headers"),
+            (k.text_content_type, "text_content_type"),
+            (k.app_id.is_some(), "app_id"),
+            (k.app_id_text.is_some(), "app_id_text"),
+            (k.no_app_id, "no_app_id"),
+        ];
+        let sip = [
+            (k.sip_transport.is_some(), "sip_transport"),
+            (k.no_feature_tag, "no_feature_tag"),
+            (k.past_content_length.is_some(), "past_content_length"),
+        ];
+        let obex = [(k.obex_chunk.is_some(), "obex_chunk")];
+        let sms = [(k.sms_port.is_some(), "sms_port")];
+        let groups: [(&str, &[(bool, &str)]); 4] = [
+            ("WAP push", &wsp),
+            ("SIP", &sip),
+            ("OBEX", &obex),
+            ("SMS", &sms),
+        ];
+        let used: Vec<(&str, Vec<&str>)> = groups
+            .iter()
+            .map(|(t, keys)| (*t, keys.iter().filter(|k| k.0).map(|k| k.1).collect()))
+            .filter(|(_, keys): &(&str, Vec<&str>)| !keys.is_empty())
+            .collect();
+        match used.as_slice() {
+            [] => Err("a framing names no key: leave it out for the conformant framing".into()),
+            [_, _, ..] => Err(format!(
+                "a framing is of one transport; this one mixes {}",
+                used.iter()
+                    .map(|(t, keys)| format!("{t} ({})", keys.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )),
+            [("WAP push", keys)] => {
+                let app_id = match (k.app_id, k.app_id_text, k.no_app_id) {
+                    (None, None, false) => None,
+                    (Some(c), None, false) => Some(AppIdChoice::Code(c)),
+                    (None, Some(t), false) => Some(AppIdChoice::Text(t)),
+                    (None, None, true) => Some(AppIdChoice::Absent),
+                    _ => {
+                        return Err(format!(
+                            "a framing has one application id: it names {}",
+                            keys.join(", ")
+                        ));
+                    }
+                };
+                Ok(Framing::Wsp(WspFraming {
+                    extra_headers: hex("extra_headers", k.extra_headers)?,
+                    text_content_type: k.text_content_type,
+                    app_id,
+                }))
+            }
+            [("SIP", _)] => Ok(Framing::Sip(SipFraming {
+                transport: k.sip_transport,
+                no_feature_tag: k.no_feature_tag,
+                past_content_length: hex("past_content_length", k.past_content_length)?,
+            })),
+            [("OBEX", _)] => match k.obex_chunk {
+                Some(0) => Err("framing obex_chunk: a PUT packet carries at least 1 byte".into()),
+                Some(chunk) => Ok(Framing::Obex { chunk }),
+                None => Err("framing obex_chunk is missing".into()),
+            },
+            [(_, _)] => Ok(Framing::Sms {
+                port: k.sms_port.unwrap_or(crate::codec::sms::WAP_PUSH_PORT),
+            }),
+        }
+    }
 }
 
 impl SessionExpect {
@@ -943,6 +1072,52 @@ mod tests {
         );
         let e = parse(&GOOD.replace("C-018-M", "S-011-M")).unwrap_err();
         assert!(e.message.contains("is a server item"), "{e}");
+    }
+
+    /// A framing is of one transport: its keys make the variant; keys of two transports, two
+    /// application ids or bad hex do not load, and say where.
+    #[test]
+    fn a_framing_is_of_one_transport() {
+        let with = |framing: &str| {
+            GOOD.replace(
+                "      - deliver: {session_id: 0x00AB}\n",
+                &format!("      - deliver: {{session_id: 0x00AB}}\n        framing: {framing}\n"),
+            )
+        };
+        let framing_of = |s: &Suite| match &s.cases[0].steps[0].action {
+            Action::Deliver { framing, .. } => framing.clone(),
+            other => panic!("{other:?}"),
+        };
+        let s = parse(&with("{obex_chunk: 8}")).unwrap();
+        assert_eq!(framing_of(&s), Some(Framing::Obex { chunk: 8 }));
+        let s = parse(&with("{no_app_id: true, extra_headers: \"8d00\"}")).unwrap();
+        assert_eq!(
+            framing_of(&s),
+            Some(Framing::Wsp(WspFraming {
+                extra_headers: vec![0x8d, 0x00],
+                text_content_type: false,
+                app_id: Some(AppIdChoice::Absent),
+            }))
+        );
+        let s = parse(&with("{sip_transport: tcp, past_content_length: \"0d0a\"}")).unwrap();
+        let Some(Framing::Sip(sip)) = framing_of(&s) else {
+            panic!("not SIP")
+        };
+        assert_eq!(sip.past_content_length, vec![0x0d, 0x0a]);
+        for (framing, says) in [
+            (
+                "{obex_chunk: 8, sip_transport: tcp}",
+                "mixes SIP (sip_transport) and OBEX (obex_chunk)",
+            ),
+            ("{app_id: 4, no_app_id: true}", "one application id"),
+            ("{extra_headers: \"zz\"}", "framing extra_headers"),
+            ("{obex_chunk: 0}", "at least 1 byte"),
+            ("{}", "names no key"),
+        ] {
+            let e = parse(&with(framing)).unwrap_err();
+            assert!(e.message.contains(says), "{framing}: {e}");
+            assert_eq!(e.line, Some(8), "{framing}: {e}");
+        }
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //! MESSAGE. Each transport's sender rules are problems (observations of its item); the body is the
 //! notification the engine judges.
 
-use super::{Notified, Problem};
+use super::{Notified, Problem, WireError};
 use crate::adapter::device::Arrival;
-use crate::codec::Rule as _;
 use crate::codec::obex;
 use crate::codec::sip;
 use crate::codec::sms;
@@ -21,7 +20,7 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
         Arrival::Push {
             content_type, body, ..
         } => match ota_http::decode_entity(&content_type, &body, 0) {
-            Err(e) => Notified::Unreadable(Problem::NotOtaHttp(e.to_string())),
+            Err(e) => Notified::Unreadable(Problem::NotPush(WireError::OtaHttp(e))),
             Ok(push) => Notified::Arrived {
                 content_type: Some(push.format.content_type().to_owned()),
                 message: push.message.to_vec(),
@@ -36,18 +35,14 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
                 .map(|t| sms::decode(t, Some(sms::Direction::Submit)))
                 .collect();
             match read.and_then(|r| sms::reassemble(&r)) {
-                Err(e) => Notified::Unreadable(Problem::NotWapPush(format!(
-                    "{} ({})",
-                    e.kind,
-                    e.kind.section()
-                ))),
+                Err(e) => Notified::Unreadable(Problem::NotPush(WireError::Sms(e))),
                 // The SMS framing's rules (port, coding) are observations; the WSP push
                 // inside is read as over UDP.
                 Ok(datagram) => wap_push_arrived(
                     &datagram.payload,
                     sms::route(&datagram)
                         .err()
-                        .map(|e| Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section())))
+                        .map(|e| Problem::SenderRule(WireError::Sms(e)))
                         .into_iter()
                         .collect(),
                     said,
@@ -55,13 +50,13 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
                 ),
             }
         }
-        Arrival::Pap(Err(e)) => Notified::Unreadable(Problem::NotPap(e)),
+        Arrival::Pap(Err(e)) => Notified::Unreadable(Problem::NotPush(WireError::Pap(e))),
         Arrival::Pap(Ok(push)) => Notified::Arrived {
             // The content's rules (type, application id) are observations; the Package #0
             // is judged.
             problems: crate::codec::pap::content_rules(&push)
                 .into_iter()
-                .map(|e| Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section())))
+                .map(|e| Problem::SenderRule(WireError::Pap(e)))
                 .collect(),
             content_type: Some(
                 Format::from_content_type(push.content_type.split(';').next().unwrap_or("").trim())
@@ -77,7 +72,7 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
             // Each broken rule of 7.2 is an observation; the body is still judged.
             problems: obex::sender_rules(&put)
                 .into_iter()
-                .map(|e| Problem::SenderRule(format!("{} ({})", e.kind, e.kind.section())))
+                .map(|e| Problem::SenderRule(WireError::Obex(e)))
                 .collect(),
             content_type: Some(
                 put.type_text
@@ -101,7 +96,7 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
                 Notified::Arrived {
                     problems: sip::sender_rules(&m)
                         .into_iter()
-                        .map(|e| Problem::SenderRule(e.to_string()))
+                        .map(|e| Problem::SenderRule(WireError::Sip(Some(e))))
                         .collect(),
                     content_type: Some(format.unwrap_or(Format::V13).content_type().to_owned()),
                     message: m.body.to_vec(),
@@ -111,9 +106,9 @@ pub(super) fn notified(arrival: Arrival, said: Option<String>, arrived: Response
             }
             // The element records only whole messages.
             Ok(sip::Parsed::Partial) => {
-                Notified::Unreadable(Problem::NotSip("an incomplete message".into()))
+                Notified::Unreadable(Problem::NotPush(WireError::Sip(None)))
             }
-            Err(e) => Notified::Unreadable(Problem::NotSip(e.to_string())),
+            Err(e) => Notified::Unreadable(Problem::NotPush(WireError::Sip(Some(e)))),
         },
     }
 }
@@ -127,12 +122,12 @@ fn wap_push_arrived(
     response: Response,
 ) -> Notified {
     match wsp::decode(pdu) {
-        Err(e) => Notified::Unreadable(Problem::NotWapPush(e.to_string())),
+        Err(e) => Notified::Unreadable(Problem::NotPush(WireError::Wsp(e))),
         Ok(push) => {
             problems.extend(
                 wsp::sender_rules(&push)
                     .into_iter()
-                    .map(|e| Problem::SenderRule(e.to_string())),
+                    .map(|e| Problem::SenderRule(WireError::Wsp(e))),
             );
             Notified::Arrived {
                 problems,

@@ -65,7 +65,7 @@ pub enum Entered {
     /// It answers this send.
     Answers(Ticket),
     /// It cannot be read: the link's problem to report.
-    Unreadable(String),
+    Unreadable(crate::adapter::dm_server::Unread),
     /// It answers no message sent (or one already answered): a stray, recorded.
     Stray,
 }
@@ -146,7 +146,7 @@ impl Ledger {
     pub fn enter(&mut self, posted: Posted) -> Entered {
         let text = match &posted.package1 {
             Ok(p1) => p1.session_id.clone().unwrap_or_default(),
-            Err(e) => return Entered::Unreadable(e.to_string()),
+            Err(e) => return Entered::Unreadable(e.clone()),
         };
         let readings = readings(&text);
         let is_open = |id: &u16| self.outstanding.get(id).is_some_and(|q| !q.is_empty());

@@ -11,8 +11,8 @@ pub mod arrival;
 pub mod control;
 pub mod ledger;
 pub mod net;
-pub mod sockets;
 pub mod stdio;
+pub mod transport;
 pub mod trigger;
 
 use crate::suite::Framing;
@@ -120,21 +120,15 @@ pub enum Broken {
     Iut(#[from] IutError),
 }
 
-/// What a link saw on its wire that is wrong, in the link's words.
+/// What a link saw on its wire that is wrong, each with the typed error of the codec that read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Client role: the client posted a Package #1 that cannot be read.
-    UnreadablePackage1(String),
-    /// Server role: what reached the device is not a WAP push PDU.
-    NotWapPush(String),
-    /// Server role: a WAP push breaks a sender rule of 7.1.
-    SenderRule(String),
-    /// Server role: what reached the device is not an OTA-HTTP push.
-    NotOtaHttp(String),
-    /// Server role: what reached the device's user agent is not a SIP request.
-    NotSip(String),
-    /// Server role: what reached the harness's PPG is not a PAP push submission.
-    NotPap(String),
+    UnreadablePackage1(crate::adapter::dm_server::Unread),
+    /// Server role: what reached the device does not read as a push of the transport's kind.
+    NotPush(WireError),
+    /// Server role: a push that reads, but breaks a sender rule of its transport (section 7).
+    SenderRule(WireError),
     /// Client role: what the transport requires of the device (over SIP, its registration) is
     /// broken. It stands for the whole run: the case whose basis is `basis` (the sentence the
     /// transport names) judges it, once; other cases pass it by.
@@ -142,6 +136,54 @@ pub enum Problem {
     /// Something that is not the IUT's reached the harness (another device registering): recorded
     /// with the case, judged nowhere.
     Stray(String),
+}
+
+/// The decoding error of one of section 7's framings, as its codec typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireError {
+    /// 7.1: the WSP push PDU (over UDP, or reassembled from SMS).
+    Wsp(crate::codec::wsp::Error),
+    /// 7.1 over SMS: the TPDUs and their concatenation.
+    Sms(crate::codec::sms::Error),
+    /// 7.1 through a PPG: the PAP push submission.
+    Pap(crate::codec::pap::Error),
+    /// 7.2: the OBEX PUT.
+    Obex(crate::codec::obex::Error),
+    /// 7.3: the SIP request (none when it never came whole).
+    Sip(Option<crate::codec::sip::Error>),
+    /// 7.4: the OTA-HTTP push.
+    OtaHttp(crate::codec::ota_http::Error),
+}
+
+impl WireError {
+    /// What the bytes should have been, in the words of a report.
+    pub fn what(&self) -> &'static str {
+        match self {
+            WireError::Wsp(_) => "the datagram is not a WAP push",
+            WireError::Sms(_) => "the SMS segments are not a WAP push",
+            WireError::Pap(_) => "what reached the PPG is not a PAP push submission",
+            WireError::Obex(_) => "the OBEX PUT is not a push",
+            WireError::Sip(_) => "what reached the device's user agent is not SIP",
+            WireError::OtaHttp(_) => "the push is not an OTA-HTTP push",
+        }
+    }
+}
+
+impl std::fmt::Display for WireError {
+    /// The broken rule and its section (a sender rule is judged on the whole message; the byte
+    /// offset is kept where the bytes stop reading).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::codec::Rule as _;
+        match self {
+            WireError::Wsp(e) => write!(f, "{e}"),
+            WireError::Sms(e) => write!(f, "{} ({})", e.kind, e.kind.section()),
+            WireError::Pap(e) => write!(f, "{} ({})", e.kind, e.kind.section()),
+            WireError::Obex(e) => write!(f, "{} ({})", e.kind, e.kind.section()),
+            WireError::Sip(Some(e)) => write!(f, "{e}"),
+            WireError::Sip(None) => f.write_str("an incomplete message"),
+            WireError::OtaHttp(e) => write!(f, "{e}"),
+        }
+    }
 }
 
 /// How provisioning went.
@@ -244,9 +286,18 @@ pub trait Link {
     /// Whether "ignored" must be proven by a valid sentinel that did start a session.
     fn needs_sentinel(&self) -> bool;
 
-    /// Why this link cannot send a push framing of a case's own, if it cannot (through a PPG the
-    /// gateway frames the push): the case is skipped, with this said.
-    fn no_own_framing(&self) -> Option<&'static str> {
+    /// Why this link cannot send a case's own push framing, if it cannot (as its transport
+    /// declares): the case is skipped, with this said.
+    fn cannot_send(&self, framing: &crate::suite::Framing) -> Option<&'static str> {
+        let _ = framing;
+        None
+    }
+
+    /// The SCR item of the link's transport for `role` (section 7's "Support ... Push"), where
+    /// what a server sent over it, or what the transport requires of a client, is judged; none
+    /// for a link with no transport of section 7.
+    fn transport_item(&self, role: crate::scr::Role) -> Option<crate::scr::ScrId> {
+        let _ = role;
         None
     }
 

@@ -18,7 +18,7 @@
 //! by [`super::arrival`].
 
 use super::ledger::{Entered, Ledger, Ticket};
-pub use super::sockets::Sockets;
+pub use super::transport::Sockets;
 use super::{
     Batch, Broken, ClockSet, Control, Delivered, Delivery, Drained, IutError, Link, Notified,
     Problem, Provisioned, Sentinels, SetupError, TransportProfile,
@@ -32,7 +32,6 @@ use crate::profile::Profile;
 use crate::suite::Framing;
 use crate::suite::message::Built;
 use crate::testee::{Account, NotifyRequest, Op, Outcome, Response, Session};
-use crate::transport::TransportProfile as Adapter;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -146,6 +145,15 @@ pub trait Wire {
     /// Client role: the URI the mock DM server takes an account's sessions at.
     fn server_uri(&self, server_id: &str) -> Option<String>;
 
+    /// Client role: a batch of messages pushed in no framing of their own, their answers not
+    /// looked at.
+    fn push_batch(&mut self, messages: &[Built]) -> Result<(), Broken> {
+        for m in messages {
+            self.push(m, None, None)?;
+        }
+        Ok(())
+    }
+
     /// Server role: the device address a server is to notify, with nothing pending there.
     fn device(&mut self) -> Result<String, Broken>;
 
@@ -180,14 +188,7 @@ impl<C: Control, W: Wire> NetLink<C, W> {
             control,
             wire: None,
             start,
-            transport: match profile.adapter {
-                Adapter::Http => TransportProfile::Http,
-                Adapter::Smpp => TransportProfile::Smpp,
-                Adapter::Pap => TransportProfile::Pap,
-                Adapter::Obex => TransportProfile::Obex,
-                Adapter::Sip => TransportProfile::Sip,
-                _ => TransportProfile::Udp,
-            },
+            transport: profile.adapter,
             trigger: profile.trigger.clone(),
             timeout,
             ledger: Ledger::default(),
@@ -271,15 +272,21 @@ impl<C: Control, W: Wire> NetLink<C, W> {
         content_type: Option<&str>,
         framing: Option<&Framing>,
     ) -> Result<(Option<Ticket>, Option<Answered>), Broken> {
+        let ticket = self.ticket(message);
+        Ok((ticket, self.wire()?.push(message, content_type, framing)?))
+    }
+
+    /// The ticket of a message about to be sent (none when it has no SESSIONID to answer by),
+    /// once any answer still on its way to an earlier case's send of its SESSIONID has landed.
+    fn ticket(&mut self, message: &Built) -> Option<Ticket> {
         if let Some(id) = message.wire_session_id() {
             if self.ledger.open_from_earlier_case(id) {
                 self.settle_earlier(id);
             }
         }
-        let ticket = message
+        message
             .wire_session_id()
-            .map(|id| self.ledger.sent(id, message.server_id(), Instant::now()));
-        Ok((ticket, self.wire()?.push(message, content_type, framing)?))
+            .map(|id| self.ledger.sent(id, message.server_id(), Instant::now()))
     }
 
     /// An earlier case sent this SESSIONID and has no answer yet: before it is sent again, any
@@ -354,9 +361,12 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         true
     }
 
-    fn no_own_framing(&self) -> Option<&'static str> {
-        (self.transport == TransportProfile::Pap)
-            .then_some("a push framing of the case's own (the PPG frames the push)")
+    fn cannot_send(&self, framing: &Framing) -> Option<&'static str> {
+        super::transport::kind(self.transport).and_then(|k| (k.carries)(framing).err())
+    }
+
+    fn transport_item(&self, role: crate::scr::Role) -> Option<crate::scr::ScrId> {
+        super::transport::kind(self.transport).map(|k| k.item(role))
     }
 
     fn provision(
@@ -430,8 +440,9 @@ impl<C: Control, W: Wire> Link for NetLink<C, W> {
         let sentinel = sentinel_of(sentinel)?;
         let mut tickets = Vec::with_capacity(variants.len());
         for v in variants {
-            tickets.push(self.send(v, None, None)?.0);
+            tickets.push(self.ticket(v));
         }
+        self.wire()?.push_batch(variants)?;
         let mut batch = Batch::default();
         batch.strays = self.prove_alive(sentinel, &mut batch.problems)?;
         for (index, (v, ticket)) in variants.iter().zip(tickets).enumerate() {
