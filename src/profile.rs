@@ -103,11 +103,54 @@ pub struct Profile {
     /// Optional SCR items: true when implemented, false when not.
     #[serde(default)]
     pub claims: BTreeMap<String, bool>,
+    /// Server role: the formats the server sends. 1.3 always (the format of this
+    /// specification); 1.2 as well when listed, and then the 1.2 cases run.
+    #[serde(
+        default = "default_formats",
+        deserialize_with = "formats",
+        skip_serializing_if = "is_default_formats"
+    )]
+    pub formats: Vec<crate::codec::Format>,
     #[serde(default)]
     pub parameters: Parameters,
 }
 
 pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn default_formats() -> Vec<crate::codec::Format> {
+    vec![crate::codec::Format::V13]
+}
+
+fn is_default_formats(f: &[crate::codec::Format]) -> bool {
+    f == [crate::codec::Format::V13]
+}
+
+/// `formats: [1.3, 1.2]`: YAML reads the bare versions as numbers; quoted, as text.
+fn formats<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<crate::codec::Format>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Version {
+        Text(String),
+        Number(f64),
+    }
+    let versions = Vec::<Version>::deserialize(d)?;
+    versions
+        .into_iter()
+        .map(|v| {
+            let text = match v {
+                Version::Text(t) => t,
+                Version::Number(n) => format!("{n:.1}"),
+            };
+            match text.as_str() {
+                "1.3" => Ok(crate::codec::Format::V13),
+                "1.2" => Ok(crate::codec::Format::V12),
+                other => Err(serde::de::Error::custom(format!(
+                    "format {other:?}: a server sends 1.3, and may send 1.2"
+                ))),
+            }
+        })
+        .collect()
+}
 
 impl Profile {
     /// The reference client or server, as `dmnoti iut` runs it, with `faults`.
@@ -220,6 +263,11 @@ impl Profile {
             cwd: None,
             accounts: Vec::new(),
             claims,
+            // The reference server makes both formats.
+            formats: match role {
+                Role::Client => default_formats(),
+                Role::Server => vec![crate::codec::Format::V13, crate::codec::Format::V12],
+            },
             parameters: Parameters {
                 timeout_unit: Some(TimeoutUnit::Minutes),
                 digest_reading: Some(DigestReading::LiteralColons),
@@ -271,6 +319,12 @@ impl Profile {
                     format!("{id} is mandatory: it cannot be claimed as not implemented"),
                 ));
             }
+        }
+        if !self.formats.contains(&crate::codec::Format::V13) {
+            return Err((
+                "formats".into(),
+                "formats must list 1.3: a DM 1.3 server sends the format of this specification (1.2 may be listed beside it)".into(),
+            ));
         }
         if self.adapter == TransportProfile::Stdio && self.command.is_none() {
             return Err(("adapter".into(), "adapter stdio needs a command".into()));
@@ -404,6 +458,24 @@ mod tests {
         assert!(!p.claims("SCR-DM-NOTI-C-011-O", &c));
         assert!(p.claims("SCR-DM-NOTI-C-001-M", &c));
         assert_eq!(p.parameters.timeout_unit, Some(TimeoutUnit::Days));
+    }
+
+    /// `formats` takes the versions bare or quoted; 1.3 is always there; another is refused.
+    #[test]
+    fn formats_list_what_a_server_sends() {
+        use crate::codec::Format;
+        let server = GOOD
+            .replace("role: client", "role: server")
+            .replace("claims:\n  SCR-DM-NOTI-C-007-O: true\n", "");
+        assert_eq!(load(&server).unwrap().formats, [Format::V13]);
+        let both = load(&format!("{server}formats: [1.3, 1.2]\n")).unwrap();
+        assert_eq!(both.formats, [Format::V13, Format::V12]);
+        let quoted = load(&format!("{server}formats: [\"1.2\", \"1.3\"]\n")).unwrap();
+        assert_eq!(quoted.formats, [Format::V12, Format::V13]);
+        let e = load(&format!("{server}formats: [1.2]\n")).unwrap_err();
+        assert!(e.message.contains("formats must list 1.3"), "{e}");
+        let e = load(&format!("{server}formats: [1.1]\n")).unwrap_err();
+        assert!(e.message.contains("format \"1.1\""), "{e}");
     }
 
     #[test]

@@ -172,3 +172,68 @@ fn a_server_that_never_notifies_passes_nothing() {
         );
     }
 }
+
+/// A server (over stdio, a shell script of no one's making) that answers every `notify` with an
+/// error: no case passes, the 1.2 cases included (the profile says it sends 1.2), and the run
+/// fails, each case on its own item.
+#[test]
+fn a_server_that_refuses_every_notify_passes_nothing() {
+    let dir = tempdir("refusing-server");
+    let script = dir.join("refuse.sh");
+    std::fs::write(
+        &script,
+        r#"while IFS= read -r line; do
+  id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+  case "$line" in
+    *'"op":"hello"'*) printf '{"id":%s,"ok":true,"role":"server","name":"refuser","protocol":1}\n' "$id" ;;
+    *'"op":"notify"'*) printf '{"id":%s,"ok":false,"error":"cannot notify"}\n' "$id" ;;
+    *) printf '{"id":%s,"ok":true}\n' "$id" ;;
+  esac
+done
+"#,
+    )
+    .unwrap();
+    let profile = dir.join("refuser.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name: refuser\nrole: server\ncommand: /bin/sh\nargs: [{:?}]\nformats: [1.3, 1.2]\n",
+            script.display().to_string()
+        ),
+    )
+    .unwrap();
+    let reports = dir.join("r");
+    let out = std::process::Command::new(BIN)
+        .args(["run", "--assume-unclaimed", "--iut"])
+        .arg(&profile)
+        .arg("--reports")
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let all = cases(&results(&reports));
+    let ran: Vec<&serde_json::Value> = all.iter().filter(|c| c["verdict"] != "skipped").collect();
+    assert!(
+        ran.iter()
+            .any(|c| c["id"].as_str().is_some_and(|id| id.contains(".v12."))),
+        "the 1.2 cases ran"
+    );
+    assert!(ran.len() > 30, "{}", ran.len());
+    for c in ran {
+        assert_eq!(c["verdict"], "fail", "{c}");
+        let own = c["scrs"][0].as_str().unwrap();
+        assert_eq!(c["failures"][0]["scr"], own, "{c}");
+        assert!(
+            c["failures"][0]["observed"]
+                .as_str()
+                .unwrap()
+                .contains("no notification: "),
+            "{c}"
+        );
+    }
+}

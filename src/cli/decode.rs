@@ -83,8 +83,40 @@ pub(super) fn decode(args: &DecodeArgs) -> Result<u8> {
         InputKind::Sms => explain::explain_sms(&segments, &keys),
         _ => explain::explain(&bytes, input, &keys),
     };
+    // Bare bytes that read cleanly as neither format: both readings, the better first.
+    let detected = crate::codec::detect(&bytes);
+    let both = (input_kind == InputKind::Auto
+        && matches!(
+            detected,
+            crate::codec::Detected::V12 | crate::codec::Detected::V13
+        ))
+    .then(|| crate::codec::Readings::of(&bytes))
+    .filter(|r| r.neither_clean());
     let text = if args.json {
         serde_json::to_string_pretty(&e)? + "\n"
+    } else if let Some(r) = both {
+        let (first, other, other_input) = match r.better() {
+            crate::codec::Format::V12 => ("1.2", "1.3", Input::V13),
+            crate::codec::Format::V13 => ("1.3", "1.2", Input::V12),
+        };
+        let say = |name: &str, reading: crate::codec::Reading| {
+            format!(
+                "as {name} it breaks {} rule(s), {}",
+                reading.violations,
+                if reading.structure {
+                    "every length fitting the bytes"
+                } else {
+                    "with lengths that do not fit the bytes"
+                }
+            )
+        };
+        format!(
+            "note: the bytes read cleanly as neither format: {}; {}. The {first} reading explains more and is shown first; the {other} reading follows (give --as to choose one).\n{}\n--- the {other} reading ---\n{}",
+            say("1.2", r.v12),
+            say("1.3", r.v13),
+            e.to_text(),
+            explain::explain(&bytes, other_input, &keys).to_text()
+        )
     } else {
         e.to_text()
     };

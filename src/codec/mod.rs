@@ -46,6 +46,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// The version as written: "1.2" or "1.3".
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::V12 => "1.2",
+            Format::V13 => "1.3",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::V12 => CONTENT_TYPE_V12,
@@ -153,6 +161,39 @@ mod tests {
         );
     }
 
+    /// Bare bytes are taken for the format that reads them better: a 1.2 message whose V is
+    /// broken is still 1.2 (its lengths fit), whatever its digest's first nibble.
+    #[test]
+    fn a_broken_1_2_message_is_still_read_as_1_2() {
+        let mut d = v12::Draft12 {
+            digest: vec![0xA5; 16],
+            trigger: v12::RawTrigger {
+                version: 8,
+                initiator: 1,
+                ..v12::RawTrigger::default()
+            },
+            server_id_length: None,
+            server_id: b"Scts".to_vec(),
+            vendor_body: Vec::new(),
+        };
+        assert_eq!(detect(&d.encode()), Detected::V12);
+        let r = Readings::of(&d.encode());
+        assert!(r.neither_clean());
+        assert!(r.v12.structure && !r.v12.version);
+        d.trigger.version = v12::VERSION;
+        d.trigger.session_id = 1;
+        assert_eq!(detect(&d.encode()), Detected::V12);
+        assert!(Readings::of(&d.encode()).v12.clean());
+        let v13 = build::encode(&build::EncodeSpec {
+            server_id: "dm".into(),
+            session_id: 0x0A01,
+            secret: Some(b"k".to_vec()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(detect(&v13), Detected::V13);
+    }
+
     #[test]
     fn content_types_name_formats() {
         assert_eq!(
@@ -200,14 +241,95 @@ pub fn detect(bytes: &[u8]) -> Detected {
     {
         return Detected::Wsp;
     }
-    if bytes.first().is_some_and(|b| b >> 4 == v13::VERSION) {
-        return Detected::V13;
+    match Readings::of(bytes).better() {
+        Format::V12 => Detected::V12,
+        Format::V13 => Detected::V13,
     }
-    let v12_version = bytes
-        .get(16..18)
-        .map(|b| u16::from_be_bytes([b[0], b[1]]) >> 6);
-    if matches!(v12_version, Some(v12::VERSION | v12::VERSION_LENIENT)) {
-        return Detected::V12;
+}
+
+/// How well bare bytes read as each format: whether the reading's structure holds (the
+/// lengths it reads fit the bytes), and how many rules it breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readings {
+    pub v13: Reading,
+    pub v12: Reading,
+}
+
+/// One format's reading of bare bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// Its version field holds the format's value (1.3's VER 1; 1.2's V 11, or the lenient 12).
+    pub version: bool,
+    /// Every length it reads fits: the bytes are explained to their end.
+    pub structure: bool,
+    pub violations: usize,
+}
+
+impl Reading {
+    pub fn clean(self) -> bool {
+        self.violations == 0
     }
-    Detected::V13
+
+    /// The better of two readings: a version that fits, then a structure that holds, then fewer
+    /// broken rules.
+    fn key(self) -> (bool, bool, std::cmp::Reverse<usize>) {
+        (
+            self.version,
+            self.structure,
+            std::cmp::Reverse(self.violations),
+        )
+    }
+}
+
+impl Readings {
+    pub fn of(bytes: &[u8]) -> Readings {
+        let i13 = v13::inspect(bytes);
+        let i12 = v12::inspect(bytes);
+        let v13 = Reading {
+            version: bytes.first().is_some_and(|b| b >> 4 == v13::VERSION),
+            structure: !i13.violations.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    v13::ErrorKind::ShortHeader { .. }
+                        | v13::ErrorKind::TruncatedOptionHeader { .. }
+                        | v13::ErrorKind::OptionOverrun { .. }
+                        | v13::ErrorKind::TrailingBytes { .. }
+                        | v13::ErrorKind::ShortDigest { .. }
+                )
+            }),
+            violations: i13.violations.len(),
+        };
+        let v12 = Reading {
+            version: i12
+                .trigger
+                .is_some_and(|t| matches!(t.version, v12::VERSION | v12::VERSION_LENIENT)),
+            structure: !i12.violations.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    v12::ErrorKind::ShortMessage { .. }
+                        | v12::ErrorKind::ServerIdOverrun { .. }
+                        | v12::ErrorKind::EmptyServerId
+                        | v12::ErrorKind::InvalidUtf8 { .. }
+                )
+            }),
+            violations: i12.violations.len(),
+        };
+        Readings { v13, v12 }
+    }
+
+    /// The format the bytes read better as: the one whose version field holds its value (1.3's
+    /// when both do, as a 1.3 reader takes them); when neither does, the one whose lengths fit,
+    /// then the one that breaks fewer rules (1.3 when they read as well as both).
+    pub fn better(self) -> Format {
+        if self.v12.key() > self.v13.key() {
+            Format::V12
+        } else {
+            Format::V13
+        }
+    }
+
+    /// Neither reading is clean: the bytes are a broken message of one format or the other.
+    pub fn neither_clean(self) -> bool {
+        !self.v13.clean() && !self.v12.clean()
+    }
 }

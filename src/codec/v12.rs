@@ -82,7 +82,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "V is {version}; the 1.2 format sets 11")
             }
             ErrorKind::Version12 => {
-                f.write_str("V is 12, not 11; many clients accept it as a leniency")
+                f.write_str("V is 12; the 1.2 format sets 11 (a reader may take 12 as a leniency)")
             }
             ErrorKind::FutureBitsSet { bits } => {
                 write!(

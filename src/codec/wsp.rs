@@ -392,9 +392,14 @@ pub fn route(push: &WapPush<'_>) -> Result<Format, Error> {
 pub fn sender_rules(push: &WapPush<'_>) -> Vec<Error> {
     let at = push.headers_offset;
     let mut broken = Vec::new();
+    // 7.1.1: "the MIME type ... one assigned to the OMA DM Notification Initiation Package":
+    // the 1.3 type, or the 1.2 type a 1.2 notification goes with (6: a client takes both).
     match &push.content_type {
-        ContentType::Code(c) if *c == super::WSP_CODE_V13 => {}
-        ContentType::Text(t) if t.eq_ignore_ascii_case(CONTENT_TYPE_V13) => {
+        ContentType::Code(c) if *c == super::WSP_CODE_V13 || *c == super::WSP_CODE_V12 => {}
+        ContentType::Text(t)
+            if t.eq_ignore_ascii_case(CONTENT_TYPE_V13)
+                || t.eq_ignore_ascii_case(super::CONTENT_TYPE_V12) =>
+        {
             broken.push(Error::new(at, ErrorKind::ContentTypeAsText))
         }
         other => broken.push(Error::new(

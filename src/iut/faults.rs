@@ -50,6 +50,11 @@ pub enum Fault {
     OpcOffByOne,
     LittleEndianSessionId,
     TimestampZero,
+    // Server faults of the 1.2 format that real notification builders have.
+    V12VersionBits,
+    V12SessionZero,
+    V12BodyPrefixByte,
+    V12NonceCString,
     // Server faults of SIP push (7.3).
     SipNoFeatureTag,
     SipDsContentType,
@@ -68,7 +73,7 @@ pub enum Fault {
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 44] = [
+    pub const ALL: [Fault; 48] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -105,6 +110,10 @@ impl Fault {
         Fault::OpcOffByOne,
         Fault::LittleEndianSessionId,
         Fault::TimestampZero,
+        Fault::V12VersionBits,
+        Fault::V12SessionZero,
+        Fault::V12BodyPrefixByte,
+        Fault::V12NonceCString,
         Fault::SipNoFeatureTag,
         Fault::SipDsContentType,
         Fault::ObexNoTarget,
@@ -153,6 +162,10 @@ impl Fault {
             Fault::OpcOffByOne => "opc-off-by-one",
             Fault::LittleEndianSessionId => "little-endian-session-id",
             Fault::TimestampZero => "timestamp-zero",
+            Fault::V12VersionBits => "v12-version-bits",
+            Fault::V12SessionZero => "v12-session-zero",
+            Fault::V12BodyPrefixByte => "v12-body-prefix-byte",
+            Fault::V12NonceCString => "v12-nonce-c-string",
             Fault::SipNoFeatureTag => "sip-no-feature-tag",
             Fault::SipDsContentType => "sip-ds-content-type",
             Fault::ObexNoTarget => "obex-no-target",
@@ -205,6 +218,10 @@ impl Fault {
             }
             Fault::Md5Digest | Fault::DigestWithoutColons | Fault::WrongSecret => &[id::S_011_M],
             Fault::OpcOffByOne | Fault::TimestampZero => &[id::S_003_M],
+            Fault::V12VersionBits => &[id::S_002_M],
+            Fault::V12SessionZero => &[id::S_003_M],
+            Fault::V12BodyPrefixByte => &[id::S_007_O],
+            Fault::V12NonceCString => &[id::S_011_M],
             Fault::SipNoFeatureTag | Fault::SipDsContentType => &[id::S_014_O],
             Fault::ObexFirstPacketOnly => &[id::C_021_O],
             Fault::SmsFirstSegmentOnly => &[id::C_020_O],
@@ -260,6 +277,14 @@ impl Fault {
             Fault::OpcOffByOne => "counts one option more in OPC than it sends",
             Fault::LittleEndianSessionId => "writes SESSIONID little-endian",
             Fault::TimestampZero => "sends TIMESTAMP 0",
+            Fault::V12VersionBits => {
+                "packs the 1.2 trigger's V into too few bits: it goes out as 8, not 11"
+            }
+            Fault::V12SessionZero => "sends SESSIONID 0 in every 1.2 notification",
+            Fault::V12BodyPrefixByte => "puts a 00 byte before the 1.2 vendor body",
+            Fault::V12NonceCString => {
+                "passes the 1.2 nonce as a C string: with a 00 byte in it, the digest is wrong"
+            }
             Fault::SipRegisterWithoutFeatureTag => {
                 "registers without the +g.oma.eventappid feature tag on its Contact"
             }

@@ -5,7 +5,7 @@ use super::Clock;
 use super::faults::{Fault, Faults};
 use crate::codec::digest::DigestReading;
 use crate::codec::options::{self, NotiOption};
-use crate::codec::v12::{Notification12, VERSION as V12_VERSION};
+use crate::codec::v12::{Draft12, RawTrigger, VERSION as V12_VERSION};
 use crate::codec::v13::{self, Draft13, MAX_OPTIONS, RawHeader, RawOption};
 use crate::codec::{Bearer, Format, Initiator, MoIndex, SessionId, Transport};
 use crate::testee::{Account, NotifyRequest};
@@ -107,24 +107,44 @@ impl ReferenceServer {
         let session_id = self.fresh_session_id();
         match req.format.unwrap_or(Format::V13) {
             Format::V13 => self.notify13(req, &account, session_id),
-            Format::V12 => Self::notify12(req, &account, session_id),
+            Format::V12 => self.notify12(req, &account, session_id),
         }
     }
 
     fn notify12(
+        &self,
         req: &NotifyRequest,
         account: &Account,
         session_id: SessionId,
     ) -> Result<Notification, NotifyError> {
         let v12 = account.v12.as_ref().ok_or(NotifyError::No12Credentials)?;
-        let mut m = Notification12 {
-            digest: [0; 16],
-            version: V12_VERSION,
-            ui_mode: req.ui_mode,
-            initiator: req.initiator.unwrap_or(Initiator::Server),
-            session_id,
-            server_id: Cow::Borrowed(&account.server_id),
-            vendor_body: Cow::Borrowed(req.vendor_info.as_deref().unwrap_or("").as_bytes()),
+        let faults = &self.faults;
+        let mut body = Vec::new();
+        if faults.has(Fault::V12BodyPrefixByte) && req.vendor_info.is_some() {
+            body.push(0);
+        }
+        body.extend_from_slice(req.vendor_info.as_deref().unwrap_or("").as_bytes());
+        let mut draft = Draft12 {
+            digest: Vec::new(),
+            trigger: RawTrigger {
+                // 11 with its low two bits lost: 8.
+                version: if faults.has(Fault::V12VersionBits) {
+                    V12_VERSION & !0b11
+                } else {
+                    V12_VERSION
+                },
+                ui_mode: req.ui_mode.bits(),
+                initiator: req.initiator.unwrap_or(Initiator::Server).bit(),
+                future: 0,
+                session_id: if faults.has(Fault::V12SessionZero) {
+                    0
+                } else {
+                    session_id.value()
+                },
+            },
+            server_id_length: None,
+            server_id: account.server_id.as_bytes().to_vec(),
+            vendor_body: body,
         };
         let key = v12
             .aauth_name
@@ -132,12 +152,22 @@ impl ReferenceServer {
             .unwrap_or(&account.server_id)
             .as_bytes()
             .to_vec();
-        let mut draft = m.to_draft();
-        draft.sign(&key, v12.password.bytes(), &v12.nonce.0);
-        m.digest.copy_from_slice(&draft.digest);
+        let nonce: &[u8] = if faults.has(Fault::V12NonceCString) {
+            // Through a C string the nonce ends at its first 00 byte.
+            let end = v12
+                .nonce
+                .0
+                .iter()
+                .position(|b| *b == 0)
+                .unwrap_or(v12.nonce.0.len());
+            &v12.nonce.0[..end]
+        } else {
+            &v12.nonce.0
+        };
+        draft.sign(&key, v12.password.bytes(), nonce);
         Ok(Notification {
             format: Format::V12,
-            message: m.encode(),
+            message: draft.encode(),
             session_id: session_id.to_package1(),
         })
     }

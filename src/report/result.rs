@@ -187,6 +187,8 @@ pub enum Skip {
     Transport { needs: String, have: String },
     /// It expects a session field this link cannot show (how the device ran the session).
     NotObservable { field: String },
+    /// It asks a server for a format its profile does not say it sends (`formats`).
+    Format(String),
 }
 
 impl fmt::Display for Skip {
@@ -196,6 +198,10 @@ impl fmt::Display for Skip {
             Skip::Transport { needs, have } => {
                 write!(f, "needs the {needs} transport; this run uses {have}")
             }
+            Skip::Format(format) => write!(
+                f,
+                "asks for {format} notifications; the profile's formats do not list {format}"
+            ),
             Skip::NotObservable { field } => {
                 write!(
                     f,

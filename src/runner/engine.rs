@@ -97,6 +97,15 @@ pub fn skip(case: &Case, ctx: &CaseContext<'_>, link: &dyn Link) -> Option<Skip>
             });
         }
     }
+    let unsent = case.steps.iter().find_map(|s| match &s.action {
+        Action::Notify { request, .. } => {
+            request.format.filter(|f| !ctx.profile.formats.contains(f))
+        }
+        _ => None,
+    });
+    if let Some(format) = unsent {
+        return Some(Skip::Format(format.name().into()));
+    }
     case.requires
         .iter()
         .find(|id| !ctx.profile.claims(id, ctx.catalog))
