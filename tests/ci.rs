@@ -194,6 +194,17 @@ fn a_reproducer_replays_against_the_reference_client() {
                 .and(contains("--iut PROFILE")),
         )
         .stderr(contains("error").not());
+    // An environment the reproducer adds is shown before anything runs, whole.
+    let mut doctored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&repro).unwrap()).unwrap();
+    doctored["testee"]["env"] = serde_json::json!({"LD_PRELOAD": "/tmp/evil.so"});
+    let evil = dir.join("evil.json");
+    std::fs::write(&evil, doctored.to_string()).unwrap();
+    dmnoti()
+        .args(["replay", evil.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout(contains("would run:").and(contains("env: LD_PRELOAD=/tmp/evil.so")));
     // It runs from any directory: its command and working directory are absolute.
     let elsewhere = tempdir("repro-elsewhere");
     dmnoti()
@@ -799,4 +810,59 @@ fn an_adapter_flag_that_contradicts_the_profile_is_refused() {
     assert!(!reports.join("results.json").exists());
     let out = dmnoti().args(args("stdio")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// What an IUT or a doctored results file puts in a report reaches no reader raw: a profile name
+/// with markup and an escape sequence, an ignore reason with ESC and BEL, in the merged Markdown,
+/// HTML and JUnit; a duration no run takes is refused by name (exit 2), never a panic.
+#[test]
+fn merge_escapes_what_it_reads_and_refuses_impossible_times() {
+    let dir = tempdir("merge-hostile");
+    let part = dir.join("part");
+    dmnoti()
+        .args([
+            "run",
+            "--case",
+            "client.5.session-started",
+            "--reports",
+            part.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let path = part.join("results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    results["runs"][0]["profile"]["name"] = "<script>alert(1)</script>\u{1b}[31m|x".into();
+    results["runs"][0]["results"][0]["notes"] = serde_json::json!(["why \u{1b}[2J\u{7} <b>"]);
+    std::fs::write(&path, results.to_string()).unwrap();
+    let merged = dir.join("merged");
+    dmnoti()
+        .args([
+            "merge",
+            part.to_str().unwrap(),
+            "--reports",
+            merged.to_str().unwrap(),
+        ])
+        .assert()
+        .stderr(contains("panicked").not());
+    for report in ["coverage.md", "coverage.html", "junit.xml"] {
+        let text = std::fs::read_to_string(merged.join(report)).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{report}"
+        );
+        assert!(!text.contains("<script>alert"), "{report}");
+    }
+    results["runs"][0]["wall_ms"] = u64::MAX.into();
+    std::fs::write(&path, results.to_string()).unwrap();
+    dmnoti()
+        .args([
+            "merge",
+            part.to_str().unwrap(),
+            "--reports",
+            merged.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("not the time a run took").and(contains("panicked").not()));
 }

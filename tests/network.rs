@@ -651,6 +651,73 @@ fn pushes_reach_a_device_off_the_ipv4_loopback() {
     );
 }
 
+/// A run over IPv6 is captured (raw IP link type), and tshark reads its pushes as WSP over IPv6
+/// and its Package #1 as HTTP: not the empty file it once was.
+#[test]
+#[ignore = "needs tshark: .ci/run installs it and runs this with --ignored"]
+fn an_ipv6_run_capture_reads_back_in_tshark() {
+    require("tshark");
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        panic!("no IPv6 loopback on this machine: the capture cannot be checked");
+    }
+    let dir = tempdir("ipv6-pcap");
+    let p = dir.join("client.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: v6\nrole: client\nadapter: udp\ndm_server: \"[::1]:0\"\ncommand: {}\nargs: [iut, client, --adapter, udp, --listen, \"[::1]:0\"]\n{}parameters:\n  digest_reading: literal-colons\n  timeout_unit: minutes\n",
+            env!("CARGO_BIN_EXE_dmnoti"),
+            claims_yaml(dmnoti::scr::Role::Client, &["C-020"])
+        ),
+    )
+    .unwrap();
+    let pcap = dir.join("v6.pcap");
+    let (code, stdout, _) = run_iut(
+        &p,
+        &dir,
+        &["--filter", "client.6.6.", "--pcap", pcap.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    let tshark = |filter: &str| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args(["-Y", filter])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().lines().count()
+    };
+    // Pushes over IPv6 UDP whose payload is a WSP push PDU (TID, then type 06); dissected as WSP
+    // only when sent from port 9200, which a concurrent run may hold.
+    let payloads = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(["-Y", "ipv6 && udp", "-T", "fields", "-e", "udp.payload"])
+        .output()
+        .unwrap();
+    let payloads = String::from_utf8(payloads.stdout).unwrap();
+    assert!(
+        payloads.lines().count() > 0
+            && payloads
+                .lines()
+                .all(|l| l.replace(':', "").get(2..4) == Some("06")),
+        "no WSP push over IPv6: {payloads}"
+    );
+    assert!(
+        tshark("ipv6 && http.request") > 0,
+        "no Package #1 over IPv6"
+    );
+    assert_eq!(
+        tshark("udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\""),
+        0
+    );
+}
+
 /// A capture of an HTTP message over 64 KiB (a large Package #1) is valid packets that tshark
 /// reads back whole.
 #[test]

@@ -1,13 +1,16 @@
 //! Packet captures of a run (`--pcap FILE`): every datagram and HTTP message exchanged, as classic
-//! pcap with link type raw IPv4 and synthetic IPv4/UDP/TCP headers (a three-way handshake per TCP
-//! flow, then one segment per HTTP message), so Wireshark and tshark read it as traffic.
+//! pcap with link type raw IPv4 (raw IP, IPv4 and IPv6, once an IPv6 packet is in it) and
+//! synthetic IP/UDP/TCP headers (a three-way handshake per TCP flow, then one segment per HTTP
+//! message), so Wireshark and tshark read it as traffic.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const LINKTYPE_IPV4: u32 = 228;
+/// Raw IP: each packet is IPv4 or IPv6 by its version nibble.
+const LINKTYPE_RAW: u32 = 101;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -18,8 +21,8 @@ enum Kind {
 #[derive(Debug, Clone)]
 struct Packet {
     at: SystemTime,
-    src: SocketAddrV4,
-    dst: SocketAddrV4,
+    src: SocketAddr,
+    dst: SocketAddr,
     kind: Kind,
     payload: Vec<u8>,
 }
@@ -28,18 +31,25 @@ struct Packet {
 struct State {
     packets: Vec<Packet>,
     /// Next sequence number per direction of each TCP flow.
-    next_seq: HashMap<(SocketAddrV4, SocketAddrV4), u32>,
+    next_seq: HashMap<(SocketAddr, SocketAddr), u32>,
 }
 
 /// A capture shared by the pieces of a run; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Capture(Arc<Mutex<State>>);
 
-fn v4(a: SocketAddr) -> Option<SocketAddrV4> {
-    match a {
-        SocketAddr::V4(a) => Some(a),
-        SocketAddr::V6(_) => None,
-    }
+/// A flow's two ends in one family (an IPv4 address in IPv6 form taken as IPv4), or none when
+/// they are of two families.
+fn ends(src: SocketAddr, dst: SocketAddr) -> Option<(SocketAddr, SocketAddr)> {
+    let plain = |a: SocketAddr| match a.ip() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(v4.into(), a.port()),
+            None => a,
+        },
+        IpAddr::V4(_) => a,
+    };
+    let (src, dst) = (plain(src), plain(dst));
+    (src.is_ipv4() == dst.is_ipv4()).then_some((src, dst))
 }
 
 /// The most payload one captured TCP segment carries (Ethernet's MSS).
@@ -51,7 +61,7 @@ const PSH: u8 = 0x08;
 
 impl Capture {
     pub fn udp(&self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
-        if let (Some(src), Some(dst), Ok(mut s)) = (v4(src), v4(dst), self.0.lock()) {
+        if let (Some((src, dst)), Ok(mut s)) = (ends(src, dst), self.0.lock()) {
             s.packets.push(Packet {
                 at: SystemTime::now(),
                 src,
@@ -64,7 +74,7 @@ impl Capture {
 
     /// One HTTP message from `src` to `dst` on the flow between them.
     pub fn tcp(&self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
-        let (Some(src), Some(dst), Ok(mut s)) = (v4(src), v4(dst), self.0.lock()) else {
+        let (Some((src, dst)), Ok(mut s)) = (ends(src, dst), self.0.lock()) else {
             return;
         };
         let at = SystemTime::now();
@@ -151,10 +161,12 @@ impl Capture {
         out.extend_from_slice(&0i32.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(&65_535u32.to_le_bytes());
-        out.extend_from_slice(&LINKTYPE_IPV4.to_le_bytes());
         let packets = self.0.lock().map(|s| s.packets.clone()).unwrap_or_default();
+        let any_v6 = packets.iter().any(|p| p.src.is_ipv6());
+        let linktype = if any_v6 { LINKTYPE_RAW } else { LINKTYPE_IPV4 };
+        out.extend_from_slice(&linktype.to_le_bytes());
         for (i, p) in packets.iter().enumerate() {
-            let ip = ipv4(p, i as u16);
+            let ip = ip_packet(p, i as u16);
             let since = p.at.duration_since(UNIX_EPOCH).unwrap_or_default();
             out.extend_from_slice(&(since.as_secs() as u32).to_le_bytes());
             out.extend_from_slice(&since.subsec_micros().to_le_bytes());
@@ -187,8 +199,9 @@ fn checksum(parts: &[&[u8]]) -> u16 {
     !(sum as u16)
 }
 
-fn ipv4(p: &Packet, id: u16) -> Vec<u8> {
-    let (proto, transport) = match p.kind {
+/// The packet's transport header and payload, and its protocol number.
+fn transport(p: &Packet) -> (u8, Vec<u8>) {
+    match p.kind {
         Kind::Udp => {
             let len = (8 + p.payload.len()) as u16;
             let mut h = Vec::with_capacity(len as usize);
@@ -212,28 +225,64 @@ fn ipv4(p: &Packet, id: u16) -> Vec<u8> {
             h.extend_from_slice(&p.payload);
             (6u8, h)
         }
-    };
-    let total = (20 + transport.len()) as u16;
-    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0];
-    ip[2..4].copy_from_slice(&total.to_be_bytes());
-    ip[4..6].copy_from_slice(&id.to_be_bytes());
-    ip.extend_from_slice(&p.src.ip().octets());
-    ip.extend_from_slice(&p.dst.ip().octets());
-    let sum = checksum(&[&ip]);
-    ip[10..12].copy_from_slice(&sum.to_be_bytes());
-    let mut transport = transport;
-    let pseudo = [
-        &p.src.ip().octets()[..],
-        &p.dst.ip().octets()[..],
-        &[0, proto],
-        &(transport.len() as u16).to_be_bytes(),
-    ]
-    .concat();
+    }
+}
+
+/// The packet with its IP header: IPv4 (RFC 791) or IPv6 (RFC 8200), the transport's checksum
+/// over the family's pseudo-header (RFC 768, RFC 793, RFC 8200 8.1).
+fn ip_packet(p: &Packet, id: u16) -> Vec<u8> {
+    let (proto, mut transport) = transport(p);
     let at = if proto == 17 { 6 } else { 16 };
-    let sum = checksum(&[&pseudo, &transport]);
-    transport[at..at + 2].copy_from_slice(&sum.to_be_bytes());
-    ip.extend_from_slice(&transport);
-    ip
+    match (p.src.ip(), p.dst.ip()) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => {
+            let total = (20 + transport.len()) as u16;
+            let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0];
+            ip[2..4].copy_from_slice(&total.to_be_bytes());
+            ip[4..6].copy_from_slice(&id.to_be_bytes());
+            ip.extend_from_slice(&src.octets());
+            ip.extend_from_slice(&dst.octets());
+            let sum = checksum(&[&ip]);
+            ip[10..12].copy_from_slice(&sum.to_be_bytes());
+            let pseudo = [
+                &src.octets()[..],
+                &dst.octets()[..],
+                &[0, proto],
+                &(transport.len() as u16).to_be_bytes(),
+            ]
+            .concat();
+            let sum = checksum(&[&pseudo, &transport]);
+            transport[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+            ip.extend_from_slice(&transport);
+            ip
+        }
+        (src, dst) => {
+            let octets = |a: IpAddr| match a {
+                IpAddr::V6(v6) => v6.octets(),
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            };
+            let (src, dst) = (octets(src), octets(dst));
+            let mut ip = vec![0x60, 0, 0, 0];
+            ip.extend_from_slice(&(transport.len() as u16).to_be_bytes());
+            ip.extend_from_slice(&[proto, 64]);
+            ip.extend_from_slice(&src);
+            ip.extend_from_slice(&dst);
+            let pseudo = [
+                &src[..],
+                &dst[..],
+                &(transport.len() as u32).to_be_bytes(),
+                &[0, 0, 0, proto],
+            ]
+            .concat();
+            let mut sum = checksum(&[&pseudo, &transport]);
+            if proto == 17 && sum == 0 {
+                // RFC 768: a computed 0 goes out as all ones (IPv6 forbids a zero UDP checksum).
+                sum = 0xffff;
+            }
+            transport[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+            ip.extend_from_slice(&transport);
+            ip
+        }
+    }
 }
 
 #[cfg(test)]
@@ -257,5 +306,33 @@ mod tests {
         // The first packet's IPv4 header checksum verifies.
         let ip = &pcap[24 + 16..24 + 16 + 20];
         assert_eq!(checksum(&[ip]), 0);
+    }
+
+    /// An IPv6 run is captured too, as raw IP: the version nibble says IPv6, the UDP checksum
+    /// verifies over the IPv6 pseudo-header.
+    #[test]
+    fn an_ipv6_exchange_is_captured() {
+        let c = Capture::default();
+        let (a, b): (SocketAddr, SocketAddr) =
+            ("[::1]:4000".parse().unwrap(), "[::1]:2948".parse().unwrap());
+        c.udp(a, b, b"\x01\x06\x03\xd8\xaf\x87");
+        c.tcp(a, b, b"POST / HTTP/1.1\r\n\r\n");
+        assert_eq!(c.len(), 1 + 4);
+        let pcap = c.to_pcap();
+        assert_eq!(u32::from_le_bytes(pcap[20..24].try_into().unwrap()), 101);
+        let ip = &pcap[24 + 16..];
+        assert_eq!(ip[0] >> 4, 6);
+        let payload_len = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
+        let udp = &ip[40..40 + payload_len];
+        let pseudo = [
+            &ip[8..40],
+            &(udp.len() as u32).to_be_bytes()[..],
+            &[0, 0, 0, 17],
+        ]
+        .concat();
+        assert_eq!(checksum(&[&pseudo, udp]), 0);
+        // Two families in one flow are not a flow: nothing is made up.
+        c.udp("127.0.0.1:1".parse().unwrap(), b, b"x");
+        assert_eq!(c.len(), 5);
     }
 }

@@ -175,8 +175,19 @@ pub fn accept_loop<F>(
             continue;
         };
         let handle = stream.try_clone().ok();
+        // The kept handle holds the socket open: when its thread is done, the connection is
+        // shut down, so that the peer sees it end then, not at the next accept.
+        let closer = stream.try_clone().ok();
         let (serve, stop) = (serve.clone(), std::sync::Arc::clone(&stop));
-        conns.push((std::thread::spawn(move || serve(stream, &stop)), handle));
+        conns.push((
+            std::thread::spawn(move || {
+                serve(stream, &stop);
+                if let Some(c) = closer {
+                    let _ = c.shutdown(std::net::Shutdown::Both);
+                }
+            }),
+            handle,
+        ));
         conns.retain(|(c, _)| !c.is_finished());
     }
     for (c, handle) in conns {

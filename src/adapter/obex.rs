@@ -129,6 +129,9 @@ impl Session {
                 if let Some(t) = p.type_text() {
                     put.type_text.get_or_insert(t);
                 }
+                if let Some(l) = p.quad(hi::LENGTH) {
+                    put.length.get_or_insert(l);
+                }
                 if let Some(obex::Value::Text(n)) = p.header(hi::NAME) {
                     put.name.get_or_insert_with(|| n.clone());
                 }

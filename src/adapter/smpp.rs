@@ -403,10 +403,22 @@ impl SmscShared {
                 Err(_) => break,
             }
             loop {
+                let sequence = buf
+                    .get(12..16)
+                    .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
                 let command = match unframe(&mut buf, &name) {
                     Ok(Some(c)) => c,
                     Ok(None) => break,
-                    Err(_) => break 'session,
+                    // A PDU that cannot be read: generic_nack (SMPP 3.4 4.3), then the session
+                    // ends, since the stream cannot be resynchronised.
+                    Err(e) => {
+                        let status = match e {
+                            SmppError::Length { .. } => CommandStatus::EsmeRinvcmdlen,
+                            _ => CommandStatus::EsmeRinvcmdid,
+                        };
+                        let _ = write(&frame(&Command::new(status, sequence, Pdu::GenericNack)));
+                        break 'session;
+                    }
                 };
                 let (answer, close) = self.answer(session, &command, &mut bound, &tx);
                 if let Some(answer) = answer
@@ -459,8 +471,13 @@ impl SmscShared {
     ) -> (Option<Command>, bool) {
         let seq = command.sequence_number();
         let reply = |status, pdu: Pdu| Some(Command::new(status, seq, pdu));
+        // SMPP 3.4 5.1.3: a session binds once (ESME_RALYBND); a system_id the SMSC does not
+        // know is ESME_RINVSYSID, a wrong password ESME_RINVPASWD.
+        let already = bound.is_some();
         let check = |system_id: &str, password: &str| match &self.credentials {
-            Some((id, pw)) if id != system_id || pw != password => CommandStatus::EsmeRinvpaswd,
+            _ if already => CommandStatus::EsmeRalybnd,
+            Some((id, _)) if id != system_id => CommandStatus::EsmeRinvsysid,
+            Some((_, pw)) if pw != password => CommandStatus::EsmeRinvpaswd,
             _ => CommandStatus::EsmeRok,
         };
         let system = || c_octets::<1, 16>("dmnoti", "system_id").unwrap_or_default();
@@ -917,6 +934,59 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, SmppError::Refused { .. }), "{err}");
+    }
+
+    /// The SMSC answers as SMPP 3.4 says: a second bind on a session ESME_RALYBND (and no second
+    /// route), an unknown system_id ESME_RINVSYSID, a wrong password ESME_RINVPASWD, a PDU whose
+    /// command_length lies generic_nack with ESME_RINVCMDLEN before it closes.
+    #[test]
+    fn the_smsc_answers_with_the_spec_s_codes() {
+        let smsc = Smsc::start(
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            Some(("dmnoti".into(), "secret".into())),
+        )
+        .unwrap();
+        let t = Duration::from_secs(5);
+        let status = |r: Result<Esme, SmppError>| match r {
+            Err(SmppError::Refused { status, .. }) => status,
+            Err(e) => panic!("{e}"),
+            Ok(_) => CommandStatus::EsmeRok,
+        };
+        let bind = |id: &str, pw: &str| Esme::bind(smsc.addr, BindAs::Receiver, id, pw, t, None);
+        assert_eq!(
+            status(bind("other", "secret")),
+            CommandStatus::EsmeRinvsysid
+        );
+        assert_eq!(status(bind("dmnoti", "nope")), CommandStatus::EsmeRinvpaswd);
+        let mut esme = bind("dmnoti", "secret").unwrap();
+        let again = BindReceiver::builder()
+            .system_id(c_octets::<1, 16>("dmnoti", "system_id").unwrap())
+            .password(c_octets::<1, 9>("secret", "password").unwrap())
+            .build();
+        let answer = esme.call(again.into(), "bind_receiver").unwrap();
+        assert_eq!(answer.status(), CommandStatus::EsmeRalybnd);
+        // One deliver_sm reaches the session once, not once per bind.
+        let segment = Segment {
+            source: "+15550199".into(),
+            destination: "+15550100".into(),
+            esm_class: 0,
+            data_coding: 4,
+            user_data: vec![1, 2, 3],
+        };
+        assert_eq!(smsc.deliver(&segment), 1);
+        // A lying command_length: generic_nack, then the end of the session.
+        let mut raw = TcpStream::connect(smsc.addr).unwrap();
+        raw.set_read_timeout(Some(t)).unwrap();
+        raw.write_all(&[0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 7])
+            .unwrap();
+        let mut got = Vec::new();
+        let _ = raw.read_to_end(&mut got);
+        let mut buf = got.clone();
+        let nack = unframe(&mut buf, "smsc").unwrap().unwrap();
+        assert_eq!(nack.status(), CommandStatus::EsmeRinvcmdlen);
+        assert!(matches!(nack.pdu(), Some(Pdu::GenericNack)));
+        assert_eq!(nack.sequence_number(), 7);
     }
 
     #[test]

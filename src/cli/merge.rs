@@ -52,6 +52,7 @@ pub(super) fn merge(args: &MergeArgs) -> Result<u8> {
             .with_context(|| format!("reading {} (written by dmnoti run)", path.display()))?;
         let results: Results = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a dmnoti results file", path.display()))?;
+        check_times(&results).with_context(|| format!("{}", path.display()))?;
         read.push((dir, results));
     }
     let hashes: BTreeSet<String> = read.iter().map(|(_, r)| r.suites_hash.clone()).collect();
@@ -314,4 +315,28 @@ fn first_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
         out.push_str(&format!(" and {} more", ids.len() - 3));
     }
     out
+}
+
+/// The longest a run or a case can have taken, as a results file says: a year. Anything more is
+/// not a time a run took, and summing such times could overflow.
+const LONGEST: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+
+/// Durations in a results file are times a run took: each at most [`LONGEST`].
+fn check_times(results: &Results) -> Result<()> {
+    for (n, run) in results.runs.iter().enumerate() {
+        if std::time::Duration::from_millis(run.wall_ms) > LONGEST {
+            bail!(
+                "runs[{n}].wall_ms is {}: not the time a run took (at most a year)",
+                run.wall_ms
+            );
+        }
+        if let Some(r) = run.results.iter().find(|r| r.duration > LONGEST) {
+            bail!(
+                "runs[{n}], case {}: a duration of {} s is not the time a case took (at most a year)",
+                crate::report::summary::plain(&r.id),
+                r.duration.as_secs()
+            );
+        }
+    }
+    Ok(())
 }

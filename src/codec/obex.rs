@@ -81,6 +81,7 @@ pub enum ErrorKind {
     MissingType,
     NotDmType { found: String },
     PacketOverMax { size: usize, max: u16 },
+    LengthMismatch { declared: u32, received: usize },
     BodyTooLong,
 }
 
@@ -99,6 +100,7 @@ impl Rule for ErrorKind {
             ErrorKind::MissingType => "missing-type",
             ErrorKind::NotDmType { .. } => "not-dm-type",
             ErrorKind::PacketOverMax { .. } => "packet-over-max",
+            ErrorKind::LengthMismatch { .. } => "length-mismatch",
             ErrorKind::BodyTooLong => "body-too-long",
         }
     }
@@ -115,6 +117,7 @@ impl Rule for ErrorKind {
             }
             ErrorKind::NotConnected | ErrorKind::WrongTarget { .. } => "7.2, DM OBEX binding",
             ErrorKind::MissingType | ErrorKind::NotDmType { .. } => "7.2, 6",
+            ErrorKind::LengthMismatch { .. } => "7.2, IrOBEX 2.2.5",
         }
     }
 }
@@ -171,6 +174,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::PacketOverMax { size, max } => write!(
                 f,
                 "a packet of {size} bytes, over the {max} the receiver declared as its maximum packet length"
+            ),
+            ErrorKind::LengthMismatch { declared, received } => write!(
+                f,
+                "the Length header says {declared} bytes; the PUT's body has {received}"
             ),
             ErrorKind::BodyTooLong => write!(f, "an object over the {MAX_BODY}-byte bound"),
         }
@@ -528,6 +535,8 @@ pub struct ObexPut {
     pub largest_packet: usize,
     /// The maximum packet length the receiver declared in its CONNECT response.
     pub max_packet: u16,
+    /// The object's Length header, when the PUT has one.
+    pub length: Option<u32>,
 }
 
 /// Every rule of 7.2 a push breaks, not only the first: the server role reports each and still
@@ -550,6 +559,15 @@ pub fn sender_rules(put: &ObexPut) -> Vec<Error> {
             out.push(error(0, ErrorKind::NotDmType { found: t.clone() }))
         }
         Some(_) => {}
+    }
+    if let Some(declared) = put.length.filter(|l| *l as usize != put.body.len()) {
+        out.push(error(
+            0,
+            ErrorKind::LengthMismatch {
+                declared,
+                received: put.body.len(),
+            },
+        ));
     }
     if put.max_packet > 0 && put.largest_packet > usize::from(put.max_packet) {
         out.push(error(
@@ -701,14 +719,28 @@ mod tests {
             ..ObexPut::default()
         };
         assert!(sender_rules(&good).is_empty());
+        let declared = ObexPut {
+            length: Some(1),
+            ..good.clone()
+        };
+        assert!(sender_rules(&declared).is_empty());
         let bad = ObexPut {
             target: Some(b"OBEX-FTP".to_vec()),
             type_text: Some("application/vnd.syncml.dm+wbxml".into()),
             largest_packet: 300,
+            length: Some(5),
             ..good
         };
         let names: Vec<_> = sender_rules(&bad).iter().map(|e| e.kind.name()).collect();
-        assert_eq!(names, ["wrong-target", "not-dm-type", "packet-over-max"]);
+        assert_eq!(
+            names,
+            [
+                "wrong-target",
+                "not-dm-type",
+                "length-mismatch",
+                "packet-over-max"
+            ]
+        );
     }
 
     proptest! {

@@ -306,14 +306,42 @@ pub fn content_rules(push: &PapPush) -> Vec<Error> {
     out
 }
 
-/// A push-response for `push_id` with `code` (PAP 2.0 9.3).
+/// Text as an XML attribute value: markup escaped, and the characters XML 1.0 does not allow at
+/// all (controls such as NUL and ESC) replaced with U+FFFD, so that whatever a peer sent, the reply
+/// parses.
+pub fn xml_attribute(text: &str) -> String {
+    let allowed: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    quick_xml::escape::escape(allowed.as_str()).into_owned()
+}
+
+const PAP_HEAD: &str = "<?xml version=\"1.0\"?>\r\n<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" \"http://www.wapforum.org/DTD/pap_2.0.dtd\">\r\n";
+
+/// A push-response for `push_id` with `code` (PAP 2.0 9.3); the peer's push id escaped.
 pub fn push_response(push_id: Option<&str>, code: u16, desc: &str) -> Vec<u8> {
     format!(
-        "<?xml version=\"1.0\"?>\r\n\
-         <!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" \"http://www.wapforum.org/DTD/pap_2.0.dtd\">\r\n\
-         <pap><push-response push-id=\"{}\" sender-name=\"dmnoti PPG\">\
-         <response-result code=\"{code}\" desc=\"{desc}\"/></push-response></pap>",
-        push_id.unwrap_or("")
+        "{PAP_HEAD}<pap><push-response push-id=\"{}\" sender-name=\"dmnoti PPG\">\
+         <response-result code=\"{code}\" desc=\"{}\"/></push-response></pap>",
+        xml_attribute(push_id.unwrap_or("")),
+        xml_attribute(desc)
+    )
+    .into_bytes()
+}
+
+/// A badmessage-response (PAP 2.0 9.11): the answer to a submission that cannot be read as a
+/// push message, with the start of what was received.
+pub fn badmessage_response(code: u16, desc: &str, fragment: &[u8]) -> Vec<u8> {
+    let fragment = String::from_utf8_lossy(&fragment[..fragment.len().min(64)]).into_owned();
+    format!(
+        "{PAP_HEAD}<pap><badmessage-response code=\"{code}\" desc=\"{}\" bad-message-fragment=\"{}\"/></pap>",
+        xml_attribute(desc),
+        xml_attribute(&fragment)
     )
     .into_bytes()
 }
@@ -321,6 +349,46 @@ pub fn push_response(push_id: Option<&str>, code: u16, desc: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever a peer put in its push id or its message, the reply is well-formed XML that
+    /// gives the text back (controls replaced).
+    #[test]
+    fn replies_escape_what_the_peer_sent() {
+        let hostile = "x\"/><injected a='1'/>&\u{1b}\u{0}";
+        for reply in [
+            push_response(Some(hostile), 1001, "accepted"),
+            badmessage_response(2000, hostile, hostile.as_bytes()),
+        ] {
+            let text = String::from_utf8(reply).unwrap();
+            let mut reader = quick_xml::Reader::from_str(&text);
+            let mut attributes = Vec::new();
+            loop {
+                match reader.read_event().unwrap() {
+                    quick_xml::events::Event::Eof => break,
+                    quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                        assert_ne!(e.name().as_ref(), b"injected", "{text}");
+                        for a in e.attributes() {
+                            attributes.push(
+                                a.unwrap()
+                                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .unwrap()
+                                    .into_owned(),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            assert!(
+                attributes.contains(&"x\"/><injected a='1'/>&\u{FFFD}\u{FFFD}".to_owned()),
+                "{attributes:?}"
+            );
+        }
+        assert_eq!(
+            response_code(&push_response(Some("a&b"), 1001, "ok")),
+            Some(1001)
+        );
+    }
 
     #[test]
     fn a_push_message_has_its_control_entity_then_the_content() {

@@ -330,7 +330,7 @@ impl Coverage {
             "## dmnoti conformance: {}\n\n{} against {}. {}\n\n| SCR item | M/O | Function | Claimed | Pass | Fail | Inconclusive | Skipped | Verdict |\n|---|---|---|---|---|---|---|---|---|\n",
             if self.ok { "PASS" } else { "FAIL" },
             self.harness,
-            self.iut.join(", "),
+            crate::report::summary::markdown(&self.iut.join(", ")),
             self.summary()
         );
         for i in &self.items {

@@ -12,7 +12,11 @@
 
 use super::coverage::{Coverage, ItemVerdict};
 use super::result::{CaseResult, Run, Verdict};
-use crate::package1::escape as esc;
+/// Text from a suite or an IUT as HTML shows it literally: markup escaped, and control
+/// characters (an ANSI escape, a bell) written out as `\x1b`, never passed raw.
+fn esc(text: &str) -> String {
+    crate::package1::escape(&crate::report::summary::plain(text))
+}
 use std::fmt::Write as _;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2330;background:#fafbfc}\

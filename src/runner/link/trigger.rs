@@ -2,14 +2,33 @@
 //! `trigger`). Text from a suite (a Connect-Reason, the whole request) must never become shell
 //! syntax, so a trigger runs with no shell: the template is split into words once, each
 //! placeholder's value lands inside one argument, and the values are in the environment as well
-//! (`DMNOTI_DEVICE`, `DMNOTI_SERVER_ID`, `DMNOTI_REQUEST`) for scripts. A placeholder in a shell's
-//! script (`sh -c '... {request}'`) is refused: use the environment there.
+//! (`DMNOTI_DEVICE`, `DMNOTI_SERVER_ID`, `DMNOTI_REQUEST`) for scripts. A placeholder in a command
+//! that runs a shell or an interpreter anywhere in its argv (`sh -c '... {request}'`, `env bash
+//! -c ...`, `timeout 5 python3 -c ...`) is refused: use the environment there.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PLACEHOLDERS: [&str; 3] = ["{device}", "{server_id}", "{request}"];
-const SHELLS: [&str; 7] = ["sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"];
+/// Programs that run text as code (shells and script interpreters), as a word of a trigger
+/// names them: a placeholder anywhere in a command whose argv holds one is refused, whether it
+/// runs the program or a wrapper runs it (`env`, `timeout`, `nice`, `sudo`, `xargs`...).
+const INTERPRETERS: [&str; 28] = [
+    "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "python",
+    "perl", "ruby", "node", "nodejs", "php", "lua", "luajit", "tclsh", "wish", "expect", "awk",
+    "gawk", "mawk", "nawk", "sed", "pwsh",
+];
+
+/// The interpreter a word names, if it names one: its file name without a version suffix
+/// (`/usr/bin/python3.12` is python). A word with blanks in it (`env -S 'sh -c ...'`) is looked
+/// at word by word.
+fn interpreter(word: &str) -> Option<&'static str> {
+    word.split_whitespace().find_map(|w| {
+        let name = w.rsplit('/').next().unwrap_or(w);
+        let bare = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        INTERPRETERS.iter().copied().find(|i| *i == bare)
+    })
+}
 
 /// Why a trigger did not make the server notify.
 #[derive(Debug, thiserror::Error)]
@@ -89,18 +108,16 @@ pub fn words(template: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Checks a profile's trigger once, at load: it splits, and no placeholder stands in a shell's
-/// script.
+/// Checks a profile's trigger once, at load: it splits, and no placeholder is in a command that
+/// runs a shell or an interpreter anywhere in its argv (directly or through a wrapper).
 pub fn check(template: &str) -> Result<(), String> {
     let argv = words(template)?;
-    let program = argv[0].rsplit('/').next().unwrap_or("");
-    if SHELLS.contains(&program)
-        && argv
-            .iter()
-            .any(|w| PLACEHOLDERS.iter().any(|p| w.contains(p)))
-    {
+    let placeholder = argv
+        .iter()
+        .any(|w| PLACEHOLDERS.iter().any(|p| w.contains(p)));
+    if let (true, Some(program)) = (placeholder, argv.iter().find_map(|w| interpreter(w))) {
         return Err(format!(
-            "a placeholder in a {program} script would run text from the suites as shell code: use \"$DMNOTI_DEVICE\", \"$DMNOTI_SERVER_ID\" and \"$DMNOTI_REQUEST\" there instead"
+            "a placeholder in a command that runs {program} would run text from the suites as code: name the program that notifies directly, or use \"$DMNOTI_DEVICE\", \"$DMNOTI_SERVER_ID\" and \"$DMNOTI_REQUEST\" in the script instead"
         ));
     }
     Ok(())
@@ -166,5 +183,28 @@ mod tests {
         assert!(check("/bin/bash -c 'x' {device}").is_err());
         assert!(check("sh -c 'notify \"$DMNOTI_REQUEST\"'").is_ok());
         assert!(check("mytool --device={device} {request}").is_ok());
+    }
+
+    /// A wrapper does not hide the interpreter it runs, nor does a path, a version suffix or a
+    /// word with blanks in it.
+    #[test]
+    fn placeholders_under_any_wrapper_of_an_interpreter_are_refused() {
+        for t in [
+            "env sh -c 'notify {request}'",
+            "/usr/bin/env bash -c 'x {request}'",
+            "timeout 5 sh -c 'x {device}'",
+            "nice sh -c 'x {server_id}'",
+            "sudo -u dm /bin/dash -c '{request}'",
+            "env -S 'sh -c x' {request}",
+            "python3.12 -c 'import sys' {request}",
+            "xargs perl -e 'print' {device}",
+            "awk 'BEGIN{system(ARGV[1])}' {request}",
+        ] {
+            assert!(check(t).is_err(), "{t}");
+        }
+        // No placeholder: any command; placeholders to a program named directly: fine.
+        assert!(check("env sh -c 'notify \"$DMNOTI_REQUEST\"'").is_ok());
+        assert!(check("timeout 5 /opt/dm/notify --to {device}").is_ok());
+        assert!(check("shutter --to {device}").is_ok(), "not sh");
     }
 }

@@ -77,7 +77,7 @@ fn ppg(
             Err(e) => Reply {
                 status: 400,
                 headers: vec![("Content-Type".into(), "application/xml".into())],
-                body: pap::push_response(None, 2000, &e.kind.to_string()),
+                body: pap::badmessage_response(2000, &e.kind.to_string(), &r.body),
             },
         };
         if let Ok(tx) = tx.lock() {
