@@ -13,7 +13,34 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static GROUPS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 
 extern "C" fn on_signal(signal: libc::c_int) {
-    SIGNAL.store(signal, Ordering::SeqCst);
+    // A second signal: the user means it. Exit at once (the first already had the testees
+    // killed); _exit is async-signal-safe, unlike anything that writes a report.
+    if SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
+        // SAFETY: _exit is async-signal-safe and takes a plain integer.
+        unsafe { libc::_exit(128 + signal) }
+    }
+}
+
+/// How long one wait of the harness blocks before it looks for a signal again: after the first
+/// signal a run stops within about this (and a second of its own for the reports).
+pub const SLICE: Duration = Duration::from_millis(100);
+
+/// Waits up to `wait` for `next` (given the part of the wait to block for), in slices of
+/// [`SLICE`], giving up as soon as a signal has come.
+pub fn wait_for<T>(wait: Duration, mut next: impl FnMut(Duration) -> Option<T>) -> Option<T> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        if received().is_some() {
+            return None;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if let Some(t) = next(left.min(SLICE)) {
+            return Some(t);
+        }
+        if left <= SLICE {
+            return None;
+        }
+    }
 }
 
 /// Installs the handlers and the watcher. Called once, by the commands that run testees.

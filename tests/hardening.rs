@@ -325,3 +325,173 @@ fn a_fixed_listener_address_with_several_workers_is_refused_up_front() {
         "{err}"
     );
 }
+
+/// The harness's SIP element against peers that flood it or never read: a TCP peer pipelining
+/// requests it never reads the answers to does not hold the element's stop (it took 46 s and
+/// blocked SIGTERM); REGISTERs for more addresses of record than the table holds are answered 503
+/// and counted, and a queue nobody reads stops growing; a request with two Content-Lengths or a
+/// NUL gets a 400 naming the rule.
+#[test]
+fn the_sip_element_is_bounded_against_hostile_peers() {
+    use dmnoti::adapter::sip::SipElement;
+    use std::io::{Read, Write};
+    let element = SipElement::start("127.0.0.1:0".parse().unwrap(), None).unwrap();
+    let at = element.addr;
+    // A peer that never reads: 20,000 pipelined OPTIONS, their answers left unread.
+    let mut peer = std::net::TcpStream::connect(at).unwrap();
+    let options = "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    let flood = options.repeat(200);
+    let writer = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if peer.write_all(flood.as_bytes()).is_err() {
+                break;
+            }
+        }
+        peer
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    // REGISTERs from 1,100 addresses of record over UDP, nobody reading the queue.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut refused = 0;
+    let mut buf = [0u8; 2048];
+    for n in 0..1100 {
+        let register = format!(
+            "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{n}\r\nFrom: <sip:d{n}@lab>;tag=1\r\nTo: <sip:d{n}@lab>\r\nCall-ID: r{n}\r\nCSeq: 1 REGISTER\r\nContact: <sip:d{n}@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n"
+        );
+        udp.send_to(register.as_bytes(), at).unwrap();
+        let (len, _) = udp.recv_from(&mut buf).unwrap();
+        if buf[..len].starts_with(b"SIP/2.0 503") {
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        refused,
+        1100 - 1024,
+        "the table holds 1,024 addresses of record"
+    );
+    assert!(
+        element.dropped() >= refused + (1100 - 1024),
+        "{}",
+        element.dropped()
+    );
+    // Two Content-Lengths, and a NUL: 400 naming the rule, on a connection of its own.
+    for bad in [
+        options.replace(
+            "Content-Length: 0\r\n",
+            "Content-Length: 0\r\nContent-Length: 5\r\n",
+        ),
+        options.replace("Call-ID: c", "Call-ID: c\0x"),
+    ] {
+        let mut s = std::net::TcpStream::connect(at).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        s.write_all(bad.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("SIP/2.0 400 Bad Request (bad-header)"),
+            "{answer:?}"
+        );
+    }
+    // The stop does not wait on the peer that never reads.
+    let started = Instant::now();
+    drop(element);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(writer.join().unwrap());
+}
+
+/// The harness's SMSC against a peer that sends enquire_links without end and never reads the
+/// answers: its stop does not wait on that peer (a one-case run took 26 s).
+#[test]
+fn the_smsc_stops_whatever_a_peer_does() {
+    use dmnoti::adapter::smpp::Smsc;
+    use std::io::Write;
+    let smsc = Smsc::start("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
+    let mut peer = std::net::TcpStream::connect(smsc.addr).unwrap();
+    let enquire_link = [0, 0, 0, 16, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1];
+    let storm = enquire_link.repeat(10_000);
+    let writer = std::thread::spawn(move || {
+        for _ in 0..50 {
+            if peer.write_all(&storm).is_err() {
+                break;
+            }
+        }
+        peer
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    drop(smsc);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(writer.join().unwrap());
+}
+
+/// SIGTERM while a case waits on a silent device with a 10 s step timeout (UDP, and SIP whose
+/// MESSAGE is retransmitted to nobody): the run stops at once, the case in progress is an error
+/// saying it was interrupted, and the reports are written (it took 8.5 s over UDP and 28.5 s over
+/// SIP, past a CI runner's SIGKILL).
+#[test]
+fn a_signal_stops_a_run_waiting_on_a_silent_device() {
+    for adapter in ["udp", "sip"] {
+        let dir = tempdir(&format!("silent-{adapter}"));
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let address = match adapter {
+            "udp" => format!("udp://127.0.0.1:{port}"),
+            _ => format!("sip:device@127.0.0.1:{port}"),
+        };
+        let p = dir.join("silent.yaml");
+        std::fs::write(
+            &p,
+            format!(
+                "name: silent\nrole: client\nadapter: {adapter}\naddress: \"{address}\"\nparameters:\n  step_timeout_ms: 10000\n"
+            ),
+        )
+        .unwrap();
+        let reports = dir.join("r");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dmnoti"))
+            .args(["run", "--assume-unclaimed", "--iut"])
+            .arg(&p)
+            .arg("--reports")
+            .arg(&reports)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let signalled = Instant::now();
+        // SAFETY: a plain kill(2) of our own child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                signalled.elapsed() < Duration::from_secs(5),
+                "{adapter}: still running 5 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{adapter}");
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(reports.join("results.json")).unwrap())
+                .unwrap();
+        let cases = results["runs"][0]["results"].as_array().unwrap();
+        assert!(
+            cases.iter().any(|c| c["verdict"] == "error"
+                && c["notes"][0]
+                    .as_str()
+                    .is_some_and(|n| n.contains("interrupted by signal 15"))),
+            "{adapter}: {cases:?}"
+        );
+        eprintln!("{adapter}: exited {:?} after SIGTERM", signalled.elapsed());
+    }
+}

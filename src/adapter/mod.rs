@@ -150,9 +150,15 @@ pub fn timed_out(e: &std::io::Error) -> bool {
     )
 }
 
+/// The most connections a service of the harness serves at once (a thread each).
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long one write to a peer may block: a peer that does not read is dropped after it.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// Serves each connection `listener` accepts, on a thread of its own, until `stop` is set; then
-/// joins them. The accepts block, so that a connection is served at once: the owner wakes the
-/// loop with [`wake`] after setting `stop`.
+/// shuts them down and joins them. The accepts block, so that a connection is served at once: the
+/// owner wakes the loop with [`wake`] after setting `stop`. At most [`MAX_CONNECTIONS`] at once;
+/// every write has [`WRITE_DEADLINE`].
 pub fn accept_loop<F>(
     listener: std::net::TcpListener,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -174,6 +180,14 @@ pub fn accept_loop<F>(
             std::thread::sleep(Duration::from_millis(2));
             continue;
         };
+        conns.retain(|(c, _)| !c.is_finished());
+        if conns.len() >= MAX_CONNECTIONS {
+            // A peer opening connections without end: the newest is closed, no thread made.
+            drop(stream);
+            continue;
+        }
+        // A peer that never reads cannot hold a serving thread (nor the stop) past this.
+        let _ = stream.set_write_timeout(Some(WRITE_DEADLINE));
         let handle = stream.try_clone().ok();
         // The kept handle holds the socket open: when its thread is done, the connection is
         // shut down, so that the peer sees it end then, not at the next accept.

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,7 +60,18 @@ struct Shared {
     bindings: HashMap<String, sip::Registration>,
     /// The addresses of record bound, in the order they first registered.
     order: Vec<String>,
+    /// What was not kept, its bound reached: requests and REGISTERs not queued, addresses of
+    /// record refused.
+    dropped: usize,
 }
+
+/// The most requests (and, apart, REGISTERs) queued for the run to read: a peer that floods the
+/// element has the rest dropped and counted, not held.
+const QUEUE: usize = 1024;
+/// The most addresses of record bound at once; a REGISTER for another is answered 503.
+const MAX_BINDINGS: usize = 1024;
+/// How long a TCP connection may stay silent before the element closes it.
+const IDLE: Duration = Duration::from_secs(60);
 
 /// A SIP URI's host and port as a socket address (an IP literal, or a name the system resolves).
 pub fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
@@ -139,14 +150,23 @@ impl Drop for SipElement {
 #[derive(Clone)]
 struct Sink {
     shared: Arc<Mutex<Shared>>,
-    registers: Sender<Incoming>,
-    requests: Sender<Incoming>,
+    registers: SyncSender<Incoming>,
+    requests: SyncSender<Incoming>,
     capture: Option<Capture>,
     local: SocketAddr,
     answerer: Option<Answerer>,
 }
 
 impl Sink {
+    /// Queues what the run reads, unless the queue is full: then it is dropped and counted.
+    fn record(&self, queue: &SyncSender<Incoming>, incoming: Incoming) {
+        if let Err(mpsc::TrySendError::Full(_)) = queue.try_send(incoming)
+            && let Ok(mut s) = self.shared.lock()
+        {
+            s.dropped += 1;
+        }
+    }
+
     /// Handles one message; the answer to send back, if any.
     fn handle(&self, from: SocketAddr, transport: SipTransport, bytes: &[u8]) -> Option<Vec<u8>> {
         if let Some(c) = &self.capture {
@@ -157,10 +177,11 @@ impl Sink {
         }
         let parsed = match sip::parse(bytes, transport) {
             Ok(Parsed::Complete(m, _)) => m,
-            // Not SIP, or cut short: a request the element cannot answer is dropped, as a UAS
-            // drops what it cannot parse (RFC 3261 18.3 lets it send 400; with no Via to answer
-            // to, nothing can be sent).
-            _ => return None,
+            Ok(Parsed::Partial) => return None,
+            // A request that breaks SIP's framing is answered 400, naming the rule, to where it
+            // came from (RFC 3261 21.4.1); a broken response is dropped.
+            Err(e) if !bytes.starts_with(b"SIP/") => return Some(bad_request(&e)),
+            Err(_) => return None,
         };
         let incoming = Incoming {
             from,
@@ -184,14 +205,14 @@ impl Sink {
             }
             Some("REGISTER") => {
                 let answer = self.register(&parsed, from);
-                let _ = self.registers.send(incoming);
+                self.record(&self.registers, incoming);
                 Some(answer)
             }
             Some("ACK") => None,
             Some(method) if self.answerer.is_some() => {
                 let answerer = self.answerer.as_ref()?;
                 let (code, reason) = answerer(&parsed, transport)?;
-                let _ = self.requests.send(incoming);
+                self.record(&self.requests, incoming);
                 let extra = if method == "OPTIONS" && code == 200 {
                     OPTIONS_200
                 } else {
@@ -208,7 +229,7 @@ impl Sink {
                     "OPTIONS" => self.respond(&parsed, from, 200, "OK", OPTIONS_200),
                     _ => self.respond(&parsed, from, 405, "Method Not Allowed", ALLOW),
                 };
-                let _ = self.requests.send(incoming);
+                self.record(&self.requests, incoming);
                 Some(answer)
             }
         }
@@ -258,6 +279,12 @@ impl Sink {
         });
         let expires = registration.expires.unwrap_or(3600);
         if let Ok(mut s) = self.shared.lock() {
+            if expires != 0 && !s.bindings.contains_key(&aor) && s.bindings.len() >= MAX_BINDINGS {
+                // The registrar's table is full: refused, counted, never grown.
+                s.dropped += 1;
+                drop(s);
+                return self.respond(m, from, 503, "Service Unavailable", "Retry-After: 60\r\n");
+            }
             if expires == 0 {
                 s.bindings.remove(&aor);
                 s.order.retain(|a| a != &aor);
@@ -278,15 +305,30 @@ impl Sink {
     }
 }
 
+/// A 400 for a request that cannot be read (RFC 3261 21.4.1): with no Via to copy, only its
+/// status line, the rule broken as its reason phrase, and an empty body.
+fn bad_request(e: &sip::Error) -> Vec<u8> {
+    use crate::codec::Rule as _;
+    let reason: String = format!("Bad Request ({})", e.kind.name())
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    format!("SIP/2.0 400 {reason}\r\nContent-Length: 0\r\n\r\n").into_bytes()
+}
+
 fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: &AtomicBool) {
     let Ok(from) = stream.peer_addr() else { return };
     let _ = stream.set_read_timeout(Some(POLL));
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = [0u8; 4096];
-    while !stop.load(Ordering::SeqCst) {
+    let mut last = std::time::Instant::now();
+    while !stop.load(Ordering::SeqCst) && last.elapsed() < IDLE {
         match stream.read(&mut chunk) {
             Ok(0) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                last = std::time::Instant::now();
+            }
             Err(e) if super::timed_out(&e) => {
                 continue;
             }
@@ -312,8 +354,12 @@ fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: &AtomicBool) {
                     }
                 }
                 Ok(Parsed::Partial) => break,
-                // A stream that is not SIP cannot be resynchronised: close it.
-                Err(_) => return,
+                // A stream that is not SIP cannot be resynchronised: a 400 naming the rule, then
+                // the connection closes.
+                Err(e) => {
+                    let _ = stream.write_all(&bad_request(&e));
+                    return;
+                }
             }
         }
     }
@@ -337,8 +383,8 @@ impl SipElement {
         udp.set_read_timeout(Some(POLL))?;
         let udp = Arc::new(udp);
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let (reg_tx, reg_rx) = mpsc::channel();
-        let (req_tx, req_rx) = mpsc::channel();
+        let (reg_tx, reg_rx) = mpsc::sync_channel(QUEUE);
+        let (req_tx, req_rx) = mpsc::sync_channel(QUEUE);
         let stop = Arc::new(AtomicBool::new(false));
         let sink = Sink {
             shared: Arc::clone(&shared),
@@ -417,6 +463,12 @@ impl SipElement {
         });
         let aor = mine.or(s.order.first())?;
         Some((aor.clone(), s.bindings.get(aor)?.clone()))
+    }
+
+    /// How many requests, REGISTERs and addresses of record the element did not keep, its
+    /// bounds reached (a flooding peer).
+    pub fn dropped(&self) -> usize {
+        self.shared.lock().map_or(0, |s| s.dropped)
     }
 
     /// A fresh Call-ID, branch and From tag for the next request, random (RFC 3261 8.1.1.4,
@@ -515,15 +567,22 @@ impl SipElement {
                         c.udp(self.addr, to, request);
                     }
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
+                    if left.is_zero() || crate::interrupt::received().is_some() {
                         break Err(AdapterError::Deadline { host, timeout });
                     }
-                    match rx.recv_timeout(interval.min(left)) {
-                        Ok(f) => break Ok(f),
-                        Err(mpsc::RecvTimeoutError::Timeout) => interval *= 2,
-                        Err(mpsc::RecvTimeoutError::Disconnected) => {
-                            break Err(AdapterError::Closed(host));
+                    // Until the next retransmission, in slices, so that a signal is seen.
+                    let answer = crate::interrupt::wait_for(interval.min(left), |w| {
+                        match rx.recv_timeout(w) {
+                            Ok(f) => Some(Ok(f)),
+                            Err(mpsc::RecvTimeoutError::Timeout) => None,
+                            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                                Some(Err(AdapterError::Closed(host.clone())))
+                            }
                         }
+                    });
+                    match answer {
+                        Some(done) => break done,
+                        None => interval *= 2,
                     }
                 }
             }
@@ -549,7 +608,7 @@ impl SipElement {
                 let mut chunk = [0u8; 4096];
                 loop {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
+                    if left.is_zero() || crate::interrupt::received().is_some() {
                         return Err(AdapterError::Deadline { host, timeout });
                     }
                     if let Ok(f) = rx.try_recv() {

@@ -386,6 +386,15 @@ pub fn parse(bytes: &[u8], transport: SipTransport) -> Result<Parsed<'_>, Error>
             },
         )
     })?;
+    // RFC 3261 25.1: no header octet is NUL (a peer's NUL would cut a C reader's value short).
+    if let Some(at) = head.find('\0') {
+        return Err(Error::new(
+            at,
+            ErrorKind::BadHeader {
+                reason: "a NUL byte in the headers".into(),
+            },
+        ));
+    }
     let mut lines = head.split("\r\n");
     let start = parse_start(lines.next().unwrap_or(""))?;
     let mut headers: Vec<(String, String)> = Vec::new();
@@ -430,6 +439,21 @@ pub fn parse(bytes: &[u8], transport: SipTransport) -> Result<Parsed<'_>, Error>
         headers.push((name.to_owned(), value.trim().to_owned()));
     }
     let body_offset = end + 4;
+    // Two Content-Lengths that a reader would resolve one way and a proxy the other: refused
+    // (RFC 3261 7.3.1 allows one field, not a list, for it).
+    if headers
+        .iter()
+        .filter(|(n, _)| same_header(n, "Content-Length"))
+        .count()
+        > 1
+    {
+        return Err(Error::new(
+            body_offset,
+            ErrorKind::BadHeader {
+                reason: "Content-Length appears more than once".into(),
+            },
+        ));
+    }
     let declared = match headers
         .iter()
         .find(|(n, _)| same_header(n, "Content-Length"))

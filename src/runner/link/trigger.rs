@@ -154,7 +154,9 @@ pub fn run(
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
             Ok(Some(status)) => return Err(TriggerError::Exited(status)),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < deadline && crate::interrupt::received().is_none() => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
             _ => {
                 crate::testee::process::kill_group(&mut child);
                 return Err(TriggerError::Timeout(timeout));

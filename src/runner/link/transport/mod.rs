@@ -78,7 +78,8 @@ pub(super) trait Transport {
     /// Server role: the device address a server is to notify, with nothing pending there.
     fn device(&mut self) -> Result<String, Broken>;
 
-    /// Server role: the next thing that reached the device within `wait`.
+    /// Server role: the next thing that reached the device within `wait` (none once a signal
+    /// has come: waits are sliced by `interrupt::wait_for`).
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival>;
 }
 
@@ -233,7 +234,8 @@ impl Wire for Sockets {
     }
 
     fn next_post(&mut self, wait: Duration) -> Option<Posted> {
-        self.dm.as_ref().and_then(|d| d.next(wait))
+        let dm = self.dm.as_ref()?;
+        crate::interrupt::wait_for(wait, |w| dm.next(w))
     }
 
     fn server_uri(&self, server_id: &str) -> Option<String> {

@@ -117,7 +117,8 @@ impl Transport for Obex {
     }
 
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
-        self.device.as_ref()?.next(wait).map(Arrival::Obex)
+        let device = self.device.as_ref()?;
+        crate::interrupt::wait_for(wait, |w| device.next(w)).map(Arrival::Obex)
     }
 }
 

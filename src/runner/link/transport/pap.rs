@@ -179,6 +179,6 @@ impl Transport for PapServer {
     }
 
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
-        self.received.recv_timeout(wait).ok().map(Arrival::Pap)
+        crate::interrupt::wait_for(wait, |w| self.received.recv_timeout(w).ok()).map(Arrival::Pap)
     }
 }

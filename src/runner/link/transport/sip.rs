@@ -99,7 +99,7 @@ impl Sip {
             if let Some((_, b)) = self.element.device_binding(self.hello.as_deref()) {
                 return Ok(b.contact);
             }
-            if Instant::now() >= deadline {
+            if Instant::now() >= deadline || crate::interrupt::received().is_some() {
                 return Err(IutError::NotRegistered {
                     registrar: self.uri(None),
                     waited: self.timeout,
@@ -220,7 +220,7 @@ impl Transport for Sip {
     }
 
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
-        self.element.next_request(wait).map(|r| Arrival::Sip {
+        crate::interrupt::wait_for(wait, |w| self.element.next_request(w)).map(|r| Arrival::Sip {
             transport: r.transport,
             bytes: r.bytes,
         })

@@ -206,7 +206,16 @@ impl Transport for Sms {
                 return Some(Arrival::Sms { tpdus });
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.smsc.smsc.next(left) {
+            // In slices, so that a signal is seen; what came stays pending until the wait ends.
+            let got = self.smsc.smsc.next(left.min(crate::interrupt::SLICE));
+            if got.is_none()
+                && !left.is_zero()
+                && left > crate::interrupt::SLICE
+                && crate::interrupt::received().is_none()
+            {
+                continue;
+            }
+            match got {
                 Some(s) => self.pending.push(sms::tpdu_of(
                     sms::Direction::Submit,
                     &s.segment.destination,

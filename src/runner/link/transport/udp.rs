@@ -152,6 +152,7 @@ impl Transport for Udp {
     }
 
     fn next_arrival(&mut self, wait: Duration) -> Option<Arrival> {
-        self.device.as_ref().and_then(|d| d.next(wait))
+        let device = self.device.as_ref()?;
+        crate::interrupt::wait_for(wait, |w| device.next(w))
     }
 }
