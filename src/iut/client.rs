@@ -76,6 +76,8 @@ struct Received<'m> {
     bearers: Vec<u8>,
     connect_reason: Option<String>,
     vendor_info: Option<String>,
+    /// The message's SESSIONID was 0 (taken only under `session-id-zero-used`).
+    zero: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +172,7 @@ impl ReferenceClient {
             bearers: message.preferred_bearers().map(|b| b.value()).collect(),
             connect_reason: message.connect_reason().map(str::to_owned),
             vendor_info: message.vendor_info().map(str::to_owned),
+            zero: bytes.get(6..8) == Some(&[0, 0]),
         };
         self.accept(received)
     }
@@ -182,6 +185,12 @@ impl ReferenceClient {
             {
                 let mut copy = bytes.to_vec();
                 copy[0] = (copy[0] & 0x0f) | (v13::VERSION << 4);
+                v13::decode(&copy).ok().map(Notification13::into_owned)
+            }
+            v13::ErrorKind::ZeroSessionId if self.faults.has(Fault::SessionIdZeroUsed) => {
+                // Read as if it were 1; the session says 0 (`Received::zero`).
+                let mut copy = bytes.to_vec();
+                copy[7] = 1;
                 v13::decode(&copy).ok().map(Notification13::into_owned)
             }
             v13::ErrorKind::OptionOutOfOrder { .. }
@@ -276,6 +285,7 @@ impl ReferenceClient {
             bearers: Vec::new(),
             connect_reason: None,
             vendor_info: None,
+            zero: false,
         };
         self.accept(received)
     }
@@ -294,7 +304,9 @@ impl ReferenceClient {
             ));
         }
         let v = m.session_id.value();
-        let session_id = if self.faults.has(Fault::SessionIdLeadingZeros) {
+        let session_id = if m.zero {
+            "0".to_owned()
+        } else if self.faults.has(Fault::SessionIdLeadingZeros) {
             format!("{v:04X}")
         } else if self.faults.has(Fault::SessionIdLowercase) {
             format!("{v:x}")

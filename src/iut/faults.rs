@@ -17,6 +17,7 @@ pub enum Fault {
     SessionIdLowercase,
     SessionIdDecimal,
     SessionIdByteSwap,
+    SessionIdZeroUsed,
     DuplicateSessions,
     OmitRequestedMoInPackage1,
     IgnoreUiMode,
@@ -73,7 +74,7 @@ pub enum Fault {
 pub const LONG_SERVER_ID: usize = 64;
 
 impl Fault {
-    pub const ALL: [Fault; 48] = [
+    pub const ALL: [Fault; 49] = [
         Fault::AcceptBadDigest,
         Fault::AcceptUnknownServer,
         Fault::RejectV12Format,
@@ -82,6 +83,7 @@ impl Fault {
         Fault::SessionIdLowercase,
         Fault::SessionIdDecimal,
         Fault::SessionIdByteSwap,
+        Fault::SessionIdZeroUsed,
         Fault::DuplicateSessions,
         Fault::OmitRequestedMoInPackage1,
         Fault::IgnoreUiMode,
@@ -134,6 +136,7 @@ impl Fault {
             Fault::SessionIdLowercase => "session-id-lowercase",
             Fault::SessionIdDecimal => "session-id-decimal",
             Fault::SessionIdByteSwap => "session-id-byte-swap",
+            Fault::SessionIdZeroUsed => "session-id-zero-used",
             Fault::DuplicateSessions => "duplicate-sessions",
             Fault::OmitRequestedMoInPackage1 => "omit-requested-mo-in-package1",
             Fault::IgnoreUiMode => "ignore-ui-mode",
@@ -196,6 +199,7 @@ impl Fault {
             | Fault::SessionIdLowercase
             | Fault::SessionIdDecimal
             | Fault::SessionIdByteSwap
+            | Fault::SessionIdZeroUsed
             | Fault::DuplicateSessions => &[id::C_008_M],
             Fault::OmitRequestedMoInPackage1 => &[id::C_013_M],
             Fault::IgnoreUiMode => &[id::C_007_O],
@@ -245,6 +249,9 @@ impl Fault {
             Fault::SessionIdDecimal => "puts SessionID in Package #1 in decimal",
             Fault::SessionIdByteSwap => {
                 "puts SessionID in Package #1 with its two bytes swapped (0x0A01 as 10A)"
+            }
+            Fault::SessionIdZeroUsed => {
+                "starts a session for SESSIONID 0 and puts SessionID 0 in Package #1"
             }
             Fault::DuplicateSessions => "starts a session for every copy of a notification",
             Fault::OmitRequestedMoInPackage1 => "leaves the requested MO out of Package #1",
@@ -444,7 +451,7 @@ mod tests {
                 .iter()
                 .filter(|f| f.role() == Role::Client)
                 .count(),
-            24
+            25
         );
     }
 

@@ -79,6 +79,9 @@ pub struct Failure {
     pub observed: String,
     /// What the expectation's sentence makes of the deviation.
     pub level: Level,
+    /// The level is that of a sentence of its own (quoted in `expected`), not the case's basis:
+    /// a case's weaker basis does not weaken it.
+    pub own_sentence: bool,
 }
 
 impl Failure {
@@ -94,6 +97,7 @@ impl Failure {
             expected: Some(expected.into()).filter(|e: &String| !e.is_empty()),
             observed: observed.into(),
             level: Level::Must,
+            own_sentence: false,
         }
     }
 
@@ -105,7 +109,16 @@ impl Failure {
             expected: None,
             observed: observed.into(),
             level: Level::Must,
+            own_sentence: false,
         }
+    }
+
+    /// The deviation breaks a sentence of its own at `level` (a MUST the case's basis, a
+    /// robustness one, would otherwise soften).
+    pub fn by_its_sentence(mut self, level: Level) -> Failure {
+        self.level = level;
+        self.own_sentence = true;
+        self
     }
 
     /// The same deviation, at `level`.
@@ -159,6 +172,7 @@ impl<'de> serde::Deserialize<'de> for Failure {
             expected: f.expected,
             observed: f.observed,
             level: f.level,
+            own_sentence: false,
         })
     }
 }

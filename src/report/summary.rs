@@ -207,13 +207,17 @@ fn text_raw(runs: &[Run], coverage: &Coverage, strict_claims: bool, written: &[P
     let wall: std::time::Duration = runs.iter().map(|r| r.wall).sum();
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors in {:.2} s: {}",
+        "\n{} passed, {} failed, {} inconclusive, {} skipped, {} expected failures, {} errors, {} warnings in {:.2} s: {}",
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::Inconclusive),
         count(Verdict::Skipped),
         count(Verdict::ExpectedFailure),
         count(Verdict::Error),
+        runs.iter()
+            .flat_map(|r| &r.results)
+            .map(|r| r.warnings.len())
+            .sum::<usize>(),
         wall.as_secs_f64(),
         if coverage.ok {
             "every mandatory and claimed item passes"

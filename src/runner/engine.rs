@@ -283,6 +283,21 @@ pub(super) fn judge_delivery(
                 "the message to be ignored",
                 format!("the client started session {sid:?}"),
             );
+            // 6.4.8's mapping, the client's own duty: whatever the case's basis, a SessionID of
+            // zero in its session breaks a MUST.
+            if built.wire_session_id() == Some(0)
+                && !sid.is_empty()
+                && sid.trim_start_matches('0').is_empty()
+            {
+                j.failures.push(
+                    Failure::new(
+                        id::C_008_M,
+                        "no session for SESSIONID 0 (6.4.8: \"A value of zero MUST NOT be used.\")",
+                        format!("the client used SessionID {sid:?}"),
+                    )
+                    .by_its_sentence(Level::Must),
+                );
+            }
         }
         (Some(Outcome::Ignored), Expect::Session(_)) => {
             other_outcome(
@@ -360,7 +375,7 @@ pub(super) fn exchange(
 pub(super) fn judge_levels(case: &Case, strict: bool, new: Vec<Failure>, result: &mut CaseResult) {
     for f in new {
         let own = case.scrs.contains(&f.scr);
-        let level = if own {
+        let level = if own && !f.own_sentence {
             f.level.max(case.basis.level)
         } else {
             f.level

@@ -702,6 +702,38 @@ fn a_basis_level_decides_what_a_deviation_is() {
     assert_eq!(run(&s, &profile, &mut faulty())[0].verdict, Verdict::Fail);
 }
 
+/// A session for SESSIONID 0 under a robustness basis: ignoring was the robustness reading, but
+/// putting SessionID "0" in Package #1 breaks 6.4.8's own MUST: a failure on C-008-M, not a
+/// warning (the case's weaker basis does not soften a sentence of its own).
+#[test]
+fn a_session_id_of_zero_used_is_a_must_whatever_the_basis() {
+    use crate::report::result::Level;
+    let cases = r#"  - id: t.zero
+    title: zero
+    scrs: ["SCR-DM-NOTI-C-008-M"]
+    steps:
+      - deliver: {session_id: 0}
+        expect: ignored
+"#;
+    let profile = reference(Role::Client);
+    let s = with_basis(suite(Role::Client, cases), Level::Robustness, &[]);
+    let r = run(
+        &s,
+        &profile,
+        &mut in_process_client(&["session-id-zero-used"]),
+    );
+    assert_eq!(r[0].verdict, Verdict::Fail, "{:?}", r[0]);
+    assert_eq!(r[0].failures.len(), 1, "{:?}", r[0].failures);
+    assert_eq!(r[0].failures[0].scr, id::C_008_M.as_str());
+    assert_eq!(r[0].failures[0].level, Level::Must);
+    assert!(r[0].failures[0].observed.contains("SessionID \"0\""));
+    // The conformant client ignores it: a pass.
+    assert_eq!(
+        run(&s, &profile, &mut in_process_client(&[]))[0].verdict,
+        Verdict::Pass
+    );
+}
+
 /// A server that sends TRA 000 whatever it is asked: "not specified" is a value TRA takes.
 struct NoTra(ReferenceServer);
 
