@@ -264,11 +264,11 @@ fn obexftp_as_a_dm_server_is_judged_on_7_2() {
         &script,
         format!(
             r#"#!/usr/bin/env python3
-# The trigger of a DM server whose OBEX stack is obexftp: argv[1] is the device's obex:// address,
-# argv[2] the notify request (JSON).
-import json, random, subprocess, sys
+# The trigger of a DM server whose OBEX stack is obexftp: the device's obex:// address and the
+# notify request (JSON) come in the environment (a placeholder in an interpreter's argv is refused).
+import json, os, random, subprocess, sys
 DMNOTI, DIR = {dmnoti:?}, {dir:?}
-device, request = sys.argv[1], json.loads(sys.argv[2])
+device, request = os.environ["DMNOTI_DEVICE"], json.loads(os.environ["DMNOTI_REQUEST"])
 args = [DMNOTI, "encode", "--output", "raw",
         "--server-id", request.get("server_id") or "com.example.dm",
         "--session-id", str(random.randint(1, 0xFFFF)),
@@ -295,7 +295,7 @@ sys.exit(0 if "Sending" in said and "failed" not in said else 1)
     std::fs::write(
         &profile,
         format!(
-            "name: obexftp-dm-server\nrole: server\nadapter: obex\ntrigger: \"python3 {} {{device}} {{request}}\"\nclaims: {{SCR-DM-NOTI-S-013-O: true}}\nparameters:\n  step_timeout_ms: 10000\n",
+            "name: obexftp-dm-server\nrole: server\nadapter: obex\ntrigger: \"python3 {}\"\nclaims: {{SCR-DM-NOTI-S-013-O: true}}\nparameters:\n  step_timeout_ms: 10000\n",
             script.display()
         ),
     )

@@ -243,11 +243,11 @@ fn sipp_as_a_dm_server_passes_the_sip_cases() {
         &script,
         format!(
             r#"#!/usr/bin/env python3
-# The trigger of a DM server whose SIP stack is SIPp: argv[1] is the device's SIP URI, argv[2]
-# the notify request (JSON).
-import json, random, socket, subprocess, sys
+# The trigger of a DM server whose SIP stack is SIPp: the device's SIP URI and the notify request
+# (JSON) come in the environment (a placeholder in an interpreter's argv is refused).
+import json, os, random, socket, subprocess, sys
 DMNOTI, DIR = {dmnoti:?}, {dir:?}
-device, request = sys.argv[1], json.loads(sys.argv[2])
+device, request = os.environ["DMNOTI_DEVICE"], json.loads(os.environ["DMNOTI_REQUEST"])
 args = [DMNOTI, "encode", "--output", "raw",
         "--server-id", request.get("server_id") or "com.example.dm",
         "--session-id", str(random.randint(1, 0xFFFF)),
@@ -275,7 +275,7 @@ subprocess.run(["sipp", "-sf", "dm-server-message.xml", "-m", "1", "-i", "127.0.
     std::fs::write(
         &profile,
         format!(
-            "name: sipp-dm-server\nrole: server\nadapter: sip\ntrigger: \"python3 {} {{device}} {{request}}\"\nclaims: {{SCR-DM-NOTI-S-014-O: true}}\nparameters:\n  step_timeout_ms: 10000\n",
+            "name: sipp-dm-server\nrole: server\nadapter: sip\ntrigger: \"python3 {}\"\nclaims: {{SCR-DM-NOTI-S-014-O: true}}\nparameters:\n  step_timeout_ms: 10000\n",
             script.display()
         ),
     )
