@@ -70,17 +70,13 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// The WSP push `pdu` to `number`, in SMS segments submitted through `bind`'s SMSC; the
-    /// number of submit_sm sent.
-    pub fn push(
+    /// Bound to `bind`'s SMSC as a transmitter: the session it has, or a new one.
+    fn bound(
         &mut self,
         bind: &Bind,
-        number: &str,
-        pdu: &[u8],
-        shape: Shape,
         timeout: Duration,
         capture: Option<Capture>,
-    ) -> Result<usize, SubmitError> {
+    ) -> Result<(), SubmitError> {
         if self.esme.as_ref().is_none_or(|(b, _)| b != bind) {
             let esme = Esme::bind(
                 bind.smsc,
@@ -92,6 +88,21 @@ impl Sender {
             )?;
             self.esme = Some((bind.clone(), esme));
         }
+        Ok(())
+    }
+
+    /// The WSP push `pdu` to `number`, in SMS segments submitted through `bind`'s SMSC; the
+    /// number of submit_sm sent.
+    pub fn push(
+        &mut self,
+        bind: &Bind,
+        number: &str,
+        pdu: &[u8],
+        shape: Shape,
+        timeout: Duration,
+        capture: Option<Capture>,
+    ) -> Result<usize, SubmitError> {
+        self.bound(bind, timeout, capture)?;
         self.reference = self.reference.wrapping_add(1);
         let user_data = segments(number, pdu, shape, self.reference);
         let Some((_, esme)) = self.esme.as_mut() else {
@@ -121,17 +132,7 @@ impl Sender {
         timeout: Duration,
         capture: Option<Capture>,
     ) -> Result<(), SubmitError> {
-        if self.esme.as_ref().is_none_or(|(b, _)| b != bind) {
-            let esme = Esme::bind(
-                bind.smsc,
-                BindAs::Transmitter,
-                &bind.system_id,
-                &bind.password,
-                timeout,
-                capture,
-            )?;
-            self.esme = Some((bind.clone(), esme));
-        }
+        self.bound(bind, timeout, capture)?;
         let mut all = Vec::new();
         for pdu in pdus {
             self.reference = self.reference.wrapping_add(1);

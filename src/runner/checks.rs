@@ -363,28 +363,8 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
             }
         }
     }
-    if checks.contains(&Check::SessionIdMatches) && n.session_id.is_none() {
-        out.unobserved.push(Unobserved {
-            scr: id::S_003_M.into(),
-            field: "session_id".into(),
-            expected_by_step: named,
-        });
-    }
     if checks.contains(&Check::SessionIdMatches) {
-        if let (Some(said), Some(id)) = (n.session_id, wire_session) {
-            let wire = SessionId::new(id)
-                .map(SessionId::to_package1)
-                .unwrap_or_else(|| "0".into());
-            if said != wire {
-                out.failures.push(Failure::new(
-                    id::S_003_M,
-                    format!(
-                        "{wire:?}, SESSIONID 0x{id:04X} on the wire (6.4.8; network byte order?)"
-                    ),
-                    format!("the server expects SessionID {said:?}"),
-                ));
-            }
-        }
+        session_id_matches(n, wire_session, named, &mut out);
     }
     let Ok(m) = decoded else { return out };
     if checks.contains(&Check::Timestamp) {
@@ -408,6 +388,36 @@ pub fn notification(n: &NotificationCheck<'_>, checks: &[Check]) -> Checked {
         fields13(n, &m, &mut out.failures);
     }
     out
+}
+
+/// 6.4.8: the SESSIONID on the wire is the one the server says it expects in Package #1 (a check
+/// not made when it says none).
+fn session_id_matches(
+    n: &NotificationCheck<'_>,
+    wire_session: Option<u16>,
+    named: bool,
+    out: &mut Checked,
+) {
+    let Some(said) = n.session_id else {
+        out.unobserved.push(Unobserved {
+            scr: id::S_003_M.into(),
+            field: "session_id".into(),
+            expected_by_step: named,
+        });
+        return;
+    };
+    if let Some(id) = wire_session {
+        let wire = SessionId::new(id)
+            .map(SessionId::to_package1)
+            .unwrap_or_else(|| "0".into());
+        if said != wire {
+            out.failures.push(Failure::new(
+                id::S_003_M,
+                format!("{wire:?}, SESSIONID 0x{id:04X} on the wire (6.4.8; network byte order?)"),
+                format!("the server expects SessionID {said:?}"),
+            ));
+        }
+    }
 }
 
 fn fields13(n: &NotificationCheck<'_>, m: &v13::Notification13<'_>, f: &mut Vec<Failure>) {
@@ -572,28 +582,7 @@ fn notification12(n: &NotificationCheck<'_>, checks: &[Check], named: bool, out:
         ));
     }
     if checks.contains(&Check::SessionIdMatches) {
-        match n.session_id {
-            None => out.unobserved.push(Unobserved {
-                scr: id::S_003_M.into(),
-                field: "session_id".into(),
-                expected_by_step: named,
-            }),
-            Some(said) => {
-                let wire = SessionId::new(raw.session_id)
-                    .map(SessionId::to_package1)
-                    .unwrap_or_else(|| "0".into());
-                if said != wire {
-                    out.failures.push(Failure::new(
-                        id::S_003_M,
-                        format!(
-                            "{wire:?}, SESSIONID 0x{:04X} on the wire (6.4.8)",
-                            raw.session_id
-                        ),
-                        format!("the server expects SessionID {said:?}"),
-                    ));
-                }
-            }
-        }
+        session_id_matches(n, Some(raw.session_id), named, out);
     }
     let server_id = inspected.server_id.map(|(_, b)| b);
     if checks.contains(&Check::Digest) {

@@ -2,14 +2,13 @@
 //! step's content type, when it names one, as a plain push). Server role: the harness is the
 //! device, an HTTP listener (`adapter::device`).
 
-use super::{Start, Transport};
+use super::{Start, Target, Transport};
 use crate::adapter::address::DeviceAddress;
 use crate::adapter::device::{Arrival, Device};
 use crate::adapter::{self, capture::Capture};
 use crate::codec::wsp::PushBuilder;
 use crate::runner::link::net::Answered;
 use crate::runner::link::{Broken, IutError, SetupError};
-use crate::scr::Role;
 use crate::suite::Framing;
 use crate::suite::message::Built;
 use std::time::Duration;
@@ -19,37 +18,19 @@ pub(super) fn carries(f: &Framing) -> Result<(), &'static str> {
 }
 
 pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
-    let device = match s.profile.role {
-        Role::Client => None,
-        Role::Server => {
-            let at = s.at(s.profile.device);
-            Some(
-                Device::start(at, s.capture.clone())
-                    .map_err(Start::listener("device listener", at))?,
-            )
-        }
-    };
-    let target = s.profile.address.as_deref().map(http_url).transpose()?;
     Ok(Box::new(Http {
-        fixed: target.is_some(),
-        target,
-        device,
+        target: Target::of(s, |a| match a.parse() {
+            Ok(DeviceAddress::Http(url)) => Some(url),
+            _ => None,
+        })?,
+        device: super::device_listener(s)?,
         capture: s.capture.clone(),
         timeout: s.timeout,
     }))
 }
 
-/// An `http://` address.
-fn http_url(text: &str) -> Result<String, SetupError> {
-    match text.parse::<DeviceAddress>() {
-        Ok(DeviceAddress::Http(url)) => Ok(url),
-        _ => Err(SetupError::Address(text.to_owned())),
-    }
-}
-
 struct Http {
-    target: Option<String>,
-    fixed: bool,
+    target: Target<String>,
     device: Option<Device>,
     capture: Option<Capture>,
     timeout: Duration,
@@ -57,10 +38,7 @@ struct Http {
 
 impl Transport for Http {
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
-        if let (false, Some(a)) = (self.fixed, hello_address) {
-            self.target = Some(http_url(a)?);
-        }
-        Ok(())
+        self.target.learn(hello_address)
     }
 
     fn push(
@@ -69,7 +47,7 @@ impl Transport for Http {
         content_type: Option<&str>,
         _: Option<&Framing>,
     ) -> Result<Option<Answered>, Broken> {
-        let url = self.target.clone().ok_or(SetupError::NoAddress)?;
+        let url = self.target.get()?;
         push_one(
             &url,
             message,
@@ -82,7 +60,7 @@ impl Transport for Http {
     /// A batch on one persistent connection (HTTP/1.1 8.1), as a push initiator keeps one open
     /// to a device it pushes to often.
     fn push_batch(&mut self, messages: &[Built]) -> Result<(), Broken> {
-        let url = self.target.clone().ok_or(SetupError::NoAddress)?;
+        let url = self.target.get()?;
         let bodies: Vec<_> = messages.iter().map(|m| (m.format, &m.bytes[..])).collect();
         adapter::push_http_many(&url, &bodies, self.timeout, self.capture.as_ref())
             .map(|_| ())

@@ -171,6 +171,51 @@ impl Start<'_> {
     }
 }
 
+/// Client role: where the device takes pushes: the profile's address, fixed, else the one its
+/// hello gives; read by the transport's own form (`udp://`, `http://`, `obex://`).
+pub(super) struct Target<T> {
+    at: Option<T>,
+    fixed: bool,
+    read: fn(&str) -> Option<T>,
+}
+
+impl<T: Clone> Target<T> {
+    pub fn of(s: &Start<'_>, read: fn(&str) -> Option<T>) -> Result<Target<T>, SetupError> {
+        let at = match s.profile.address.as_deref() {
+            Some(a) => Some(read(a).ok_or_else(|| SetupError::Address(a.to_owned()))?),
+            None => None,
+        };
+        Ok(Target {
+            fixed: at.is_some(),
+            at,
+            read,
+        })
+    }
+
+    /// A hello's address, unless the profile fixed one.
+    pub fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
+        if let (false, Some(a)) = (self.fixed, hello_address) {
+            self.at = Some((self.read)(a).ok_or_else(|| SetupError::Address(a.to_owned()))?);
+        }
+        Ok(())
+    }
+
+    pub fn get(&self) -> Result<T, SetupError> {
+        self.at.clone().ok_or(SetupError::NoAddress)
+    }
+}
+
+/// Server role over UDP or HTTP: the harness as the device, a UDP and an HTTP listener.
+fn device_listener(s: &Start<'_>) -> Result<Option<crate::adapter::device::Device>, SetupError> {
+    if s.profile.role == Role::Client {
+        return Ok(None);
+    }
+    let at = s.at(s.profile.device);
+    crate::adapter::device::Device::start(at, s.capture.clone())
+        .map(Some)
+        .map_err(Start::listener("device listener", at))
+}
+
 /// The real wire: the mock DM server (client role) and the run's transport.
 pub struct Sockets {
     dm: Option<DmServer>,

@@ -1,7 +1,7 @@
 //! 7.2, OBEX. Client role: each Package #0 in an OBEX PUT (CONNECT, PUT, DISCONNECT) to the
 //! device's OBEX server. Server role: the harness is the device, an OBEX server.
 
-use super::{Start, Transport};
+use super::{Start, Target, Transport};
 use crate::adapter::address::DeviceAddress;
 use crate::adapter::capture::Capture;
 use crate::adapter::device::Arrival;
@@ -23,14 +23,6 @@ pub(super) fn carries(f: &Framing) -> Result<(), &'static str> {
     }
 }
 
-/// An `obex://` address.
-fn obex_address(text: &str) -> Result<SocketAddr, SetupError> {
-    match text.parse::<DeviceAddress>() {
-        Ok(DeviceAddress::Obex(at)) => Ok(at),
-        _ => Err(SetupError::Address(text.to_owned())),
-    }
-}
-
 pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
     let device = match s.profile.role {
         Role::Client => None,
@@ -42,10 +34,11 @@ pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
             )
         }
     };
-    let target = s.profile.address.as_deref().map(obex_address).transpose()?;
     Ok(Box::new(Obex {
-        fixed: target.is_some(),
-        target,
+        target: Target::of(s, |a| match a.parse() {
+            Ok(DeviceAddress::Obex(at)) => Some(at),
+            _ => None,
+        })?,
         device,
         capture: s.capture.clone(),
         timeout: s.timeout,
@@ -53,8 +46,7 @@ pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
 }
 
 struct Obex {
-    target: Option<SocketAddr>,
-    fixed: bool,
+    target: Target<SocketAddr>,
     device: Option<ObexServer>,
     capture: Option<Capture>,
     timeout: Duration,
@@ -62,10 +54,7 @@ struct Obex {
 
 impl Transport for Obex {
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
-        if let (false, Some(a)) = (self.fixed, hello_address) {
-            self.target = Some(obex_address(a)?);
-        }
-        Ok(())
+        self.target.learn(hello_address)
     }
 
     fn push(
@@ -74,7 +63,7 @@ impl Transport for Obex {
         content_type: Option<&str>,
         framing: Option<&Framing>,
     ) -> Result<Option<Answered>, Broken> {
-        let to = self.target.ok_or(SetupError::NoAddress)?;
+        let to = self.target.get()?;
         let chunk = match framing {
             Some(Framing::Obex { chunk }) => Some(*chunk),
             _ => None,
@@ -92,7 +81,7 @@ impl Transport for Obex {
     /// A batch in one OBEX session (OBEX lets a client PUT any number of objects between its
     /// CONNECT and DISCONNECT); what the session did not get to, on connections of their own.
     fn push_batch(&mut self, messages: &[Built]) -> Result<(), Broken> {
-        let to = self.target.ok_or(SetupError::NoAddress)?;
+        let to = self.target.get()?;
         let (timeout, capture) = (self.timeout, self.capture.as_ref());
         let bodies: Vec<_> = messages.iter().map(|m| (m.format, &m.bytes[..])).collect();
         let spec = obex_link::PushSpec::default();

@@ -2,13 +2,12 @@
 //! device's `udp://` address from the WSP port. Server role: the harness is the device, a UDP
 //! listener (`adapter::device`).
 
-use super::{Start, Transport, wsp_push};
+use super::{Start, Target, Transport, wsp_push};
 use crate::adapter::address::DeviceAddress;
 use crate::adapter::device::{Arrival, Device};
 use crate::adapter::{self, capture::Capture};
 use crate::runner::link::net::Answered;
 use crate::runner::link::{Broken, IutError, SetupError};
-use crate::scr::Role;
 use crate::suite::Framing;
 use crate::suite::message::Built;
 use std::net::{SocketAddr, UdpSocket};
@@ -26,14 +25,20 @@ pub(super) fn carries(f: &Framing) -> Result<(), &'static str> {
 }
 
 pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
-    Ok(Box::new(Udp::start(s)?))
+    Ok(Box::new(Udp {
+        target: Target::of(s, |a| match a.parse() {
+            Ok(DeviceAddress::Udp(at)) => Some(at),
+            _ => None,
+        })?,
+        socket: None,
+        device: super::device_listener(s)?,
+        capture: s.capture.clone(),
+        timeout: s.timeout,
+    }))
 }
 
 pub(super) struct Udp {
-    /// Client role: the device's address; `fixed` when the profile named it (a hello does not
-    /// override it).
-    target: Option<SocketAddr>,
-    fixed: bool,
+    target: Target<SocketAddr>,
     socket: Option<Arc<UdpSocket>>,
     /// Server role: the harness as the device.
     device: Option<Device>,
@@ -41,37 +46,7 @@ pub(super) struct Udp {
     timeout: Duration,
 }
 
-/// A `udp://` address.
-pub(super) fn udp_address(text: &str) -> Result<SocketAddr, SetupError> {
-    match text.parse::<DeviceAddress>() {
-        Ok(DeviceAddress::Udp(at)) => Ok(at),
-        _ => Err(SetupError::Address(text.to_owned())),
-    }
-}
-
 impl Udp {
-    pub(super) fn start(s: &Start<'_>) -> Result<Udp, SetupError> {
-        let device = match s.profile.role {
-            Role::Client => None,
-            Role::Server => {
-                let at = s.at(s.profile.device);
-                Some(
-                    Device::start(at, s.capture.clone())
-                        .map_err(Start::listener("device listener", at))?,
-                )
-            }
-        };
-        let target = s.profile.address.as_deref().map(udp_address).transpose()?;
-        Ok(Udp {
-            fixed: target.is_some(),
-            target,
-            socket: None,
-            device,
-            capture: s.capture.clone(),
-            timeout: s.timeout,
-        })
-    }
-
     /// The push socket for a target: bound to the unspecified address of its family, so that the
     /// kernel picks the route to any device (a socket on 127.0.0.1 reaches only loopback).
     fn socket_for(&mut self, to: SocketAddr) -> Result<(), SetupError> {
@@ -114,10 +89,7 @@ impl Udp {
 
 impl Transport for Udp {
     fn learn(&mut self, hello_address: Option<&str>) -> Result<(), Broken> {
-        if let (false, Some(a)) = (self.fixed, hello_address) {
-            self.target = Some(udp_address(a)?);
-        }
-        Ok(())
+        self.target.learn(hello_address)
     }
 
     fn push(
@@ -126,7 +98,7 @@ impl Transport for Udp {
         content_type: Option<&str>,
         framing: Option<&Framing>,
     ) -> Result<Option<Answered>, Broken> {
-        let to = self.target.ok_or(SetupError::NoAddress)?;
+        let to = self.target.get()?;
         self.socket_for(to)?;
         let pdu = wsp_push(message.format, framing, content_type);
         adapter::push(
