@@ -343,15 +343,15 @@ pub(super) fn exchange(
     message: Option<&[u8]>,
     format: Option<Format>,
     response: &Response,
-    explain: bool,
+    explain: Option<&explain::Keys>,
 ) -> Exchange {
     let explained = match (message, explain) {
-        (Some(bytes), true) => {
+        (Some(bytes), Some(keys)) => {
             let input = match format {
                 Some(Format::V12) => explain::Input::V12,
                 _ => explain::Input::V13,
             };
-            Some(explain::explain(bytes, input, &explain::Keys::default()).to_text())
+            Some(explain::explain(bytes, input, keys).to_text())
         }
         _ => None,
     };
@@ -714,6 +714,11 @@ impl CaseRun<'_, '_> {
         format: Option<Format>,
         response: &Response,
     ) {
+        let keys = match (self.ctx.explain, message) {
+            (true, Some(m)) => Some(self.keys_for(m, format)),
+            (true, None) => Some(explain::Keys::default()),
+            (false, _) => None,
+        };
         self.result.exchanges.push(exchange(
             self.step,
             op,
@@ -721,8 +726,44 @@ impl CaseRun<'_, '_> {
             message,
             format,
             response,
-            self.ctx.explain,
+            keys.as_ref(),
         ));
+    }
+
+    /// The keys the breakdown of a message checks its digest with: those of the case's account
+    /// whose Server-ID the message carries (else its first), so that a wrong digest shows there.
+    fn keys_for(&self, message: &[u8], format: Option<Format>) -> explain::Keys {
+        let carried: Option<String> = match format {
+            Some(Format::V12) => crate::codec::v12::inspect(message)
+                .server_id
+                .map(|(_, id)| String::from_utf8_lossy(id).into_owned()),
+            _ => crate::codec::v13::decode(message)
+                .ok()
+                .and_then(|m| m.server_id().map(str::to_owned)),
+        };
+        let account = self
+            .accounts
+            .iter()
+            .find(|a| Some(&a.server_id) == carried.as_ref())
+            .or_else(|| self.accounts.first())
+            .and_then(|a| a.to_account().ok());
+        let Some(account) = account else {
+            return explain::Keys::default();
+        };
+        let v12 = account.v12.as_ref();
+        explain::Keys {
+            secret: Some(account.secret.bytes().to_vec()),
+            reading: self
+                .ctx
+                .profile
+                .parameters
+                .digest_reading
+                .unwrap_or_default(),
+            password: v12.map(|v| v.password.bytes().to_vec()),
+            nonce: v12.map(|v| v.nonce.0.clone()),
+            server_id_override: v12
+                .and_then(|v| v.aauth_name.as_ref().map(|n| n.as_bytes().to_vec())),
+        }
     }
 
     /// Delivers one message and judges the answer (or leaves it to the end of the run, when the

@@ -111,7 +111,7 @@ pub fn settle_pending(
                                 Some(&v.bytes),
                                 Some(v.format),
                                 r,
-                                true,
+                                Some(&crate::explain::Keys::default()),
                             ));
                         }
                     }

@@ -734,6 +734,41 @@ fn a_session_id_of_zero_used_is_a_must_whatever_the_basis() {
     );
 }
 
+/// The breakdown of a message in a report checks its digest with the case's key: a deliberately
+/// wrong digest shows as a mismatch there, not as "conformant".
+#[test]
+fn the_breakdown_checks_the_digest_with_the_cases_key() {
+    let cases = r#"  - id: t.digest
+    title: digest
+    scrs: ["SCR-DM-NOTI-C-019-M"]
+    steps:
+      - deliver: {flip_digest_bit: 3}
+        expect: ignored
+      - deliver: {}
+        expect: session
+"#;
+    let s = suite(Role::Client, cases);
+    let profile = reference(Role::Client);
+    let catalog = Catalog::builtin();
+    let index = engine::message_index(std::slice::from_ref(&s));
+    let ctx = CaseContext {
+        profile: &profile,
+        catalog: &catalog,
+        index: &index,
+        wall_clock: WALL_CLOCK,
+        run_ids: None,
+        explain: true,
+        strict: false,
+    };
+    let r = run_case(&s, &s.cases[0], &ctx, &mut in_process_client(&[]));
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    let broken = r.exchanges[0].explain.as_deref().unwrap();
+    assert!(broken.contains("digest mismatch"), "{broken}");
+    assert!(broken.contains("verdict: NOT conformant"), "{broken}");
+    let good = r.exchanges[1].explain.as_deref().unwrap();
+    assert!(good.contains("verdict: conformant"), "{good}");
+}
+
 /// A server that sends TRA 000 whatever it is asked: "not specified" is a value TRA takes.
 struct NoTra(ReferenceServer);
 
