@@ -349,6 +349,11 @@ fn serve_tcp(mut stream: TcpStream, sink: Sink, stop: &AtomicBool) {
                             c.tcp(sink.local, from, &answer);
                         }
                         if stream.write_all(&answer).is_err() {
+                            // A peer that does not read (the write deadline passed) is dropped,
+                            // and counted.
+                            if let Ok(mut s) = sink.shared.lock() {
+                                s.dropped += 1;
+                            }
                             return;
                         }
                     }

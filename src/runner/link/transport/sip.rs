@@ -51,6 +51,7 @@ pub(super) fn start(s: &Start<'_>) -> Result<Box<dyn Transport>, SetupError> {
         outbound_proxy: s.profile.outbound_proxy,
         registration: None,
         hello: None,
+        dropped: 0,
         timeout: s.timeout,
     }))
 }
@@ -66,6 +67,8 @@ struct Sip {
     registration: Option<Problem>,
     /// Client role: the device's own address, from its hello (its contact).
     hello: Option<String>,
+    /// What the element had dropped when last reported.
+    dropped: usize,
     timeout: Duration,
 }
 
@@ -154,6 +157,16 @@ impl Transport for Sip {
                     ),
                 }
             });
+        }
+        // What the element dropped past its bounds (a flooding peer, one that does not read) is
+        // recorded with the case that was running.
+        let dropped = self.element.dropped();
+        if dropped > self.dropped {
+            strays.push(Problem::Stray(format!(
+                "the SIP element dropped {} request(s), REGISTER(s) or connection(s) past its bounds (a peer flooding it or not reading)",
+                dropped - self.dropped
+            )));
+            self.dropped = dropped;
         }
         self.registration.iter().cloned().chain(strays).collect()
     }
