@@ -866,3 +866,39 @@ fn merge_escapes_what_it_reads_and_refuses_impossible_times() {
         .code(2)
         .stderr(contains("not the time a run took").and(contains("panicked").not()));
 }
+
+/// Warnings are counted where a reader looks: in the console's summary line, and in the HTML
+/// page, whose "with warnings only" filter finds the cases that have them (here a server whose
+/// 1.2 SESSIONID is 0, seen by the UI-mode case under its robustness basis).
+#[test]
+fn warnings_are_counted_in_the_summary_and_filtered_in_the_page() {
+    let dir = tempdir("warned");
+    let p = dir.join("server.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: zero-1.2\nrole: server\ncommand: {}\nargs: [iut, server, --fault, v12-session-zero]\nformats: [1.3, 1.2]\n",
+            env!("CARGO_BIN_EXE_dmnoti")
+        ),
+    )
+    .unwrap();
+    let reports = dir.join("r");
+    let out = dmnoti()
+        .args(["run", "--assume-unclaimed", "--iut"])
+        .arg(&p)
+        .args(["--filter", "server.6.v12.ui-modes", "--reports"])
+        .arg(&reports)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("0 errors, 6 warnings in"), "{stdout}");
+    let html = std::fs::read_to_string(reports.join("coverage.html")).unwrap();
+    assert!(
+        html.contains("with warnings only (1)"),
+        "the filter counts the case"
+    );
+    assert!(
+        html.contains("data-warned=\"1\""),
+        "the case is marked for the filter"
+    );
+}

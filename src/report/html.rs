@@ -42,14 +42,14 @@ pre{background:#f4f5f8;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;font
 #failed li{margin:.2em 0}h4{margin:.8em 0 .2em;font-size:.95em}a{color:#0645ad}";
 
 const SCRIPT: &str = "(function(){\
-var boxes=[].slice.call(document.querySelectorAll('nav input[type=checkbox]'));\
-var role=document.getElementById('role'),q=document.getElementById('q');\
+var boxes=[].slice.call(document.querySelectorAll('nav input[type=checkbox][value]'));\
+var role=document.getElementById('role'),q=document.getElementById('q'),w=document.getElementById('warned');\
 function apply(){var on={};boxes.forEach(function(b){on[b.value]=b.checked;});\
 var r=role.value,t=q.value.toLowerCase(),shown=0;\
 document.querySelectorAll('details.case').forEach(function(d){\
-var ok=on[d.dataset.verdict]&&(r==='all'||d.dataset.role===r)&&(!t||d.textContent.toLowerCase().indexOf(t)>=0);\
+var ok=on[d.dataset.verdict]&&(r==='all'||d.dataset.role===r)&&(!t||d.textContent.toLowerCase().indexOf(t)>=0)&&(!w.checked||d.dataset.warned);\
 d.hidden=!ok;if(ok)shown++;});document.getElementById('shown').textContent=shown;}\
-boxes.forEach(function(b){b.addEventListener('change',apply);});\
+boxes.forEach(function(b){b.addEventListener('change',apply);});w.addEventListener('change',apply);\
 role.addEventListener('change',apply);q.addEventListener('input',apply);apply();})();";
 
 /// The verdicts as the filters and the data attributes name them, with the bar's label.
@@ -96,6 +96,7 @@ pub fn page(cov: &Coverage, runs: &[Run]) -> String {
     let _ = write!(
         out,
         "<nav>Show: {}<label>role <select id=\"role\"><option value=\"all\">all</option><option value=\"client\">client</option><option value=\"server\">server</option></select></label>\
+         <label><input id=\"warned\" type=\"checkbox\"> with warnings only ({warned})</label>\
          <label>search <input id=\"q\" type=\"search\" placeholder=\"case, item, text of a failure\"></label>\
          <span class=\"meta\"><span id=\"shown\"></span> cases shown</span></nav>\n<main>\n",
         VERDICTS
@@ -108,7 +109,12 @@ pub fn page(cov: &Coverage, runs: &[Run]) -> String {
                     " checked"
                 }
             ))
-            .collect::<String>()
+            .collect::<String>(),
+        warned = runs
+            .iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| !r.warnings.is_empty())
+            .count()
     );
     failed(&mut out, runs);
     items(&mut out, cov);
@@ -249,10 +255,15 @@ fn case(out: &mut String, run: &Run, r: &CaseResult) {
     let failing = matches!(r.verdict, Verdict::Fail | Verdict::Error);
     let _ = writeln!(
         out,
-        "<details class=\"case\" id=\"{}\" data-verdict=\"{}\" data-role=\"{}\"{}><summary><span class=\"badge\">{}</span> <b>{}</b> &mdash; {} <span class=\"meta\">[{}] {}</span></summary>",
+        "<details class=\"case\" id=\"{}\" data-verdict=\"{}\" data-role=\"{}\"{}{}><summary><span class=\"badge\">{}</span> <b>{}</b> &mdash; {} <span class=\"meta\">[{}] {}</span></summary>",
         anchor(&r.id),
         key(r.verdict),
         run.profile.role,
+        if r.warnings.is_empty() {
+            ""
+        } else {
+            " data-warned=\"1\""
+        },
         if failing { " open" } else { "" },
         r.verdict.word().to_uppercase(),
         esc(&r.id),
