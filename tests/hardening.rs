@@ -102,26 +102,8 @@ fn sigterm_stops_a_run_within_a_second_and_writes_partial_reports() {
     while processes_with("7125.25") == 0 && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sent = Instant::now();
-    // SAFETY: a plain kill(2) of our own child.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            sent.elapsed() < Duration::from_secs(3),
-            "still running 3 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert!(
-        sent.elapsed() < Duration::from_millis(1500),
-        "{:?}",
-        sent.elapsed()
-    );
+    let (status, took) = sigterm(&mut child, Duration::from_secs(3));
+    assert!(took < Duration::from_millis(1500), "{took:?}");
     assert_eq!(status.code(), Some(128 + libc::SIGTERM));
     assert_eq!(left_after_a_moment("7125.25"), 0);
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
@@ -394,13 +376,7 @@ fn the_sip_element_is_bounded_against_hostile_peers() {
         );
     }
     // The stop does not wait on the peer that never reads.
-    let started = Instant::now();
-    drop(element);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    stops_within(Duration::from_secs(3), move || drop(element));
     drop(writer.join().unwrap());
 }
 
@@ -412,25 +388,18 @@ fn the_smsc_stops_whatever_a_peer_does() {
     use std::io::Write;
     let smsc = Smsc::start("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
     let mut peer = std::net::TcpStream::connect(smsc.addr).unwrap();
+    peer.set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let enquire_link = [0, 0, 0, 16, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1];
     let storm = enquire_link.repeat(10_000);
-    let writer = std::thread::spawn(move || {
-        for _ in 0..50 {
-            if peer.write_all(&storm).is_err() {
-                break;
-            }
-        }
-        peer
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    let started = Instant::now();
-    drop(smsc);
+    // Until the SMSC stops reading: its answers fill the buffers and its own write blocks.
+    let blocked = (0..400).any(|_| peer.write_all(&storm).is_err());
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
+        blocked,
+        "the SMSC never stopped reading: the test proves nothing"
     );
-    drop(writer.join().unwrap());
+    stops_within(Duration::from_secs(3), move || drop(smsc));
+    drop(peer);
 }
 
 /// SIGTERM while a case waits on a silent device with a 10 s step timeout (UDP, and SIP whose
@@ -464,22 +433,14 @@ fn a_signal_stops_a_run_waiting_on_a_silent_device() {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(1500));
-        let signalled = Instant::now();
-        // SAFETY: a plain kill(2) of our own child.
-        unsafe {
-            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(
-                signalled.elapsed() < Duration::from_secs(5),
-                "{adapter}: still running 5 s after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        // Until a case waits on the device: its first push has reached the silent socket.
+        silent
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        silent
+            .recv_from(&mut [0u8; 4096])
+            .expect("a push reaches the device");
+        let (status, took) = sigterm(&mut child, Duration::from_secs(5));
         assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{adapter}");
         let results: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(reports.join("results.json")).unwrap())
@@ -492,6 +453,43 @@ fn a_signal_stops_a_run_waiting_on_a_silent_device() {
                     .is_some_and(|n| n.contains("interrupted by signal 15"))),
             "{adapter}: {cases:?}"
         );
-        eprintln!("{adapter}: exited {:?} after SIGTERM", signalled.elapsed());
+        eprintln!("{adapter}: exited {took:?} after SIGTERM");
+    }
+}
+
+/// Runs `stop` (a service being dropped) on a thread of its own and fails, rather than hangs, if
+/// it has not returned within `limit`.
+fn stops_within(limit: Duration, stop: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        stop();
+        let _ = tx.send(());
+    });
+    assert!(
+        rx.recv_timeout(limit).is_ok(),
+        "the service did not stop within {limit:?}: it waits on a peer"
+    );
+}
+
+/// Sends SIGTERM to `child` and waits for it to exit, failing if it is still running after
+/// `limit`; its status and how long it took.
+fn sigterm(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> (std::process::ExitStatus, Duration) {
+    let sent = Instant::now();
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return (s, sent.elapsed());
+        }
+        assert!(
+            sent.elapsed() < limit,
+            "still running {limit:?} after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }

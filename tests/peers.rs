@@ -146,31 +146,8 @@ fn a_server_that_never_notifies_passes_nothing() {
         "name: silent\nrole: server\nadapter: udp\ntrigger: \"true\"\nparameters:\n  step_timeout_ms: 200\n",
     )
     .unwrap();
-    let reports = dir.join("r");
-    let out = std::process::Command::new(BIN)
-        .args(["run", "--assume-unclaimed", "--iut"])
-        .arg(&profile)
-        .arg("--reports")
-        .arg(&reports)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = cases(&results(&reports));
-    let ran: Vec<&serde_json::Value> = all.iter().filter(|c| c["verdict"] != "skipped").collect();
+    let ran = every_case_fails_on_its_own_item(&profile, &dir, "nothing reached the device");
     assert!(ran.len() > 20);
-    for c in ran {
-        assert_eq!(c["verdict"], "fail", "{c}");
-        let own = c["scrs"][0].as_str().unwrap();
-        let f = &c["failures"][0];
-        assert_eq!(f["scr"], own, "{c}");
-        assert!(
-            f["observed"]
-                .as_str()
-                .unwrap()
-                .starts_with("nothing reached the device"),
-            "{f}"
-        );
-    }
 }
 
 /// A server (over stdio, a shell script of no one's making) that answers every `notify` with an
@@ -202,10 +179,26 @@ done
         ),
     )
     .unwrap();
+    let ran = every_case_fails_on_its_own_item(&profile, &dir, "no notification: ");
+    assert!(
+        ran.iter()
+            .any(|c| c["id"].as_str().is_some_and(|id| id.contains(".v12."))),
+        "the 1.2 cases ran"
+    );
+    assert!(ran.len() > 30, "{}", ran.len());
+}
+
+/// Runs the server `profile` (reports in `dir`): the run fails (exit 1), and every case that ran
+/// fails first on its own item, for a reason that contains `observed`. The cases that ran.
+fn every_case_fails_on_its_own_item(
+    profile: &Path,
+    dir: &Path,
+    observed: &str,
+) -> Vec<serde_json::Value> {
     let reports = dir.join("r");
     let out = std::process::Command::new(BIN)
         .args(["run", "--assume-unclaimed", "--iut"])
-        .arg(&profile)
+        .arg(profile)
         .arg("--reports")
         .arg(&reports)
         .output()
@@ -216,15 +209,11 @@ done
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let all = cases(&results(&reports));
-    let ran: Vec<&serde_json::Value> = all.iter().filter(|c| c["verdict"] != "skipped").collect();
-    assert!(
-        ran.iter()
-            .any(|c| c["id"].as_str().is_some_and(|id| id.contains(".v12."))),
-        "the 1.2 cases ran"
-    );
-    assert!(ran.len() > 30, "{}", ran.len());
-    for c in ran {
+    let ran: Vec<serde_json::Value> = cases(&results(&reports))
+        .into_iter()
+        .filter(|c| c["verdict"] != "skipped")
+        .collect();
+    for c in &ran {
         assert_eq!(c["verdict"], "fail", "{c}");
         let own = c["scrs"][0].as_str().unwrap();
         assert_eq!(c["failures"][0]["scr"], own, "{c}");
@@ -232,8 +221,9 @@ done
             c["failures"][0]["observed"]
                 .as_str()
                 .unwrap()
-                .contains("no notification: "),
+                .contains(observed),
             "{c}"
         );
     }
+    ran
 }

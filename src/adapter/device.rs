@@ -69,6 +69,10 @@ impl Device {
             let mut buf = [0u8; 65_536];
             while !stop_in.load(Ordering::SeqCst) {
                 if let Ok((n, from)) = socket.recv_from(&mut buf) {
+                    // The stop's own wake-up datagram is not an arrival, nor captured.
+                    if stop_in.load(Ordering::SeqCst) {
+                        return;
+                    }
                     if let Some(c) = &cap_udp {
                         c.udp(from, udp_addr, &buf[..n]);
                     }

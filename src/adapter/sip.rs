@@ -404,7 +404,9 @@ impl SipElement {
         threads.push(std::thread::spawn(move || {
             let mut buf = vec![0u8; 65_536];
             while !st.load(Ordering::SeqCst) {
+                // The stop's own wake-up datagram is neither recorded nor answered.
                 if let Ok((n, from)) = u.recv_from(&mut buf)
+                    && !st.load(Ordering::SeqCst)
                     && let Some(answer) = s.handle(from, SipTransport::Udp, &buf[..n])
                 {
                     if let Some(c) = &s.capture {

@@ -10,6 +10,12 @@ use std::num::NonZeroU16;
 pub struct SessionId(NonZeroU16);
 
 impl SessionId {
+    /// Whether `value`'s two bytes are equal (0x0A0A): it reads the same in either byte order,
+    /// so a byte-order defect does not show by it.
+    pub const fn same_either_way(value: u16) -> bool {
+        value.swap_bytes() == value
+    }
+
     /// `None` for zero, which "MUST NOT be used" (6.4.8).
     pub const fn new(value: u16) -> Option<SessionId> {
         match NonZeroU16::new(value) {

@@ -83,7 +83,7 @@ impl ReferenceServer {
             self.next_session = self.next_session.wrapping_add(1);
             // Not one whose two bytes are equal: it reads the same in either byte order, and the
             // suites could not tell a byte-order fault by it.
-            if self.next_session.swap_bytes() == self.next_session {
+            if SessionId::same_either_way(self.next_session) {
                 continue;
             }
             if let Some(id) = SessionId::new(self.next_session) {

@@ -1,7 +1,7 @@
 //! The session ids of a run over the network: fresh across the whole run, so that an answer that
 //! comes late lands on its own message (the arrival ledger matches by SESSIONID).
 
-use crate::codec::Format;
+use crate::codec::{Format, SessionId};
 use crate::suite::message::Built;
 use crate::suite::{Action, Suite};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -59,11 +59,14 @@ impl RunIds {
         self.taken[usize::from(id / 64)].fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 
+    /// The next free id. None reads the same byte-swapped (`SessionId::same_either_way`): which
+    /// case got such an id would depend on which worker asked first, and a byte-order defect
+    /// would show on some runs and not others.
     pub fn next(&self) -> u16 {
         // Once every id is spent, ids come round again.
         for _ in 0..=u16::MAX {
             let id = self.next.fetch_add(1, Ordering::Relaxed);
-            if id != 0 && !same_either_way(id) && self.claim(id) {
+            if id != 0 && !SessionId::same_either_way(id) && self.claim(id) {
                 return id;
             }
         }
@@ -76,13 +79,6 @@ impl RunIds {
     }
 }
 
-/// An id whose two bytes are equal (0x0A0A) reads the same in either byte order: an IUT that
-/// swaps them would not show it on that case, and which case gets such an id depends on which
-/// worker asks first. The run gives none out.
-pub fn same_either_way(id: u16) -> bool {
-    id.swap_bytes() == id
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,8 +88,8 @@ mod tests {
     fn no_id_reads_the_same_byte_swapped() {
         let ids = RunIds::new(0x0A01, &[]);
         let given: Vec<u16> = (0..600).map(|_| ids.next()).collect();
-        assert!(given.iter().all(|id| !same_either_way(*id)));
+        assert!(given.iter().all(|id| !SessionId::same_either_way(*id)));
         assert!(!given.contains(&0x0A0A) && given.contains(&0x0A0B));
-        assert!(same_either_way(0x0A0A) && !same_either_way(0x0A01));
+        assert!(SessionId::same_either_way(0x0A0A) && !SessionId::same_either_way(0x0A01));
     }
 }
